@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+/** Bodies of the HTTP control plane (`/api/*`), validated by the engine. */
+export const ApiBodies = {
+  /** `POST /api/auth/key` */
+  mintKey: z.object({ domain: z.string().min(1).max(253) }).strict(),
+  /** `POST /api/client/:id/send`: `pack` is any JSON value, but it must be there. */
+  sendToClient: z
+    .object({ pack: z.unknown().refine((pack) => pack !== undefined, 'pack is required') })
+    .strict(),
+} as const;
+
+/** Error body of every failed API call. */
+export interface ApiError {
+  error: { code: string; message: string; issues?: string[] };
+}

@@ -1,0 +1,33 @@
+export { PROTOCOL_VERSION } from './version.js';
+export { ErrorCode, isErrorCode } from './errorCodes.js';
+export { CloseCode } from './closeCodes.js';
+export { FieldLimits } from './limits.js';
+export {
+  CorrelationId,
+  PeerId,
+  RoomName,
+  InfoKey,
+  Payload,
+  JoinType,
+  SessionFlags,
+} from './primitives.js';
+export {
+  ClientFrame,
+  CLIENT_FRAME_TYPES,
+  ResponseError,
+  type ClientFrameInput,
+  type ClientFrameType,
+  type ClientFrameOf,
+} from './ClientFrame.js';
+export {
+  ServerFrame,
+  ServerLimits,
+  RoomDescription,
+  RoomSummary,
+  type ServerFrameType,
+  type ServerFrameOf,
+} from './ServerFrame.js';
+export { Identity, NotifyAction, VirtualAddress } from './features.js';
+export type { Codec, DecodeError, DecodeResult, WireData } from './Codec.js';
+export { jsonCodec, decodeClientFrame, decodeServerFrame } from './jsonCodec.js';
+export { ApiBodies, type ApiError } from './api.js';

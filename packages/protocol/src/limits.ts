@@ -1,0 +1,24 @@
+/**
+ * Field limits enforced by the schemas. The whole frame is also bounded by the server's
+ * `maxMessageSize`; these keep names and keys small enough to index by.
+ */
+export const FieldLimits = {
+  /** Longest socket id or peer reference (UUIDs are 36). */
+  peerId: 64,
+  roomName: 128,
+  roomDescription: 1024,
+  password: 256,
+  infoKey: 128,
+  errorMessage: 1024,
+  identity: 256,
+  notificationId: 64,
+  notificationTitle: 256,
+  notificationBody: 4096,
+  notificationActions: 8,
+  actionId: 64,
+  actionTitle: 128,
+  /** Longest virtual address text (IPv4, number or short code). */
+  address: 32,
+  /** Longest notification ttl, in seconds (30 days). */
+  notificationTtl: 30 * 24 * 3600,
+} as const;
