@@ -1,0 +1,145 @@
+import { CloseCode, jsonCodec } from '@mwse/protocol';
+import { Admission, type Admitted } from './admission/Admission.js';
+import { ENGINE_DEFAULTS, type EngineOptions, type ResolvedEngineOptions } from './EngineOptions.js';
+import { createControlPlane } from './http/api/createControlPlane.js';
+import { KeyStore } from './http/KeyStore.js';
+import { Heartbeat } from './Heartbeat.js';
+import { Hub } from './Hub.js';
+import type { Peer } from './Peer.js';
+import { HIGH_WATER_MARK } from './OutboundQueue.js';
+import type { Transport } from './transports/Transport.js';
+import { loadTransport } from './transports/loadTransport.js';
+import { ENGINE_VERSION } from './version.js';
+
+/** A running MWSE engine: the transport listening, the hub routing, the heartbeat ticking. */
+export class Engine {
+  private closingPromise?: Promise<void>;
+
+  private constructor(
+    /** The bound port (useful with `port: 0`). */
+    readonly port: number,
+    private readonly transportImpl: Transport,
+    readonly hub: Hub,
+    private readonly heartbeat: Heartbeat,
+    readonly options: ResolvedEngineOptions,
+    private readonly sweeper: NodeJS.Timeout,
+    private readonly openSockets: Set<Peer>,
+  ) {}
+
+  /** Which library carries the connections. */
+  get transport(): 'uws' | 'ws' {
+    return this.transportImpl.name;
+  }
+
+  /** True once `close()` has started. */
+  get closing(): boolean {
+    return this.closingPromise !== undefined;
+  }
+
+  /** @internal use {@link createEngine}. */
+  static async start(options: EngineOptions): Promise<Engine> {
+    const resolved: ResolvedEngineOptions = {
+      ...ENGINE_DEFAULTS,
+      version: ENGINE_VERSION,
+      ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+    };
+    const transport = await loadTransport(resolved.transport, {
+      maxMessageSize: resolved.maxMessageSize,
+      highWaterMark: HIGH_WATER_MARK,
+    });
+    const hub = new Hub(resolved, jsonCodec);
+    // Sockets the transport has not reported closed; shutdown waits for these, not for peers.
+    const openSockets = new Set<Peer>();
+    let engine: Engine | undefined;
+    const closing = () => engine?.closing ?? false;
+    const admission = new Admission(
+      {
+        allowedOrigins: resolved.allowedOrigins,
+        maxConnectionsPerAddress: resolved.maxConnectionsPerAddress,
+        trustProxy: resolved.trustProxy,
+        approveUrl: resolved.approveUrl,
+        approveTimeout: resolved.approveTimeout,
+        maxPendingApprovals: resolved.maxPendingApprovals,
+        approveHeaders: resolved.approveHeaders,
+        bridgeSecret: resolved.bridgeSecret,
+      },
+      hub.metrics,
+      closing,
+    );
+    const port = await transport.listen<Peer>(resolved.host, resolved.port, {
+      upgrade: (request) => admission.decide(request),
+      open: (socket, context) => {
+        const admitted = context as Admitted;
+        admission.opened(admitted.address);
+        const peer = hub.open(socket, admitted);
+        openSockets.add(peer);
+        if (closing()) hub.disconnect(peer, CloseCode.GoingAway, 'server shutting down');
+        return peer;
+      },
+      message: (peer, data) => hub.message(peer, data),
+      drain: (peer) => peer.queue.flush(),
+      pong: (peer) => {
+        peer.lastSeen = Date.now();
+      },
+      close: (peer) => {
+        peer.socketOpen = false;
+        openSockets.delete(peer);
+        admission.closed(peer.address);
+        hub.close(peer);
+      },
+      http: createControlPlane({ hub, keys: new KeyStore(), closing }, resolved.http),
+    });
+    const sweeper = setInterval(() => hub.notifications.sweep(), 60_000);
+    sweeper.unref();
+    engine = new Engine(port, transport, hub, new Heartbeat(hub, resolved.pingInterval), resolved, sweeper, openSockets);
+    return engine;
+  }
+
+  /**
+   * Deliver `pack` to a peer as a direct message from `server` (the SDK sees
+   * `peer === mwse.peer('server')`). Returns false when the peer is not connected here.
+   */
+  sendFromServer(socketId: string, pack: unknown): boolean {
+    const peer = this.hub.peer(socketId);
+    if (!peer) return false;
+    this.hub.send(peer, { type: 'pack', from: 'server', pack });
+    return true;
+  }
+
+  /**
+   * Stop accepting, close every connection with 1001, and resolve once all are closed or
+   * `shutdownTimeout` has passed (then the rest are dropped). Safe to call more than once.
+   */
+  close(): Promise<void> {
+    this.closingPromise ??= this.shutdown();
+    return this.closingPromise;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.transportImpl.stopListening();
+    this.heartbeat.stop();
+    clearInterval(this.sweeper);
+    this.hub.bridge.stop();
+    for (const peer of [...this.hub.allPeers()]) {
+      peer.queue.flush();
+      this.hub.disconnect(peer, CloseCode.GoingAway, 'server shutting down');
+    }
+    const deadline = Date.now() + this.options.shutdownTimeout;
+    while (this.openSockets.size > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    for (const peer of [...this.openSockets]) peer.socket.terminate();
+  }
+}
+
+/**
+ * Start an engine.
+ *
+ * @example
+ * const engine = await createEngine({ port: 0, transport: 'ws' });
+ * console.log(`listening on ${engine.port} over ${engine.transport}`);
+ * await engine.close();
+ */
+export function createEngine(options: EngineOptions = {}): Promise<Engine> {
+  return Engine.start(options);
+}

@@ -1,0 +1,128 @@
+import type { HttpHandler } from './http/HttpTypes.js';
+
+/** Which WebSocket library carries the connections. `auto` picks uWebSockets.js when it loads. */
+export type TransportName = 'auto' | 'uws' | 'ws';
+
+/** Options of {@link createEngine}. Durations are in milliseconds unless named otherwise. */
+export interface EngineOptions {
+  /** Bind address (default `0.0.0.0`). */
+  host?: string;
+  /** Port; `0` picks a free one, read it back from `engine.port` (default 7707). */
+  port?: number;
+  transport?: TransportName;
+  /** Messages queued per connection before it counts as a slow consumer (default 1024). */
+  outboundBuffer?: number;
+  /** Largest inbound frame in bytes; larger ones close the connection with 1009 (default 16 MiB). */
+  maxMessageSize?: number;
+  /** Heartbeat ping interval; silent past two intervals means dead (default 10 s). */
+  pingInterval?: number;
+  /** How long `close()` waits for connections to finish closing (default 10 s). */
+  shutdownTimeout?: number;
+  /** Info pool limits per peer (defaults 64 keys, 16 KiB of JSON). */
+  maxInfoKeys?: number;
+  maxInfoBytes?: number;
+  /** Room info pool limits per room (defaults 64 keys, 64 KiB of JSON). */
+  maxRoomInfoKeys?: number;
+  maxRoomInfoBytes?: number;
+  /** Requests one peer may have in flight (default 4096). */
+  maxPendingRequests?: number;
+  /** Rooms one peer may be in (default 256). */
+  maxRoomsPerPeer?: number;
+
+  /** Origins allowed to connect; empty allows all (default []). Clients without Origin pass. */
+  allowedOrigins?: string[];
+  /** Open connections per client address (default 128). */
+  maxConnectionsPerAddress?: number;
+  /** Use the first `x-forwarded-for` entry as the client address (default false). */
+  trustProxy?: boolean;
+  /** Frames per second per connection; 0 turns the limit off (default 5000). */
+  rateLimit?: number;
+  /** Frames a connection may send in a burst above the rate (default 10000). */
+  rateBurst?: number;
+
+  /** Virtual IPv4 range for peers (default 10.0.0.0/9). */
+  peersNetwork?: string;
+  /** Virtual IPv4 range carved into /24s for rooms (default 10.128.0.0/9). */
+  roomsNetwork?: string;
+
+  /** Seconds a notification waits for an offline identity unless it says otherwise (default 1 day). */
+  notifyDefaultTtl?: number;
+  /**
+   * Stored notifications per recipient identity, per sender (its identity, else its client
+   * address), and in all (defaults 100, 1000, 100 000).
+   */
+  notifyMaxPerIdentity?: number;
+  notifyMaxPerSender?: number;
+  notifyMaxStored?: number;
+
+  /** The app server's approval endpoint; every handshake is POSTed there (fail-closed). */
+  approveUrl?: string;
+  approveTimeout?: number;
+  maxPendingApprovals?: number;
+  /** Handshake headers forwarded to the approver (default user-agent, cookie, authorization). */
+  approveHeaders?: string[];
+  /** Where notification replies are POSTed, signed with `bridgeSecret`. */
+  triggerUrl?: string;
+  bridgeSecret?: string;
+  triggerMaxAttempts?: number;
+  triggerRetryDelay?: number;
+  triggerTimeout?: number;
+  triggerMaxInFlight?: number;
+  /** Queue bridge events for `POST /api/bridge/inbox` (default false), at most `inboxSize`. */
+  inbox?: boolean;
+  inboxSize?: number;
+
+  /** Bearer token that allows minting API keys from non-loopback addresses. */
+  adminToken?: string;
+  /** Largest HTTP API request body in bytes (default 64 KiB). */
+  apiBodyLimit?: number;
+
+  /** Answers plain HTTP requests the control plane does not own, on the same port. */
+  http?: HttpHandler;
+  /** Version announced in the hello (default: the engine's own). */
+  version?: string;
+}
+
+type OptionalKeys = 'http' | 'approveUrl' | 'triggerUrl' | 'bridgeSecret' | 'adminToken';
+
+/** {@link EngineOptions} with every default filled in. */
+export type ResolvedEngineOptions = Required<Omit<EngineOptions, OptionalKeys>> &
+  Pick<EngineOptions, OptionalKeys>;
+
+/** Default values of {@link EngineOptions}, as SPEC §6 gives them where it does. */
+export const ENGINE_DEFAULTS = {
+  host: '0.0.0.0',
+  port: 7707,
+  transport: 'auto',
+  outboundBuffer: 1024,
+  maxMessageSize: 16 * 1024 * 1024,
+  pingInterval: 10_000,
+  shutdownTimeout: 10_000,
+  maxInfoKeys: 64,
+  maxInfoBytes: 16 * 1024,
+  maxRoomInfoKeys: 64,
+  maxRoomInfoBytes: 64 * 1024,
+  maxPendingRequests: 4096,
+  maxRoomsPerPeer: 256,
+  allowedOrigins: [],
+  maxConnectionsPerAddress: 128,
+  trustProxy: false,
+  rateLimit: 5000,
+  rateBurst: 10_000,
+  peersNetwork: '10.0.0.0/9',
+  roomsNetwork: '10.128.0.0/9',
+  notifyDefaultTtl: 24 * 3600,
+  notifyMaxPerIdentity: 100,
+  notifyMaxPerSender: 1000,
+  notifyMaxStored: 100_000,
+  approveTimeout: 3000,
+  maxPendingApprovals: 64,
+  approveHeaders: ['user-agent', 'cookie', 'authorization'],
+  triggerMaxAttempts: 5,
+  triggerRetryDelay: 500,
+  triggerTimeout: 5000,
+  triggerMaxInFlight: 1000,
+  inbox: false,
+  inboxSize: 10_000,
+  apiBodyLimit: 64 * 1024,
+} as const satisfies Omit<ResolvedEngineOptions, 'version' | OptionalKeys>;

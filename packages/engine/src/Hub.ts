@@ -1,0 +1,344 @@
+import { randomUUID } from 'node:crypto';
+import {
+  PROTOCOL_VERSION,
+  CloseCode,
+  type ClientFrame,
+  type Codec,
+  type DecodeError,
+  type ErrorCode,
+  type ServerFrame,
+  type WireData,
+} from '@mwse/protocol';
+import { BinaryKind, RESPONSE_ERROR_FLAG, isBinaryKind, readClientHeader, type ClientHeader } from '@mwse/protocol/binary';
+import { readJsonTunnel } from './jsonTunnel.js';
+import type { Admitted } from './admission/Admission.js';
+import { RateLimiter } from './admission/RateLimiter.js';
+import { refusedFrameId } from './admission/refusedFrameId.js';
+import { AddressBook } from './addressing/AddressBook.js';
+import { Bridge } from './bridge/Bridge.js';
+import type { ResolvedEngineOptions } from './EngineOptions.js';
+import { encodeTunnel, type RawPayload, type TunnelFrame } from './tunnelEncoding.js';
+import { Metrics } from './metrics/Metrics.js';
+import { FlushScheduler, OutboundQueue } from './OutboundQueue.js';
+import { Peer } from './Peer.js';
+import type { FrameHandler, FrameHandlers, RawTunnelHandler, Service } from './Service.js';
+import { ServiceError } from './ServiceError.js';
+import type { TransportSocket } from './transports/Transport.js';
+import { createAddressService } from './services/addresses.js';
+import { createInfoService } from './services/info.js';
+import { InfoPool } from './services/InfoPool.js';
+import { NotificationStore } from './services/NotificationStore.js';
+import { createNotifyService } from './services/notify.js';
+import type { Room } from './services/Room.js';
+import { createPairingService } from './services/pairing.js';
+import { createRoomService } from './services/rooms.js';
+import { createTunnelService } from './services/tunnels.js';
+
+/** Frames whose `id` correlates peers with each other rather than asking the server for a result. */
+const PEER_CORRELATED = new Set<ClientFrame['type']>(['request/to', 'response/to', 'request/cancel']);
+
+/** Client frame type of each binary kind, for the metrics. */
+const BINARY_TYPE = ['', 'pack/to', 'pack/room', 'request/to', 'response/to', 'signal/to'] as const;
+
+/** How long a closed peer's socket may take to finish the close handshake. */
+const CLOSE_GRACE = 2000;
+
+/** Features announced in the hello. */
+const FEATURES = ['tunnels', 'pairs', 'session', 'info', 'rooms', 'room-info', 'notify', 'addresses', 'signal', 'binary'];
+
+/**
+ * The connection registry and router. Transports hand it sockets and raw frames; it decodes each
+ * frame once, routes it to the service that owns its type, and queues what services send.
+ */
+export class Hub {
+  /**
+   * Peers connected to this node. This is the seam for scale-out: a cluster adapter resolves ids
+   * that are not here to another node (see `peer()`); only the local case exists today.
+   */
+  private readonly peers = new Map<string, Peer>();
+  /** Rooms on this node, by name; shared by the room service and the control plane. */
+  readonly rooms = new Map<string, Room>();
+  /** Connected peers by identity (a person or device may have several connections). */
+  private readonly identities = new Map<string, Set<Peer>>();
+  readonly metrics = new Metrics();
+  readonly addresses: AddressBook;
+  readonly notifications: NotificationStore;
+  readonly bridge: Bridge;
+  private readonly scheduler = new FlushScheduler();
+  private readonly services: Service<ClientFrame['type']>[];
+  private readonly handlers: FrameHandlers;
+  private readonly rawTunnelHandlers: Partial<Record<BinaryKind, RawTunnelHandler>>;
+
+  constructor(
+    readonly options: ResolvedEngineOptions,
+    readonly codec: Codec,
+  ) {
+    this.addresses = new AddressBook(options.peersNetwork, options.roomsNetwork);
+    this.notifications = new NotificationStore({
+      perIdentity: options.notifyMaxPerIdentity,
+      perSender: options.notifyMaxPerSender,
+      total: options.notifyMaxStored,
+    });
+    this.bridge = new Bridge(
+      {
+        triggerUrl: options.triggerUrl,
+        secret: options.bridgeSecret,
+        inbox: options.inbox,
+        inboxSize: options.inboxSize,
+        maxAttempts: options.triggerMaxAttempts,
+        retryDelay: options.triggerRetryDelay,
+        timeout: options.triggerTimeout,
+        maxInFlight: options.triggerMaxInFlight,
+      },
+      this.metrics,
+    );
+    const tunnels = createTunnelService(this);
+    const pairing = createPairingService(this);
+    const info = createInfoService(this);
+    const rooms = createRoomService(this);
+    const notify = createNotifyService(this);
+    const addresses = createAddressService(this);
+    this.handlers = {
+      ...tunnels.handlers,
+      ...pairing.handlers,
+      ...info.handlers,
+      ...rooms.handlers,
+      ...notify.handlers,
+      ...addresses.handlers,
+    };
+    this.rawTunnelHandlers = { ...tunnels.rawTunnels, ...rooms.rawTunnels };
+    // Rooms leave first (members are told while relations still exist), pairing last (it
+    // sends the disconnect notices and drops the watch relation the others read).
+    this.services = [rooms, tunnels, info, notify, addresses, pairing] as Service<ClientFrame['type']>[];
+    this.metrics.gauge('mwse_connections', 'Open WebSocket connections.', () => this.peers.size);
+    this.metrics.gauge('mwse_rooms', 'Rooms that exist.', () => this.rooms.size);
+    this.metrics.gauge('mwse_stored_notifications', 'Notifications waiting for an ack.', () => this.notifications.size);
+    this.metrics.gauge('mwse_outbound_queue_high_water', 'Most messages one outbound queue has held.', () =>
+      Math.max(this.queueHighWater, ...[...this.peers.values()].map((p) => p.queue.highWater)),
+    );
+  }
+
+  /** Most messages any connection's outbound queue has held (closed connections included). */
+  private queueHighWater = 0;
+
+  /** Number of connected peers. */
+  get size(): number {
+    return this.peers.size;
+  }
+
+  /** Find a connected peer by socket id. */
+  peer(id: string): Peer | undefined {
+    return this.peers.get(id);
+  }
+
+  allPeers(): IterableIterator<Peer> {
+    return this.peers.values();
+  }
+
+  /** Connected peers of an identity (empty when none). */
+  peersOf(identity: string): ReadonlySet<Peer> {
+    return this.identities.get(identity) ?? new Set();
+  }
+
+  /** Public rooms with their member counts (`room/list`, `GET /api/rooms`). */
+  publicRooms() {
+    return [...this.rooms.values()]
+      .filter((room) => room.settings.visibility === 'public')
+      .map((room) => ({
+        name: room.name,
+        joinType: room.joinType,
+        members: room.members.size,
+        ...(room.settings.description === undefined ? {} : { description: room.settings.description }),
+      }));
+  }
+
+  /** A transport accepted a socket the admission let in: register it and greet it. */
+  open(socket: TransportSocket, admitted: Admitted): Peer {
+    const { options } = this;
+    const info = new InfoPool(options.maxInfoKeys, options.maxInfoBytes);
+    const peer = new Peer(randomUUID(), socket, admitted.address, info, admitted.identity, admitted.binary);
+    for (const [key, value] of Object.entries(admitted.info ?? {})) {
+      try {
+        info.set(key, value);
+      } catch {
+        // The approver's initial info is trimmed to the pool's limits rather than refused.
+      }
+    }
+    peer.queue = new OutboundQueue(socket, options.outboundBuffer, this.scheduler, () => {
+      this.metrics.inc('mwse_dropped_total', 'slow-consumer');
+      this.disconnect(peer, CloseCode.PolicyViolation, 'outbound queue overflow');
+    });
+    if (options.rateLimit > 0) peer.limiter = new RateLimiter(options.rateLimit, options.rateBurst);
+    this.peers.set(peer.id, peer);
+    if (peer.identity) {
+      const set = this.identities.get(peer.identity);
+      if (set) set.add(peer);
+      else this.identities.set(peer.identity, new Set([peer]));
+    }
+    const { maxMessageSize, outboundBuffer, pingInterval, maxInfoKeys, maxInfoBytes } = this.options;
+    this.send(peer, {
+      type: 'hello',
+      server: 'mwse',
+      version: this.options.version,
+      protocol: PROTOCOL_VERSION,
+      socketId: peer.id,
+      identity: peer.identity,
+      limits: { maxMessageSize, outboundBuffer, pingInterval, maxInfoKeys, maxInfoBytes },
+      features: FEATURES,
+      codec: peer.binary ? 'binary' : 'json',
+    });
+    for (const service of this.services) service.connect?.(peer);
+    return peer;
+  }
+
+  /** One inbound frame: decode once, route, answer. */
+  message(peer: Peer, data: WireData): void {
+    if (peer.closed) return;
+    const now = Date.now();
+    peer.lastSeen = now;
+    const verdict = peer.limiter?.take(now);
+    if (verdict !== undefined && verdict !== 'ok') {
+      this.metrics.inc('mwse_dropped_total', 'rate-limited');
+      if (verdict === 'abusive') this.disconnect(peer, CloseCode.PolicyViolation, 'rate limit');
+      else this.refuse(peer, refusedFrameId(data, this.codec), 'rate-limited', 'too many frames; slow down');
+      return;
+    }
+    if (typeof data !== 'string' && isBinaryKind(data[0])) {
+      this.routeBinary(peer, data);
+      return;
+    }
+    const tunnel = typeof data === 'string' ? readJsonTunnel(data) : undefined;
+    if (tunnel) {
+      this.metrics.countIn(BINARY_TYPE[tunnel.header.kind], data.length);
+      this.routeTunnel(peer, tunnel.header, { text: tunnel.packText, error: false });
+      return;
+    }
+    const decoded = this.codec.decodeClient(data);
+    if (!decoded.ok) {
+      this.refuseUndecodable(peer, decoded.error);
+      return;
+    }
+    const frame = decoded.frame;
+    this.metrics.countIn(frame.type, typeof data === 'string' ? data.length : data.byteLength);
+    const handler = this.handlers[frame.type] as FrameHandler<typeof frame.type>;
+    try {
+      const result = handler(peer, frame);
+      if (result instanceof Promise) {
+        result.then(
+          (data) => this.answer(peer, frame, data),
+          (error: unknown) => this.fail(peer, frame, error),
+        );
+      } else {
+        this.answer(peer, frame, result);
+      }
+    } catch (error) {
+      this.fail(peer, frame, error);
+    }
+  }
+
+  /**
+   * A binary tunnel frame: read the header, route on it, and hand the payload bytes on without
+   * decoding them (zod and JSON stay off this path).
+   */
+  private routeBinary(peer: Peer, bytes: Uint8Array): void {
+    const header = readClientHeader(bytes);
+    if ('code' in header) {
+      this.refuseUndecodable(peer, header);
+      return;
+    }
+    this.metrics.countIn(BINARY_TYPE[header.kind], bytes.byteLength);
+    this.routeTunnel(peer, header, { bytes: bytes.subarray(header.payloadOffset), error: (header.flags & RESPONSE_ERROR_FLAG) !== 0 });
+  }
+
+  /** Answer a frame the codec could not read (JSON or binary header) and count the drop. */
+  private refuseUndecodable(peer: Peer, { id, code, message, issues }: DecodeError): void {
+    this.metrics.inc('mwse_dropped_total', code);
+    this.send(peer, { type: 'error', id, code, message, issues });
+  }
+
+  /** Route a tunnel frame whose payload stays raw (binary frames and the JSON fast path). */
+  private routeTunnel(peer: Peer, header: ClientHeader, raw: RawPayload): void {
+    try {
+      this.rawTunnelHandlers[header.kind]!(peer, header, raw);
+    } catch (error) {
+      const id = header.kind === BinaryKind.Request ? header.id : undefined;
+      if (error instanceof ServiceError) this.refuse(peer, id, error.code, error.message);
+      else throw error;
+    }
+  }
+
+  /** The transport saw the socket close: undo everything the peer had. */
+  close(peer: Peer): void {
+    if (peer.closed) return;
+    peer.closed = true;
+    if (peer.queue.highWater > this.queueHighWater) this.queueHighWater = peer.queue.highWater;
+    peer.queue.clear();
+    for (const service of this.services) service.disconnect?.(peer);
+    this.peers.delete(peer.id);
+    if (peer.identity) {
+      const set = this.identities.get(peer.identity);
+      set?.delete(peer);
+      if (set?.size === 0) this.identities.delete(peer.identity);
+    }
+  }
+
+  /**
+   * Close a peer's socket and forget the peer now: a slow or abusive peer may never complete the
+   * close handshake, and its queue must stop growing at once. A socket still open after
+   * `CLOSE_GRACE` ms is dropped.
+   */
+  disconnect(peer: Peer, code: number, reason: string): void {
+    if (peer.closed) return;
+    peer.socket.close(code, reason);
+    this.close(peer);
+    setTimeout(() => {
+      if (peer.socketOpen) peer.socket.terminate();
+    }, CLOSE_GRACE).unref();
+  }
+
+  send(peer: Peer, frame: ServerFrame): void {
+    this.sendEncoded(peer, this.codec.encode(frame), frame.type);
+  }
+
+  /** Queue already-encoded data (one encode for a fan-out); `type` labels the metrics. */
+  sendEncoded(peer: Peer, data: WireData, type: ServerFrame['type']): void {
+    if (peer.closed) return;
+    this.metrics.countOut(type, typeof data === 'string' ? data.length : data.byteLength);
+    peer.queue.push(data);
+  }
+
+  encode(frame: ServerFrame): WireData {
+    return this.codec.encode(frame);
+  }
+
+  /** Encode a tunnel frame `sender` sent, for a target of either codec (see `tunnelEncoding.ts`). */
+  encodeTunnel(frame: TunnelFrame, raw: RawPayload | undefined, binary: boolean, sender: Peer): WireData {
+    return encodeTunnel(frame, raw, binary, this.codec, sender.idBytes);
+  }
+
+  /** Queue a tunnel frame from `sender` to `target` in the target's codec. */
+  sendTunnel(target: Peer, frame: TunnelFrame, raw: RawPayload | undefined, sender: Peer): void {
+    if (target.closed) return;
+    this.sendEncoded(target, encodeTunnel(frame, raw, target.binary, this.codec, sender.idBytes), frame.type);
+  }
+
+  private answer(peer: Peer, frame: ClientFrame, data: unknown): void {
+    if ('id' in frame && !PEER_CORRELATED.has(frame.type)) {
+      this.send(peer, { type: 'result', id: frame.id, data });
+    }
+  }
+
+  private fail(peer: Peer, frame: ClientFrame, error: unknown): void {
+    const id = 'id' in frame && frame.type !== 'response/to' ? frame.id : undefined;
+    if (error instanceof ServiceError) {
+      this.refuse(peer, id, error.code, error.message);
+      return;
+    }
+    console.error(`mwse: "${frame.type}" handler failed`, error);
+    this.refuse(peer, id, 'internal', 'the server failed to handle this frame');
+  }
+
+  refuse(peer: Peer, id: number | undefined, code: ErrorCode, message: string): void {
+    this.send(peer, { type: 'error', id, code, message });
+  }
+}

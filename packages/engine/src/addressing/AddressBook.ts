@@ -1,0 +1,145 @@
+import { randomInt } from 'node:crypto';
+import type { VirtualAddress } from '@mwse/protocol';
+import type { Peer } from '../Peer.js';
+import type { Room } from '../services/Room.js';
+import { formatIpv4, parseCidr, type Ipv4Range } from './cidr.js';
+import { IndexPool } from './IndexPool.js';
+import { normaliseShortCode, randomShortCode } from './shortCode.js';
+
+/** Numbers are 7 digits, never starting with 0. */
+const NUMBER_MIN = 1_000_000;
+const NUMBER_SPAN = 9_000_000;
+
+/** A room's /24: its network and the host addresses given to its members. */
+export interface RoomSubnet {
+  cidr: string;
+  index: number;
+  base: number;
+  hosts: IndexPool;
+  members: Map<Peer, { ip: string; host: number }>;
+}
+
+interface PeerAddress {
+  address: VirtualAddress;
+  host: number;
+}
+
+/**
+ * Virtual addresses (SPEC §4): a peer's IPv4 in the peers range, a number and a short code, and
+ * /24 subnets for rooms from the rooms range. Everything is unique while held and released on
+ * leave or disconnect.
+ */
+export class AddressBook {
+  private readonly peerRange: Ipv4Range;
+  private readonly roomRange: Ipv4Range;
+  private readonly hosts: IndexPool;
+  private readonly subnets: IndexPool;
+  private readonly byPeer = new Map<Peer, PeerAddress>();
+  private readonly byText = new Map<string, Peer>();
+  readonly roomSubnets = new Map<Room, RoomSubnet>();
+
+  constructor(peersCidr: string, roomsCidr: string) {
+    this.peerRange = parseCidr(peersCidr);
+    this.roomRange = parseCidr(roomsCidr);
+    if (this.roomRange.size < 256) throw new Error(`room range ${roomsCidr} holds no /24`);
+    // One address text maps to one peer: a room address equal to a peer address would shadow it.
+    const { peerRange: p, roomRange: r } = this;
+    if (p.base < r.base + r.size && r.base < p.base + p.size) {
+      throw new Error(`room range ${roomsCidr} overlaps peer range ${peersCidr}`);
+    }
+    // The network and broadcast addresses of the range are never handed out.
+    this.hosts = new IndexPool(this.peerRange.size - 2);
+    this.subnets = new IndexPool(this.roomRange.size / 256);
+  }
+
+  /** The peer's addresses, allocating them on first claim; undefined when exhausted. */
+  claim(peer: Peer): VirtualAddress | undefined {
+    const held = this.byPeer.get(peer);
+    if (held) return held.address;
+    const host = this.hosts.take();
+    if (host === undefined) return undefined;
+    const address: VirtualAddress = {
+      ip: formatIpv4(this.peerRange.base + 1 + host),
+      number: this.unique(() => String(NUMBER_MIN + randomInt(NUMBER_SPAN))),
+      code: this.unique(randomShortCode),
+    };
+    this.byPeer.set(peer, { address, host });
+    for (const text of Object.values(address)) this.byText.set(text, peer);
+    return address;
+  }
+
+  addressOf(peer: Peer): VirtualAddress | undefined {
+    return this.byPeer.get(peer)?.address;
+  }
+
+  release(peer: Peer): void {
+    const held = this.byPeer.get(peer);
+    if (!held) return;
+    this.byPeer.delete(peer);
+    this.hosts.release(held.host);
+    for (const text of Object.values(held.address)) this.byText.delete(text);
+  }
+
+  /** The peer holding an IP (its own or a room one), number or short code. */
+  resolve(text: string): Peer | undefined {
+    return this.byText.get(text.trim()) ?? this.byText.get(normaliseShortCode(text));
+  }
+
+  /** Give `room` a /24 and address its members; undefined when no subnet is free. */
+  claimSubnet(room: Room): RoomSubnet | undefined {
+    const held = this.roomSubnets.get(room);
+    if (held) return held;
+    const index = this.subnets.take();
+    if (index === undefined) return undefined;
+    const base = this.roomRange.base + index * 256;
+    const subnet: RoomSubnet = {
+      cidr: `${formatIpv4(base)}/24`,
+      index,
+      base,
+      hosts: new IndexPool(254),
+      members: new Map(),
+    };
+    this.roomSubnets.set(room, subnet);
+    for (const member of room.members) this.joinSubnet(room, member);
+    return subnet;
+  }
+
+  /** Address a new member of a room that has a subnet; undefined if it has none or it is full. */
+  joinSubnet(room: Room, peer: Peer): string | undefined {
+    const subnet = this.roomSubnets.get(room);
+    if (!subnet) return undefined;
+    const existing = subnet.members.get(peer);
+    if (existing) return existing.ip;
+    const host = subnet.hosts.take();
+    if (host === undefined) return undefined;
+    const ip = formatIpv4(subnet.base + 1 + host);
+    subnet.members.set(peer, { ip, host });
+    this.byText.set(ip, peer);
+    return ip;
+  }
+
+  leaveSubnet(room: Room, peer: Peer): void {
+    const subnet = this.roomSubnets.get(room);
+    const held = subnet?.members.get(peer);
+    if (!subnet || !held) return;
+    subnet.members.delete(peer);
+    subnet.hosts.release(held.host);
+    this.byText.delete(held.ip);
+  }
+
+  /** The room is gone: free its /24. */
+  releaseSubnet(room: Room): void {
+    const subnet = this.roomSubnets.get(room);
+    if (!subnet) return;
+    for (const peer of [...subnet.members.keys()]) this.leaveSubnet(room, peer);
+    this.roomSubnets.delete(room);
+    this.subnets.release(subnet.index);
+  }
+
+  private unique(make: () => string): string {
+    for (;;) {
+      const text = make();
+      if (!this.byText.has(text)) return text;
+    }
+  }
+}

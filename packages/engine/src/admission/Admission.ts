@@ -1,0 +1,98 @@
+import type { Metrics } from '../metrics/Metrics.js';
+import type { UpgradeDecision, UpgradeRequest } from '../transports/Transport.js';
+import { BridgeApprover, type Approval } from './BridgeApprover.js';
+import { clientAddress } from './clientAddress.js';
+
+/** What an admitted connection carries into its peer. */
+export interface Admitted extends Approval {
+  address: string;
+  /** The client asked for binary tunnel frames (`?codec=binary`). */
+  binary: boolean;
+}
+
+export interface AdmissionOptions {
+  /** Origins allowed to open a connection; empty allows every origin. */
+  allowedOrigins: readonly string[];
+  maxConnectionsPerAddress: number;
+  trustProxy: boolean;
+  approveUrl?: string;
+  approveTimeout: number;
+  maxPendingApprovals: number;
+  approveHeaders: readonly string[];
+  /** Signs approval requests (the bridge secret). */
+  bridgeSecret?: string;
+}
+
+/**
+ * Decides on every handshake, cheapest check first: shutting down, Origin, connections per
+ * address, then the bridge's approval.
+ */
+export class Admission {
+  /** Open connections, plus handshakes awaiting approval, per client address. */
+  private readonly perAddress = new Map<string, number>();
+  private readonly approver?: BridgeApprover;
+
+  constructor(
+    private readonly options: AdmissionOptions,
+    private readonly metrics: Metrics,
+    private readonly closing: () => boolean,
+  ) {
+    if (options.approveUrl) {
+      this.approver = new BridgeApprover({
+        url: options.approveUrl,
+        timeout: options.approveTimeout,
+        maxPending: options.maxPendingApprovals,
+        forwardHeaders: options.approveHeaders,
+        secret: options.bridgeSecret,
+      });
+    }
+  }
+
+  async decide(request: UpgradeRequest): Promise<UpgradeDecision> {
+    if (this.closing()) return this.refuse('shutting-down', 503, 'server shutting down');
+    const origin = request.headers.origin;
+    const { allowedOrigins } = this.options;
+    if (origin !== undefined && allowedOrigins.length > 0 && !allowedOrigins.includes(origin)) {
+      return this.refuse('origin', 403, `origin ${origin} is not allowed`);
+    }
+    const address = clientAddress(request.headers, request.remoteAddress, this.options.trustProxy);
+    if ((this.perAddress.get(address) ?? 0) >= this.options.maxConnectionsPerAddress) {
+      return this.refuse('connection-cap', 429, 'too many connections from this address');
+    }
+    const binary = new URLSearchParams(request.query).get('codec') === 'binary';
+    if (!this.approver) return { accept: true, context: { address, binary } satisfies Admitted };
+    // The slot is held while the approval is awaited: otherwise a burst of handshakes all pass
+    // the cap before any of them opens.
+    this.count(address, 1);
+    let approval;
+    try {
+      approval = await this.approver.approve({ ...request, remoteAddress: address });
+    } finally {
+      this.count(address, -1);
+    }
+    if (approval === 'denied') return this.refuse(approval, 403, 'connection not approved');
+    // The app server could not answer: refused all the same (fail-closed), but as unavailable.
+    if (typeof approval === 'string') return this.refuse(approval, 503, 'connection approval unavailable');
+    return { accept: true, context: { ...approval, address, binary } satisfies Admitted };
+  }
+
+  /** A connection admitted with `address` opened. */
+  opened(address: string): void {
+    this.count(address, 1);
+  }
+
+  closed(address: string): void {
+    this.count(address, -1);
+  }
+
+  private count(address: string, by: 1 | -1): void {
+    const n = (this.perAddress.get(address) ?? 0) + by;
+    if (n <= 0) this.perAddress.delete(address);
+    else this.perAddress.set(address, n);
+  }
+
+  private refuse(reason: string, status: number, message: string): UpgradeDecision {
+    this.metrics.inc('mwse_refused_connections_total', reason);
+    return { accept: false, status, message };
+  }
+}

@@ -1,0 +1,116 @@
+import { timingSafeEqual } from 'node:crypto';
+import { ApiBodies } from '@mwse/protocol';
+import { clientAddress, isLoopback } from '../../admission/clientAddress.js';
+import type { Hub } from '../../Hub.js';
+import type { HttpRequest, HttpResponse } from '../HttpTypes.js';
+import type { KeyStore } from '../KeyStore.js';
+import { ApiError, json } from './ApiError.js';
+import { readJson } from './readJson.js';
+
+/** What the control plane reads from the running engine. */
+export interface ControlPlaneContext {
+  hub: Hub;
+  keys: KeyStore;
+  closing(): boolean;
+}
+
+export interface Route {
+  method: 'GET' | 'POST';
+  pattern: RegExp;
+  handle(req: HttpRequest, params: string[], ctx: ControlPlaneContext): Promise<HttpResponse> | HttpResponse;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** A percent-encoded path segment; 400 when its encoding is broken (not a 500 from a URIError). */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ApiError(400, 'bad-request', 'the path is not valid percent-encoding');
+  }
+}
+
+/** 401 without a key, 403 with one that is not ours. */
+function requireKey(req: HttpRequest, ctx: ControlPlaneContext): string {
+  const key = req.headers['x-api-key'];
+  if (!key) throw new ApiError(401, 'unauthorized', 'x-api-key header is required');
+  const domain = ctx.keys.check(key);
+  if (domain === undefined) throw new ApiError(403, 'forbidden', 'x-api-key is not valid');
+  return domain;
+}
+
+/** The control plane's routes (SPEC §5 and the operations endpoints). */
+export const ROUTES: Route[] = [
+  {
+    method: 'POST',
+    pattern: /^\/api\/auth\/key$/,
+    async handle(req, _params, ctx) {
+      const { options } = ctx.hub;
+      const address = clientAddress(req.headers, req.remoteAddress, options.trustProxy);
+      const auth = req.headers.authorization ?? '';
+      const token = auth.startsWith('Bearer ') ? auth.slice(7) : undefined;
+      // A wrong token is refused even from loopback: it means a misconfigured or hostile caller,
+      // possibly behind a local reverse proxy that makes every request look like loopback.
+      if (token !== undefined && !(options.adminToken !== undefined && sameSecret(token, options.adminToken))) {
+        throw new ApiError(403, 'forbidden', 'the admin token is not valid');
+      }
+      // Behind a reverse proxy on this host every request comes from loopback. One that carries
+      // forwarding headers came from elsewhere: it is local only if trustProxy resolved it so.
+      const forwarded = req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined;
+      const local = isLoopback(address) && (options.trustProxy || !forwarded);
+      if (token === undefined && !local) {
+        throw new ApiError(401, 'unauthorized', 'keys are minted from loopback or with the admin token');
+      }
+      const { domain } = await readJson(req, ApiBodies.mintKey, options.apiBodyLimit);
+      const key = ctx.keys.mint(domain);
+      if (!key) throw new ApiError(429, 'exhausted', 'too many API keys');
+      return json(201, { key, domain });
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/api\/rooms$/,
+    handle: (_req, _params, ctx) => json(200, { rooms: ctx.hub.publicRooms() }),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/client\/([^/]+)\/send$/,
+    async handle(req, [id], ctx) {
+      requireKey(req, ctx);
+      const { pack } = await readJson(req, ApiBodies.sendToClient, ctx.hub.options.apiBodyLimit);
+      const peer = ctx.hub.peer(decodePathSegment(id!));
+      if (!peer) throw new ApiError(404, 'not-found', `no peer ${id} is connected`);
+      ctx.hub.send(peer, { type: 'pack', from: 'server', pack });
+      return json(200, { delivered: true });
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/bridge\/inbox$/,
+    handle(req, _params, ctx) {
+      requireKey(req, ctx);
+      if (!ctx.hub.bridge.inboxEnabled) throw new ApiError(404, 'not-found', 'the inbox is off (BRIDGE_INBOX=1 turns it on)');
+      return json(200, { events: ctx.hub.bridge.drain() });
+    },
+  },
+  { method: 'GET', pattern: /^\/healthz$/, handle: () => json(200, { status: 'ok' }) },
+  {
+    method: 'GET',
+    pattern: /^\/readyz$/,
+    handle: (_req, _params, ctx) => (ctx.closing() ? json(503, { ready: false }) : json(200, { ready: true })),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/metrics$/,
+    handle: (_req, _params, ctx) => ({
+      status: 200,
+      headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' },
+      body: ctx.hub.metrics.render(),
+    }),
+  },
+];

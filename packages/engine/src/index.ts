@@ -1,0 +1,9 @@
+export { createEngine, Engine } from './Engine.js';
+export { ENGINE_DEFAULTS, type EngineOptions, type TransportName } from './EngineOptions.js';
+export { ENGINE_VERSION } from './version.js';
+export {
+  HttpBodyTooLarge,
+  type HttpHandler,
+  type HttpRequest,
+  type HttpResponse,
+} from './http/HttpTypes.js';

@@ -1,0 +1,56 @@
+import { BinaryKind, type ClientHeader } from '@mwse/protocol/binary';
+import { FieldLimits } from '@mwse/protocol';
+
+const PACK_TO = '{"type":"pack/to","to":"';
+const PACK_ROOM = '{"type":"pack/room","room":"';
+const PACK_FIELD = '","pack":';
+
+/** A JSON tunnel frame read without the schema: its routing header and its pack's raw text. */
+export interface JsonTunnel {
+  header: ClientHeader;
+  packText: string;
+}
+
+/**
+ * The fast path for the two hottest JSON frames, in the exact shape the SDK writes them
+ * (`{"type":"pack/to","to":"…","pack":…}`, and `pack/room` with `room`). The frame is still
+ * parsed, which proves it is valid JSON, but the schema is replaced by a key count, and the
+ * pack's text is kept so the server forwards it without serialising it again.
+ *
+ * Anything else (other key orders, escapes in the target, extra keys, invalid JSON) returns
+ * undefined and takes the full decoder, which answers bad input with its error frames.
+ */
+export function readJsonTunnel(text: string): JsonTunnel | undefined {
+  let kind: BinaryKind;
+  let start: number;
+  let limit: number;
+  if (text.startsWith(PACK_TO)) {
+    kind = BinaryKind.Pack;
+    start = PACK_TO.length;
+    limit = FieldLimits.peerId;
+  } else if (text.startsWith(PACK_ROOM)) {
+    kind = BinaryKind.RoomPack;
+    start = PACK_ROOM.length;
+    limit = FieldLimits.roomName;
+  } else {
+    return undefined;
+  }
+  const end = text.indexOf('"', start);
+  if (end <= start || end - start > limit || !text.startsWith(PACK_FIELD, end)) return undefined;
+  if (text.charCodeAt(text.length - 1) !== 0x7d /* } */) return undefined;
+  const target = text.slice(start, end);
+  if (target.includes('\\')) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  let keys = 0;
+  for (const _ in parsed as object) keys++;
+  if (keys !== 3) return undefined;
+  return {
+    header: { kind, target, id: 0, flags: 0, payloadOffset: 0 },
+    packText: text.slice(end + PACK_FIELD.length, text.length - 1),
+  };
+}

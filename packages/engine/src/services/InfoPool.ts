@@ -1,0 +1,48 @@
+import { ServiceError } from '../ServiceError.js';
+
+/** Bytes one key adds to a pool: its name and its value as JSON. */
+function entrySize(key: string, value: unknown): number {
+  return key.length + (JSON.stringify(value)?.length ?? 0);
+}
+
+/**
+ * A bounded key/value pool (SPEC §4, data sync): peer info and room info. Setting null or
+ * undefined removes a key. Over either limit the write is refused and the pool is unchanged.
+ */
+export class InfoPool {
+  private readonly values = new Map<string, unknown>();
+  private bytes = 0;
+
+  constructor(
+    private readonly maxKeys: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  /** Apply one write; false when it changed nothing (removing a missing key). */
+  set(key: string, value: unknown): boolean {
+    const had = this.values.has(key);
+    const before = had ? entrySize(key, this.values.get(key)) : 0;
+    if (value === null || value === undefined) {
+      if (!had) return false;
+      this.values.delete(key);
+      this.bytes -= before;
+      return true;
+    }
+    const bytes = this.bytes - before + entrySize(key, value);
+    if (!had && this.values.size >= this.maxKeys) {
+      throw new ServiceError('too-large', `holds at most ${this.maxKeys} keys`);
+    }
+    if (bytes > this.maxBytes) throw new ServiceError('too-large', `holds at most ${this.maxBytes} bytes`);
+    this.values.set(key, value);
+    this.bytes = bytes;
+    return true;
+  }
+
+  get(key: string): unknown {
+    return this.values.get(key);
+  }
+
+  toObject(): Record<string, unknown> {
+    return Object.fromEntries(this.values);
+  }
+}

@@ -1,0 +1,257 @@
+import { CloseCode, type WireData } from '@mwse/protocol';
+import { HttpBodyTooLarge, type HttpHandler, type HttpRequest, type HttpResponse } from '../http/HttpTypes.js';
+import { STATUS_CODES } from 'node:http';
+import type {
+  Transport,
+  TransportHandlers,
+  TransportOptions,
+  TransportSocket,
+  UpgradeRequest,
+} from './Transport.js';
+
+// The few uWebSockets.js shapes used here, declared locally so the engine's published types do
+// not depend on the optional package.
+interface UwsWebSocket<U> {
+  send(message: WireData, isBinary?: boolean): number;
+  getBufferedAmount(): number;
+  end(code?: number, message?: string): void;
+  close(): void;
+  ping(message?: string): number;
+  cork(cb: () => void): unknown;
+  getUserData(): U;
+  getRemoteAddressAsText(): ArrayBuffer;
+}
+interface UwsHttpResponse {
+  writeStatus(status: string): UwsHttpResponse;
+  writeHeader(key: string, value: string): UwsHttpResponse;
+  end(body?: WireData, closeConnection?: boolean): UwsHttpResponse;
+  endWithoutBody(reportedContentLength?: number, closeConnection?: boolean): UwsHttpResponse;
+  onAborted(cb: () => void): UwsHttpResponse;
+  onData(cb: (chunk: ArrayBuffer, isLast: boolean) => void): UwsHttpResponse;
+  cork(cb: () => void): UwsHttpResponse;
+  getRemoteAddressAsText(): ArrayBuffer;
+  upgrade(userData: unknown, key: string, protocol: string, extensions: string, context: unknown): void;
+}
+interface UwsHttpRequest {
+  getMethod(): string;
+  getUrl(): string;
+  getQuery(): string;
+  getHeader(name: string): string;
+  forEach(cb: (key: string, value: string) => void): void;
+}
+interface UwsApp {
+  ws<U>(pattern: string, behavior: Record<string, unknown>): UwsApp;
+  any(pattern: string, handler: (res: UwsHttpResponse, req: UwsHttpRequest) => void): UwsApp;
+  listen(host: string, port: number, cb: (socket: unknown) => void): UwsApp;
+}
+/** The part of the uWebSockets.js module the transport uses. */
+export interface UwsModule {
+  App(): UwsApp;
+  us_listen_socket_close(socket: unknown): void;
+  us_socket_local_port(socket: unknown): number;
+}
+
+const text = (buffer: ArrayBuffer) => Buffer.from(buffer).toString('utf8');
+
+interface UserData<C> {
+  conn?: C;
+  remoteAddress: string;
+  context: unknown;
+}
+
+class UwsSocket<C> implements TransportSocket {
+  constructor(
+    private readonly ws: UwsWebSocket<UserData<C>>,
+    readonly remoteAddress: string,
+  ) {}
+  send(data: WireData): boolean {
+    return this.ws.send(data, typeof data !== 'string') === 1;
+  }
+  cork(fn: () => void): void {
+    this.ws.cork(fn);
+  }
+  bufferedAmount(): number {
+    return this.ws.getBufferedAmount();
+  }
+  ping(): void {
+    this.ws.ping();
+  }
+  close(code: number, reason: string): void {
+    this.ws.end(code, reason);
+  }
+  terminate(): void {
+    this.ws.close();
+  }
+}
+
+/** Read what uWS only exposes during the handler call. */
+function toUpgradeRequest(res: UwsHttpResponse, req: UwsHttpRequest): UpgradeRequest {
+  const headers: Record<string, string> = {};
+  req.forEach((key, value) => {
+    headers[key] = key in headers ? `${headers[key]}, ${value}` : value;
+  });
+  return {
+    path: req.getUrl(),
+    query: req.getQuery() ?? '',
+    headers,
+    remoteAddress: text(res.getRemoteAddressAsText()),
+  };
+}
+
+/** Read a uWS request into the transport-neutral shape; must run synchronously in the handler. */
+function toHttpRequest(res: UwsHttpResponse, req: UwsHttpRequest, aborted: () => boolean): HttpRequest {
+  let body: Promise<Uint8Array> | undefined;
+  return {
+    ...toUpgradeRequest(res, req),
+    method: req.getMethod().toUpperCase(),
+    body(limit) {
+      // uWS hands the body out once, as it arrives; later calls share the first read.
+      body ??= new Promise<Uint8Array>((resolve, reject) => {
+        if (aborted()) return reject(new Error('request aborted'));
+        const chunks: Buffer[] = [];
+        let size = 0;
+        let refused = false;
+        res.onData((chunk, isLast) => {
+          if (refused) return;
+          size += chunk.byteLength;
+          if (size > limit) {
+            refused = true;
+            reject(new HttpBodyTooLarge(limit));
+            return;
+          }
+          chunks.push(Buffer.from(chunk.slice(0)));
+          if (isLast) resolve(Buffer.concat(chunks));
+        });
+      });
+      return body;
+    },
+  };
+}
+
+/**
+ * uWS writes content-length itself, so a handler's own is dropped (two would make clients
+ * refuse the response); for HEAD it is reported through endWithoutBody.
+ */
+function writeResponse(res: UwsHttpResponse, answer: HttpResponse, head: boolean, closeConnection: boolean) {
+  res.cork(() => {
+    res.writeStatus(`${answer.status} ${STATUS_CODES[answer.status] ?? ''}`.trim());
+    let length: number | undefined;
+    for (const [name, value] of Object.entries(answer.headers ?? {})) {
+      if (name.toLowerCase() === 'content-length') length = Number(value);
+      else res.writeHeader(name, value);
+    }
+    if (head) res.endWithoutBody(length ?? Buffer.byteLength(answer.body ?? ''), closeConnection);
+    else res.end(answer.body ?? '', closeConnection);
+  });
+}
+
+function serveHttp(handler: HttpHandler, res: UwsHttpResponse, req: UwsHttpRequest) {
+  let aborted = false;
+  res.onAborted(() => {
+    aborted = true;
+  });
+  const request = toHttpRequest(res, req, () => aborted);
+  const head = request.method === 'HEAD';
+  Promise.resolve()
+    .then(() => handler(request))
+    .then(
+      (answer) => !aborted && writeResponse(res, answer ?? { status: 404 }, head, false),
+      (error: unknown) => {
+        if (aborted) return;
+        const tooLarge = error instanceof HttpBodyTooLarge;
+        writeResponse(res, { status: tooLarge ? 413 : 500 }, head, tooLarge);
+      },
+    );
+}
+
+/** uWebSockets.js behind the transport contract: one App serves WebSocket and HTTP. */
+export function createUwsTransport(uws: UwsModule, options: TransportOptions): Transport {
+  let listenSocket: unknown;
+
+  return {
+    name: 'uws',
+    listen<C>(host: string, port: number, handlers: TransportHandlers<C>) {
+      const app = uws.App();
+      app.ws<UserData<C>>('/*', {
+        compression: 0,
+        // uWS drops a frame over its own limit without a close frame (1006). Give it twice the
+        // limit so the common oversize frame gets a proper 1009 from the message handler below.
+        maxPayloadLength: options.maxMessageSize + Math.min(options.maxMessageSize, 16 * 1024 * 1024),
+        // The engine keeps its own queue and stops writing above the high-water mark, so uWS
+        // must never drop: allow one full message past the mark.
+        maxBackpressure: options.highWaterMark + options.maxMessageSize + 1024,
+        closeOnBackpressureLimit: false,
+        idleTimeout: 0,
+        sendPingsAutomatically: false,
+        upgrade: (res: UwsHttpResponse, req: UwsHttpRequest, context: unknown) => {
+          const request = toUpgradeRequest(res, req);
+          const { headers } = request;
+          let aborted = false;
+          res.onAborted(() => {
+            aborted = true;
+          });
+          const answer = (decision: Awaited<ReturnType<TransportHandlers<C>['upgrade']>>) => {
+            if (aborted) return;
+            res.cork(() => {
+              if (decision.accept) {
+                const userData: UserData<C> = { remoteAddress: request.remoteAddress, context: decision.context };
+                res.upgrade(
+                  userData,
+                  headers['sec-websocket-key'] ?? '',
+                  headers['sec-websocket-protocol'] ?? '',
+                  headers['sec-websocket-extensions'] ?? '',
+                  context,
+                );
+              } else {
+                res
+                  .writeStatus(`${decision.status} ${STATUS_CODES[decision.status] ?? ''}`)
+                  .writeHeader('content-type', 'text/plain; charset=utf-8')
+                  .end(decision.message, true);
+              }
+            });
+          };
+          Promise.resolve()
+            .then(() => handlers.upgrade(request))
+            .then(answer, () => answer({ accept: false, status: 500, message: 'handshake failed' }));
+        },
+        open: (ws: UwsWebSocket<UserData<C>>) => {
+          const data = ws.getUserData();
+          data.conn = handlers.open(new UwsSocket(ws, data.remoteAddress), data.context);
+        },
+        message: (ws: UwsWebSocket<UserData<C>>, message: ArrayBuffer, isBinary: boolean) => {
+          const { conn } = ws.getUserData();
+          if (conn === undefined) return;
+          if (message.byteLength > options.maxMessageSize) {
+            ws.end(CloseCode.MessageTooBig, 'message too big');
+            return;
+          }
+          handlers.message(conn, isBinary ? new Uint8Array(message) : text(message));
+        },
+        drain: (ws: UwsWebSocket<UserData<C>>) => {
+          const { conn } = ws.getUserData();
+          if (conn !== undefined) handlers.drain(conn);
+        },
+        pong: (ws: UwsWebSocket<UserData<C>>) => {
+          const { conn } = ws.getUserData();
+          if (conn !== undefined) handlers.pong(conn);
+        },
+        close: (ws: UwsWebSocket<UserData<C>>, code: number) => {
+          const { conn } = ws.getUserData();
+          if (conn !== undefined) handlers.close(conn, code);
+        },
+      });
+      app.any('/*', (res, req) => serveHttp(handlers.http, res, req));
+      return new Promise<number>((resolve, reject) => {
+        app.listen(host, port, (socket) => {
+          if (!socket) return reject(new Error(`uWebSockets.js could not listen on ${host}:${port}`));
+          listenSocket = socket;
+          resolve(uws.us_socket_local_port(socket));
+        });
+      });
+    },
+    stopListening() {
+      if (listenSocket) uws.us_listen_socket_close(listenSocket);
+      listenSocket = undefined;
+    },
+  };
+}

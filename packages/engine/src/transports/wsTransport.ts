@@ -1,0 +1,177 @@
+import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { WireData } from '@mwse/protocol';
+import { HttpBodyTooLarge, type HttpHandler, type HttpRequest } from '../http/HttpTypes.js';
+import { writeNodeResponse } from '../http/respond.js';
+import type {
+  Transport,
+  TransportHandlers,
+  TransportOptions,
+  TransportSocket,
+  UpgradeRequest,
+} from './Transport.js';
+
+function headersOf(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+function toUpgradeRequest(req: IncomingMessage): UpgradeRequest {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return {
+    path: q === -1 ? url : url.slice(0, q),
+    query: q === -1 ? '' : url.slice(q + 1),
+    headers: headersOf(req),
+    remoteAddress: req.socket.remoteAddress ?? '',
+  };
+}
+
+/** Answer a refused handshake with a plain HTTP response and close the socket. */
+function refuse(socket: Duplex, status: number, message: string): void {
+  const body = Buffer.from(message);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nconnection: close\r\n` +
+      `content-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n\r\n${message}`,
+  );
+}
+
+function toHttpRequest(req: IncomingMessage): HttpRequest {
+  return {
+    ...toUpgradeRequest(req),
+    method: req.method ?? 'GET',
+    body: (limit) =>
+      new Promise<Uint8Array>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        req.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > limit) {
+            req.removeAllListeners('data');
+            req.pause();
+            reject(new HttpBodyTooLarge(limit));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        req.on('end', () => resolve(Buffer.concat(chunks)));
+        req.on('error', reject);
+      }),
+  };
+}
+
+async function serveHttp(handler: HttpHandler, req: IncomingMessage, res: ServerResponse) {
+  const request = toHttpRequest(req);
+  let answer;
+  try {
+    answer = await handler(request);
+  } catch (error) {
+    answer = { status: error instanceof HttpBodyTooLarge ? 413 : 500 };
+    if (error instanceof HttpBodyTooLarge) res.setHeader('connection', 'close');
+  }
+  writeNodeResponse(res, answer ?? { status: 404 });
+}
+
+class WsSocket implements TransportSocket {
+  readonly remoteAddress: string;
+  constructor(
+    private readonly ws: WebSocket,
+    remoteAddress: string,
+  ) {
+    this.remoteAddress = remoteAddress;
+  }
+  send(data: WireData): boolean {
+    this.ws.send(data, { binary: typeof data !== 'string' });
+    return false; // ws buffers in JS; its bufferedAmount is a cheap property read
+  }
+  cork(fn: () => void): void {
+    // ws writes each frame with its own writev; corking the TCP socket under it sends a whole
+    // flush in one, as uWS does.
+    const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    if (!socket) return fn();
+    socket.cork();
+    try {
+      fn();
+    } finally {
+      socket.uncork();
+    }
+  }
+  bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+  ping(): void {
+    this.ws.ping();
+  }
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+  terminate(): void {
+    this.ws.terminate();
+  }
+}
+
+/**
+ * Wire one accepted socket to the engine. Kept apart from the upgrade callback so the listeners'
+ * closures do not hold the HTTP upgrade request for the connection's lifetime (~1 KB each).
+ */
+function bind<C>(ws: WebSocket, remoteAddress: string, context: unknown, handlers: TransportHandlers<C>): void {
+  const conn = handlers.open(new WsSocket(ws, remoteAddress), context);
+  ws.on('message', (data: Buffer, isBinary: boolean) => handlers.message(conn, isBinary ? data : data.toString('utf8')));
+  ws.on('pong', () => handlers.pong(conn));
+  ws.on('close', (code: number) => handlers.close(conn, code));
+  ws.on('error', () => ws.terminate());
+  // ws has no drain event of its own; the socket under it does.
+  (ws as unknown as { _socket?: Duplex })._socket?.on('drain', () => handlers.drain(conn));
+}
+
+/** The `ws` library behind the transport contract, on a node:http server that also serves HTTP. */
+export function createWsTransport(options: TransportOptions): Transport {
+  let server: Server | undefined;
+
+  return {
+    name: 'ws',
+    listen<C>(host: string, port: number, handlers: TransportHandlers<C>) {
+      const wss = new WebSocketServer({
+        noServer: true,
+        maxPayload: options.maxMessageSize,
+        perMessageDeflate: false,
+        clientTracking: false,
+      });
+      const http = createServer((req, res) => void serveHttp(handlers.http, req, res));
+      server = http;
+      const accept = (req: IncomingMessage, socket: Duplex, head: Buffer, context: unknown) => {
+        const remoteAddress = req.socket.remoteAddress ?? '';
+        wss.handleUpgrade(req, socket, head, (ws) => bind(ws, remoteAddress, context, handlers));
+      };
+      http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        socket.on('error', () => socket.destroy());
+        Promise.resolve()
+          .then(() => handlers.upgrade(toUpgradeRequest(req)))
+          .then(
+            (decision) => {
+              if (socket.destroyed) return;
+              if (decision.accept) accept(req, socket, head, decision.context);
+              else refuse(socket, decision.status, decision.message);
+            },
+            () => refuse(socket, 500, 'handshake failed'),
+          );
+      });
+      return new Promise<number>((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(port, host, () => {
+          http.off('error', reject);
+          const address = http.address();
+          resolve(typeof address === 'object' && address ? address.port : port);
+        });
+      });
+    },
+    stopListening() {
+      server?.close();
+      server?.closeIdleConnections();
+    },
+  };
+}

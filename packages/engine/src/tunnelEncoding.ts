@@ -1,0 +1,98 @@
+import {
+  BinaryKind,
+  RESPONSE_ERROR_FLAG,
+  encodeServerBinary,
+} from '@mwse/protocol/binary';
+import type { Codec, ServerFrameOf, WireData } from '@mwse/protocol';
+
+/** The server frames that tunnel one peer's payload to another. */
+export type TunnelFrame = ServerFrameOf<'pack' | 'room/pack' | 'request' | 'response' | 'signal'>;
+
+/**
+ * A payload exactly as its sender wrote it, never decoded by the server: UTF-8 bytes from a
+ * binary frame, or the text of a JSON frame's pack (the JSON fast path). One of the two is set.
+ */
+export interface RawPayload {
+  bytes?: Uint8Array;
+  text?: string;
+  /** The bytes are an error `{code, message}` of a response, not its body. */
+  error: boolean;
+}
+
+const KIND: Record<TunnelFrame['type'], BinaryKind> = {
+  pack: BinaryKind.Pack,
+  'room/pack': BinaryKind.RoomPack,
+  request: BinaryKind.Request,
+  response: BinaryKind.Response,
+  signal: BinaryKind.Signal,
+};
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The frame's payload field and its value. */
+function payloadOf(frame: TunnelFrame): { key: string; value: unknown; error: boolean } {
+  switch (frame.type) {
+    case 'pack':
+    case 'room/pack':
+      return { key: 'pack', value: frame.pack, error: false };
+    case 'request':
+      return { key: 'body', value: frame.body, error: false };
+    case 'response':
+      return frame.error
+        ? { key: 'error', value: frame.error, error: true }
+        : { key: 'body', value: frame.body, error: false };
+    case 'signal':
+      return { key: 'data', value: frame.data, error: false };
+  }
+}
+
+/**
+ * The JSON text after a raw payload: the frame's other fields. Written by hand rather than with
+ * JSON.stringify because it runs per relayed message and its fields are few and known: socket
+ * ids are UUIDs the server made (or `server`), ids are numbers; only a room name needs escaping.
+ */
+function jsonTail(frame: TunnelFrame): string {
+  const from = `"from":"${frame.from}"}`;
+  switch (frame.type) {
+    case 'pack':
+      return `"type":"pack",${from}`;
+    case 'signal':
+      return `"type":"signal",${from}`;
+    case 'room/pack':
+      return `"type":"room/pack","room":${JSON.stringify(frame.room)},${from}`;
+    case 'request':
+      return `"type":"request","id":${frame.id},${from}`;
+    case 'response':
+      return `"type":"response","id":${frame.id},${from}`;
+  }
+}
+
+/**
+ * Encode a tunnel frame for one target's codec. `raw`, when given, replaces the frame's payload
+ * and is copied as is: into a binary frame as bytes, into a JSON frame as the text of its
+ * payload field. The payload goes FIRST in the JSON object, so a crafted payload cannot override
+ * `type` or `from` (JSON.parse keeps the last duplicate key). `fromBytes` is the sender's id
+ * already UTF-8 encoded, when the caller has it.
+ */
+export function encodeTunnel(
+  frame: TunnelFrame,
+  raw: RawPayload | undefined,
+  binary: boolean,
+  codec: Codec,
+  fromBytes?: Uint8Array,
+): WireData {
+  const { key, value, error } = payloadOf(frame);
+  const isError = raw ? raw.error : error;
+  if (binary) {
+    const id = frame.type === 'request' || frame.type === 'response' ? frame.id : 0;
+    const room = frame.type === 'room/pack' ? frame.room : undefined;
+    const bytes = raw ? (raw.bytes ?? encoder.encode(raw.text)) : encoder.encode(JSON.stringify(value) ?? '');
+    const flags = isError ? RESPONSE_ERROR_FLAG : 0;
+    return encodeServerBinary(KIND[frame.type], fromBytes ?? frame.from, bytes, id, flags, room);
+  }
+  if (!raw) return codec.encode(frame);
+  const text = raw.text ?? decoder.decode(raw.bytes);
+  if (text.length === 0) return `{${jsonTail(frame)}`;
+  return `{"${raw.error ? 'error' : key}":${text},${jsonTail(frame)}`;
+}
