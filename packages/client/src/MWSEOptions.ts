@@ -1,0 +1,43 @@
+import type { BackoffOptions } from './Backoff.js';
+import type { WebSocketConstructor } from './WebSocketLike.js';
+
+/** Options of `new MWSE(options)`. */
+export interface MWSEOptions {
+  /**
+   * The server's WebSocket URL (`ws://127.0.0.1:7707`; `http(s)://` is accepted too). Defaults to
+   * the page's own origin in a browser; required in Node.
+   */
+  endpoint?: string;
+  /**
+   * Reconnect after the connection drops (default `true`): exponential backoff with full jitter.
+   * `false` to never reconnect, or an object to tune the delays. A reconnect makes you a new peer.
+   */
+  reconnect?: boolean | BackoffOptions;
+  /** Milliseconds every call (requests included) waits for its answer (default 30 000). */
+  requestTimeout?: number;
+  /** The WebSocket class to use; by default the global one, or the `ws` package in Node 20. */
+  WebSocket?: WebSocketConstructor;
+  /**
+   * Frames kept while not connected (before the first hello, or while reconnecting), sent once the
+   * server said hello (default 1024). Past it, calls reject with `exhausted`.
+   */
+  queueLimit?: number;
+  /**
+   * Wire format of direct, room and request/response traffic: `binary` (default) asks the server
+   * for the binary framing, which it routes on a header without parsing payloads; a server that
+   * does not offer it answers in JSON, and the SDK follows. `json` keeps every frame readable text.
+   */
+  codec?: 'binary' | 'json';
+}
+
+/** Defaults of the numeric options. */
+export const defaultOptions = {
+  requestTimeout: 30_000,
+  queueLimit: 1024,
+} as const;
+
+/** Reads `reconnect` into backoff options, or `false`. */
+export function reconnectOption(reconnect: MWSEOptions['reconnect']): BackoffOptions | false {
+  if (reconnect === false) return false;
+  return reconnect === true || reconnect === undefined ? {} : reconnect;
+}

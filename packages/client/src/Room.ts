@@ -1,0 +1,244 @@
+import type { JoinType, RoomDescription, ServerFrameOf } from '@mwse/protocol';
+import { Emitter } from './Emitter.js';
+import type { Peer } from './Peer.js';
+import { RoomInfo } from './RoomInfo.js';
+import type { Wire } from './Wire.js';
+
+/** How to create (or join) a room. Only `name` is needed to join one that exists. */
+export interface RoomOptions {
+  /** Unique on the server. */
+  name: string;
+  /** Who may join: `free` (anyone, the default), `password`, `invite` (owner invites), `lock` (no one new). */
+  joinType?: JoinType;
+  /** Needed to create and to join a `password` room. */
+  password?: string;
+  /** When the room exists, `createRoom()` joins it instead of failing with `room-exists`. */
+  ifexistsJoin?: boolean;
+  maxMembers?: number;
+  description?: string;
+  /** Private rooms are not listed by the server's `/api/rooms`. Default `public`. */
+  visibility?: 'public' | 'private';
+}
+
+/** Events of a {@link Room}. */
+export interface RoomEvents {
+  /** A member sent `pack` to the room (`room.send`). Your own sends do not come back. */
+  message: (pack: any, peer: Peer) => void;
+  /** `peer` joined the room; `address` is its virtual address when the room has a subnet. */
+  join: (peer: Peer, address?: string) => void;
+  /** `peer` left the room (or was ejected). */
+  leave: (peer: Peer) => void;
+  /** The room has a new owner (the old one left). */
+  owner: (peer: Peer) => void;
+  /** The owner `peer` invited you; `room.join()` to accept. */
+  invited: (peer: Peer) => void;
+  /** The owner `peer` removed you from the room. */
+  ejected: (peer: Peer) => void;
+  /** A member changed one key of the room's info; `value` is `null` when it was removed. */
+  info: (key: string, value: unknown) => void;
+  /** The owner gave the room a /24 (`claimSubnet`): each member's address in it, by socket id. */
+  subnet: (subnet: string, addresses: Record<string, string>) => void;
+}
+
+/** Server frames about one room. */
+export type RoomFrame = ServerFrameOf<
+  | 'room/pack'
+  | 'room/joined'
+  | 'room/left'
+  | 'room/owner'
+  | 'room/invited'
+  | 'room/ejected'
+  | 'room/info'
+  | 'room/subnet'
+>;
+
+/**
+ * A named group: what a member sends reaches every other member, whatever their pair-auth. Get one
+ * with `mwse.room(options)`; the same name always gives the same object, also in events.
+ *
+ * Membership belongs to a connection: after a reconnect you are a new peer in no room, so join again
+ * (the `reconnect` and `scope` events are the place).
+ *
+ * @example
+ * const room = mwse.room({ name: 'genel', joinType: 'free', ifexistsJoin: true });
+ * room.on('message', (pack, peer) => console.log(peer.socketId, pack));
+ * await room.createRoom();
+ * room.send({ text: 'merhaba!' });
+ */
+export class Room extends Emitter<RoomEvents> {
+  /** The room's name. */
+  readonly name: string;
+  /** Options used by `createRoom()` and `join()`; later `mwse.room({ name, … })` calls update them. */
+  options: RoomOptions;
+  /** The room's shared key/value state. */
+  readonly info: RoomInfo;
+  readonly #wire: Wire;
+  #joined = false;
+  #owner: Peer | undefined;
+  #description: RoomDescription | undefined;
+
+  /** Made by `mwse.room()`; not meant to be called directly. */
+  constructor(options: RoomOptions, wire: Wire) {
+    super((error, event) => wire.reportListenerError(error, event));
+    this.name = options.name;
+    this.options = { ...options };
+    this.#wire = wire;
+    this.info = new RoomInfo(options.name, wire);
+  }
+
+  /** True while this connection is a member. */
+  get joined(): boolean {
+    return this.#joined;
+  }
+
+  /** The owner, once known (after create/join, or a `room/owner` change). */
+  get owner(): Peer | undefined {
+    return this.#owner;
+  }
+
+  /** What the server said when you created or joined the room. */
+  get description(): RoomDescription | undefined {
+    return this.#description;
+  }
+
+  /**
+   * Creates the room with {@link options} and joins it as owner; with `ifexistsJoin`, joins it when
+   * it exists. Rejects with `room-exists`, or a join refusal (`wrong-password`, `room-full`…).
+   */
+  async createRoom(): Promise<RoomDescription> {
+    const { name, joinType, password, ifexistsJoin, maxMembers, description, visibility } =
+      this.options;
+    const created = await this.#wire.call<RoomDescription>({
+      type: 'room/create',
+      name,
+      joinType,
+      password,
+      ifexistsJoin,
+      maxMembers,
+      description,
+      visibility,
+    });
+    return this.#entered(created);
+  }
+
+  /**
+   * Joins the existing room; `password` defaults to `options.password`. Rejects with
+   * `room-not-found`, `room-locked`, `not-invited`, `wrong-password` or `room-full`.
+   */
+  async join(password = this.options.password): Promise<RoomDescription> {
+    const joined = await this.#wire.call<RoomDescription>({
+      type: 'room/join',
+      name: this.name,
+      password,
+    });
+    return this.#entered(joined);
+  }
+
+  /** Leaves the room; ownership passes to the oldest member, and an empty room is removed. */
+  async leave(): Promise<void> {
+    await this.#wire.call({ type: 'room/leave', name: this.name });
+    this.#left();
+  }
+
+  /** Sends `pack` to every other member. Fire and forget; a refusal comes as the client's `error`. */
+  send(pack: unknown): void {
+    this.#wire.post({ type: 'pack/room', room: this.name, pack });
+  }
+
+  /** The other members, as peers (you are not in the list). */
+  async fetchPeers(): Promise<Peer[]> {
+    const ids = await this.#wire.call<string[]>({ type: 'room/peers', name: this.name });
+    const me = this.#wire.me.socketId;
+    return ids.filter((id) => id !== me).map((id) => this.#wire.peer(id));
+  }
+
+  /** Owner only: lets `peer` into an `invite` room; it gets the client event `room/invited`. */
+  async invite(peer: Peer | string): Promise<void> {
+    await this.#wire.call({ type: 'room/invite', name: this.name, peer: idOf(peer) });
+  }
+
+  /** Owner only: removes `peer`; it gets `ejected`, the members `leave`. */
+  async eject(peer: Peer | string): Promise<void> {
+    await this.#wire.call({ type: 'room/eject', name: this.name, peer: idOf(peer) });
+  }
+
+  /** Owner only: refuse every new member (`room-locked`) until {@link unlock}. */
+  async lock(): Promise<void> {
+    await this.#wire.call({ type: 'room/lock', name: this.name });
+  }
+
+  /** Owner only: admit new members again, by the room's join type. */
+  async unlock(): Promise<void> {
+    await this.#wire.call({ type: 'room/unlock', name: this.name });
+  }
+
+  /**
+   * Owner only: gives the room a virtual /24 (a virtual LAN); every member gets an address in it.
+   * Resolves with the description, whose `subnet` and `addresses` say which. Rejects `exhausted`.
+   */
+  async claimSubnet(): Promise<RoomDescription> {
+    const described = await this.#wire.call<RoomDescription>({
+      type: 'room/subnet',
+      name: this.name,
+    });
+    this.#description = described;
+    return described;
+  }
+
+  /** @internal The client routes this room's frames here. */
+  receive(frame: RoomFrame): void {
+    switch (frame.type) {
+      case 'room/pack':
+        this.emit('message', frame.pack, this.#wire.peer(frame.from));
+        break;
+      case 'room/joined':
+        if (frame.address === undefined) this.emit('join', this.#wire.peer(frame.peer));
+        else this.emit('join', this.#wire.peer(frame.peer), frame.address);
+        break;
+      case 'room/left':
+        this.emit('leave', this.#wire.peer(frame.peer));
+        break;
+      case 'room/owner':
+        this.#owner = this.#wire.peer(frame.owner);
+        this.emit('owner', this.#owner);
+        break;
+      case 'room/invited':
+        this.emit('invited', this.#wire.peer(frame.from));
+        break;
+      case 'room/ejected':
+        this.#left();
+        this.emit('ejected', this.#wire.peer(frame.by));
+        break;
+      case 'room/info':
+        this.emit('info', frame.key, frame.value);
+        break;
+      case 'room/subnet':
+        if (this.#description) {
+          this.#description = { ...this.#description, subnet: frame.subnet, addresses: frame.addresses };
+        }
+        this.emit('subnet', frame.subnet, frame.addresses);
+        break;
+    }
+  }
+
+  /** @internal The connection dropped: membership belonged to the old peer. */
+  disconnected(): void {
+    this.#left();
+  }
+
+  #entered(description: RoomDescription): RoomDescription {
+    this.#joined = true;
+    this.#description = description;
+    this.#owner = this.#wire.peer(description.owner);
+    return description;
+  }
+
+  #left(): void {
+    this.#joined = false;
+    this.#owner = undefined;
+  }
+}
+
+function idOf(peer: Peer | string): string {
+  return typeof peer === 'string' ? peer : peer.socketId;
+}

@@ -1,0 +1,32 @@
+export { MWSE, MWSE as default } from './MWSE.js';
+export type { MWSEEvents, ServerInfo } from './MWSE.js';
+export type { MWSEOptions } from './MWSEOptions.js';
+export { MWSEError } from './MWSEError.js';
+export { Peer } from './Peer.js';
+export type { PeerEvents, RequestOptions } from './Peer.js';
+export { PeerInfo } from './PeerInfo.js';
+export { Room } from './Room.js';
+export type { RoomEvents, RoomOptions } from './Room.js';
+export { IncomingRequest } from './IncomingRequest.js';
+export { Notification } from './Notification.js';
+export type {
+  NotificationAction,
+  NotificationReply,
+  NotifyOptions,
+  NotifyResult,
+} from './Notification.js';
+export { RoomInfo } from './RoomInfo.js';
+export { Emitter } from './Emitter.js';
+export type { EventMap, ListenerErrorHandler } from './Emitter.js';
+export type { BackoffOptions } from './Backoff.js';
+export type { CloseInfo, ConnectionState } from './Connection.js';
+export type { WebSocketConstructor, WebSocketLike } from './WebSocketLike.js';
+export type {
+  ErrorCode,
+  JoinType,
+  RoomDescription,
+  RoomSummary,
+  ServerLimits,
+  SessionFlags,
+  VirtualAddress,
+} from '@mwse/protocol';
