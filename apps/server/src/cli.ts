@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+import { PROTOCOL_VERSION } from '@mwse/protocol';
+import { parseCliArgs, USAGE } from './cliArgs.js';
+import { loadConfig } from './config.js';
+import { startServer, type RunningServer } from './startServer.js';
+import { VERSION } from './version.js';
+
+/** Print one line to stderr and leave with code 1: start-up errors are for people, not stack traces. */
+function fail(message: string): never {
+  process.stderr.write(`mwse-server: ${message}\n`);
+  process.exit(1);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * First SIGTERM/SIGINT: stop accepting, close every connection with 1001, exit 0 once done, or when
+ * MWSE_SHUTDOWN_TIMEOUT passes, whichever comes first. A second signal exits at once.
+ */
+function handleSignals(server: RunningServer, shutdownTimeout: number): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      process.stderr.write(`mwse-server: ${signal} again, exiting now\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    process.stderr.write(`mwse-server: ${signal}, closing connections\n`);
+    setTimeout(() => {
+      process.stderr.write('mwse-server: shutdown timeout passed, exiting\n');
+      process.exit(0);
+    }, shutdownTimeout).unref();
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => fail(`shutdown failed: ${messageOf(error)}`),
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+async function main(): Promise<void> {
+  let command;
+  try {
+    command = parseCliArgs(process.argv.slice(2), process.env);
+  } catch (error) {
+    fail(`${messageOf(error)}\n\n${USAGE}`);
+  }
+  if (command.kind === 'help') return void process.stdout.write(`${USAGE}\n`);
+  if (command.kind === 'version') {
+    return void process.stdout.write(`mwse-server ${VERSION} (protocol ${PROTOCOL_VERSION})\n`);
+  }
+
+  let config;
+  try {
+    config = loadConfig(command.env);
+  } catch (error) {
+    fail(messageOf(error));
+  }
+  let server: RunningServer;
+  try {
+    server = await startServer(config);
+  } catch (error) {
+    fail(`cannot start on ${config.host}:${config.port}: ${messageOf(error)}`);
+  }
+  handleSignals(server, config.shutdownTimeout);
+  process.stdout.write(`mwse-server ${VERSION} listening on ${server.url} (transport: ${server.transport})\n`);
+}
+
+await main();

@@ -1,0 +1,11 @@
+import type { EngineOptions } from '@mwse/engine';
+import type { ServerConfig } from './config.js';
+
+/**
+ * The engine's options from the server configuration. Everything but the folders maps one to one
+ * (the config uses the engine's option names).
+ */
+export function engineOptions(config: ServerConfig): EngineOptions {
+  const { publicDir: _publicDir, sdkDir: _sdkDir, ...options } = config;
+  return options;
+}

@@ -1,0 +1,50 @@
+import { createEngine, type Engine } from '@mwse/engine';
+import type { ServerConfig } from './config.js';
+import { defaultDemosDir } from './defaultDemosDir.js';
+import { engineOptions } from './engineOptions.js';
+import { createHttpHandler } from './http/createHttpHandler.js';
+import { VERSION } from './version.js';
+
+/** A running server, as {@link startServer} gives it back. */
+export interface RunningServer {
+  /** The engine underneath, for embedding (e.g. `sendFromServer`). */
+  readonly engine: Engine;
+  /** Bound address and port (the real one when the config asked for port 0). */
+  readonly host: string;
+  readonly port: number;
+  /** The WebSocket library actually carrying connections. */
+  readonly transport: 'uws' | 'ws';
+  /** `ws://host:port`, for clients and logs. */
+  readonly url: string;
+  /** Stop accepting and close every connection with 1001; resolves once all are closed or after `shutdownTimeout`. */
+  close(): Promise<void>;
+}
+
+/**
+ * Start the MWSE server: the engine with the WebSocket endpoint, the control plane (`/api/*`,
+ * `/healthz`, `/readyz`, `/metrics`) and the file routes (`/sdk.js`, `/sdk/*`, `/demos/*`, static
+ * files) on one port.
+ *
+ * @example
+ * import { loadConfig, startServer } from '@mwse/server';
+ * const server = await startServer({ ...loadConfig(process.env), port: 0 });
+ * console.log(server.url);
+ * await server.close();
+ */
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const engine = await createEngine({
+    ...engineOptions(config),
+    version: VERSION,
+    http: createHttpHandler({ publicDir: config.publicDir, sdkDir: config.sdkDir, demosDir: defaultDemosDir() }),
+  });
+  const host = config.host;
+  const port = engine.port;
+  return {
+    engine,
+    host,
+    port,
+    transport: engine.transport,
+    url: `ws://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    close: () => engine.close(),
+  };
+}
