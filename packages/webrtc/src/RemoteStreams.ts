@@ -1,0 +1,77 @@
+/** What {@link RemoteStreams} reports. */
+export interface RemoteStreamEvents {
+  track(track: MediaStreamTrack, streams: readonly MediaStream[], name: string | undefined): void;
+  stream(stream: MediaStream, name: string): void;
+  removed(stream: MediaStream, name: string): void;
+}
+
+/**
+ * The remote side's streams, by the names it gave them. The names come with each of its
+ * descriptions, keyed by `MediaStream.id` (which both sides see the same through the SDP's msid),
+ * and are applied before the description, so a `track` event already knows its stream's name.
+ */
+export class RemoteStreams {
+  #names = new Map<string, string>();
+  #streams = new Map<string, MediaStream>();
+  #tracks = new Map<MediaStreamTrack, readonly MediaStream[]>();
+  readonly #events: RemoteStreamEvents;
+
+  constructor(events: RemoteStreamEvents) {
+    this.#events = events;
+  }
+
+  /** The remote's stream under `name`. */
+  get(name: string): MediaStream | undefined {
+    for (const [id, stream] of this.#streams) if (this.#names.get(id) === name) return stream;
+    return undefined;
+  }
+
+  /** Every remote stream by name. */
+  entries(): [string, MediaStream][] {
+    const entries: [string, MediaStream][] = [];
+    for (const [id, stream] of this.#streams) entries.push([this.#names.get(id) ?? id, stream]);
+    return entries;
+  }
+
+  /** Remote tracks received so far that are still live, with their streams. */
+  liveTracks(): [MediaStreamTrack, readonly MediaStream[]][] {
+    return [...this.#tracks].filter(([track]) => track.readyState === 'live');
+  }
+
+  /** The name of the stream `streamId`, if the remote named it. */
+  nameOf(streamId: string): string | undefined {
+    return this.#names.get(streamId);
+  }
+
+  /** New names from a remote description; streams no longer listed are reported removed. */
+  setNames(names: Record<string, string>): void {
+    const previous = this.#names;
+    this.#names = new Map(Object.entries(names));
+    for (const [id, stream] of [...this.#streams]) {
+      if (this.#names.has(id)) continue;
+      this.#streams.delete(id);
+      for (const track of stream.getTracks()) this.#tracks.delete(track);
+      this.#events.removed(stream, previous.get(id) ?? id);
+    }
+  }
+
+  /** A `track` event of the peer connection. */
+  addTrack(event: RTCTrackEvent): void {
+    const { track, streams } = event;
+    this.#tracks.set(track, streams);
+    track.addEventListener('ended', () => this.#tracks.delete(track), { once: true });
+    for (const stream of streams) {
+      if (this.#streams.has(stream.id)) continue;
+      this.#streams.set(stream.id, stream);
+      this.#events.stream(stream, this.#names.get(stream.id) ?? stream.id);
+    }
+    this.#events.track(track, streams, streams[0] && this.#names.get(streams[0].id));
+  }
+
+  /** Forgets everything (the connection closed). */
+  clear(): void {
+    this.#names.clear();
+    this.#streams.clear();
+    this.#tracks.clear();
+  }
+}

@@ -1,0 +1,18 @@
+export { attachRTC } from './attachRTC.js';
+export { RTCEngine, DEFAULT_ICE_SERVERS } from './RTCEngine.js';
+export type { ConnectOptions, RTCEngineContext } from './RTCEngine.js';
+export type { RTCEngineEvents, RTCState, RTCCloseReason, IceRestartReason } from './RTCEngineEvents.js';
+export type { DescriptionOrigin } from './Negotiator.js';
+export { SIMULCAST_LAYERS } from './StreamManager.js';
+export type { AddStreamOptions, EncodingChange } from './StreamManager.js';
+export { FileTransferError } from './FileTransfer.js';
+export type { FileTransfer, FileTransferErrorCode } from './FileTransfer.js';
+export type { SendFileOptions } from './FileSender.js';
+export type { IncomingFile } from './IncomingFile.js';
+export { MediaSources } from './MediaSources.js';
+export { AudioMixer } from './AudioMixer.js';
+export type { AudioMixerOptions, MixerInput } from './AudioMixer.js';
+export { CanvasCompositor } from './CanvasCompositor.js';
+export type { CanvasCompositorOptions, CompositorSourceOptions } from './CanvasCompositor.js';
+export { layoutTiles } from './layoutTiles.js';
+export type { CompositorLayout, Tile } from './layoutTiles.js';
