@@ -1,0 +1,2 @@
+export { Studio, Studio as default } from './Studio.js';
+export type { StudioOptions } from './Studio.js';
