@@ -1,0 +1,112 @@
+import { parseArgs } from 'node:util';
+import { SYSTEMS, type WorkloadName } from './systems.js';
+
+export interface BenchOptions {
+  /** Measured seconds per run, after the warm-up. */
+  duration: number;
+  warmup: number;
+  rounds: number;
+  /** Times a run disturbed by other processes is run again. */
+  retries: number;
+  /** Systems to run (names from systems.ts). */
+  only: string[];
+  workloads: WorkloadName[];
+  connections: number;
+  /** Messages in flight per connection (inbound, for rooms). */
+  window: number;
+  /** Requests per second offered in the `requests` workload. */
+  rate: number;
+  /** Connections the `idle` workload opens and holds. */
+  idleConnections: number;
+  /** Profile the MWSE engine (uws) under the pairs workload instead of benchmarking. */
+  profile: boolean;
+  /** Measure the RSS of node after importing each server library, instead of benchmarking. */
+  footprint: boolean;
+  /** Extra node flags for every server process, e.g. `--max-semi-space-size=2`. */
+  serverFlags: string[];
+  out?: string;
+}
+
+export const WORKLOADS: WorkloadName[] = ['pairs', 'room10', 'room150', 'requests', 'idle'];
+
+export const USAGE = `pnpm bench [options]
+  --duration <s>     measured seconds per run (default 2)
+  --warmup <s>       warm-up seconds per run, not measured (default 1)
+  --rounds <n>       rounds; each round runs every system once, order rotated (default 3)
+  --retries <n>      re-runs of a run during which other processes used > 15% of a core;
+                     the least disturbed attempt counts (default 1; 0 on a quiet machine costs nothing)
+  --only <list>      systems, comma-separated: ${SYSTEMS.map((s) => s.name).join(',')}
+  --workloads <list> ${WORKLOADS.join(',')} (default: all)
+  --connections <n>  connections (default 150)
+  --window <n>       messages in flight per connection (default 64)
+  --rate <n>         requests/s offered in the requests workload (default 10000)
+  --idle-connections <n>
+                     connections the idle workload holds open (default 10000); the runner and
+                     each server need that many file descriptors (ulimit -n) plus ~200
+  --profile          CPU-profile the MWSE engine (uws) under the pairs workload
+                     (with --only: profile those systems; with --workloads: under the first
+                     throughput workload listed)
+  --footprint        RSS of a bare node process and after importing each server library
+                     (@mwse/engine, uWebSockets.js, ws, socket.io), then exit
+  --server-flags=<f> extra node flags for the servers, space-separated; write it with "=",
+                     e.g. --server-flags="--max-semi-space-size=2"
+  --out <file>       JSON result file (default results/<date>.json)`;
+
+function list(value: string | undefined, known: readonly string[], what: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const item of items) if (!known.includes(item)) throw new Error(`unknown ${what} "${item}"\n${USAGE}`);
+  return items;
+}
+
+function positive(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number\n${USAGE}`);
+  return n;
+}
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      rounds: { type: 'string' },
+      retries: { type: 'string' },
+      only: { type: 'string' },
+      workloads: { type: 'string' },
+      connections: { type: 'string' },
+      window: { type: 'string' },
+      rate: { type: 'string' },
+      'idle-connections': { type: 'string' },
+      profile: { type: 'boolean', default: false },
+      footprint: { type: 'boolean', default: false },
+      'server-flags': { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const connections = Math.round(positive(values.connections, 150, 'connections'));
+  if (connections % 2 !== 0) throw new Error('--connections must be even (connections run in pairs)');
+  return {
+    duration: positive(values.duration, 2, 'duration'),
+    warmup: positive(values.warmup, 1, 'warmup'),
+    rounds: Math.round(positive(values.rounds, 3, 'rounds')),
+    retries: values.retries === '0' ? 0 : Math.round(positive(values.retries, 1, 'retries')),
+    only: list(values.only, SYSTEMS.map((s) => s.name), 'system') ?? SYSTEMS.map((s) => s.name),
+    workloads: (list(values.workloads, WORKLOADS, 'workload') as WorkloadName[] | undefined) ?? WORKLOADS,
+    connections,
+    window: Math.round(positive(values.window, 64, 'window')),
+    rate: positive(values.rate, 10_000, 'rate'),
+    idleConnections: Math.round(positive(values['idle-connections'], 10_000, 'idle-connections')),
+    profile: values.profile,
+    footprint: values.footprint,
+    serverFlags: values['server-flags']?.split(/\s+/).filter(Boolean) ?? [],
+    out: values.out,
+  };
+}

@@ -1,0 +1,24 @@
+import { createEngine } from '@mwse/engine';
+import { serve } from './serve.js';
+
+/**
+ * The MWSE engine as a user embeds it, on the transport named by argv[2] (`uws` or `ws`), with
+ * its defaults except three the benchmark must lift:
+ * - every connection comes from 127.0.0.1, so the per-address connection cap goes;
+ * - a pairs connection sends a few thousand frames a second, near the default rate limit of
+ *   5000/s; frames over it come back as `error` frames, which the counting generator would take
+ *   for deliveries, so the limit is off (its cost, one token-bucket step per frame, is not measured);
+ * - the outbound buffer is raised from 1024 so a room of 150 with messages in flight to every
+ *   member never trips the slow-consumer limit: this measures throughput, not that limit.
+ */
+const transport = process.argv[2] === 'ws' ? 'ws' : 'uws';
+const engine = await createEngine({
+  host: '127.0.0.1',
+  port: 0,
+  transport,
+  outboundBuffer: 8192,
+  maxConnectionsPerAddress: 1_000_000,
+  rateLimit: 0,
+});
+if (engine.transport !== transport) throw new Error(`asked for ${transport}, got ${engine.transport}`);
+serve(engine.port, () => engine.close());

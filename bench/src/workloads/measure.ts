@@ -1,0 +1,115 @@
+import { cpuUsage } from 'node:process';
+import { machineBusySeconds } from '../procStats.js';
+import type { NodeMemory, ServerProcess } from '../ServerProcess.js';
+import type { IdleMemory } from './idle.js';
+
+/** Counters a workload bumps as frames arrive. */
+export interface Meter {
+  /** Messages delivered to generator connections. */
+  delivered: number;
+}
+
+export interface Measurement {
+  seconds: number;
+  delivered: number;
+  /** Delivered messages per wall-clock second. */
+  msgPerSec: number;
+  /** Server CPU seconds per wall second (1 = one core busy). */
+  serverCpu: number;
+  /** Generator CPU seconds per wall second. */
+  generatorCpu: number;
+  /** CPU (in cores) used by other processes on the machine during the window. */
+  otherCpu: number;
+  /** Delivered messages per server CPU second. */
+  msgPerServerCpuSec: number;
+  /** RSS of the idle server before the run, at the end of the window, and its peak (VmHWM), MB. */
+  startRssMB: number;
+  rssMB: number;
+  peakRssMB: number;
+  /** What the RSS at the end is made of: anonymous memory (heap, malloc) and file-backed pages. */
+  rssAnonMB?: number;
+  rssFileMB?: number;
+  /** The server's V8 view at the end of the window, under load (no forced GC). */
+  node?: NodeMemory;
+  /** False when the generator may have been the bottleneck; `note` says why. */
+  valid: boolean;
+  note?: string;
+  /** Latency workload only. */
+  latency?: { p50: number; p99: number; samples: number };
+  /** Idle workload only. */
+  idle?: IdleMemory;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Other processes using more than this share of a core make a run "contended". */
+export const CONTENDED = 0.15;
+
+/**
+ * Let the load run through the warm-up, then measure a window: messages delivered, both
+ * processes' CPU time, the server's memory, and what else ran on the machine meanwhile (a run
+ * that shared its cores with a test suite is reported as contended, not thrown away). The generator must cost less than the server
+ * (and less than 90% of its core), or the number measures the generator: such runs are invalid.
+ */
+export async function measure(
+  server: ServerProcess,
+  meter: Meter,
+  warmupS: number,
+  durationS: number,
+): Promise<Measurement> {
+  await sleep(warmupS * 1000);
+  const delivered0 = meter.delivered;
+  const window = startCpuWindow(server);
+  await sleep(durationS * 1000);
+  const { seconds, serverCpuSec, generatorCpuSec, otherCpuSec } = window();
+  const delivered = meter.delivered - delivered0;
+  const memory = server.memoryMB();
+  // Asked after the window, so answering cannot slow the count; still under load.
+  const node = await server.nodeMemory(5000).catch(() => undefined);
+  const serverCpu = serverCpuSec / seconds;
+  const generatorCpu = generatorCpuSec / seconds;
+  let note: string | undefined;
+  if (generatorCpu >= 0.9) note = `generator at ${(generatorCpu * 100).toFixed(0)}% of a core`;
+  else if (generatorCpu >= serverCpu) note = 'generator used more CPU than the server';
+  return {
+    seconds,
+    delivered,
+    msgPerSec: delivered / seconds,
+    serverCpu,
+    generatorCpu,
+    otherCpu: otherCpuSec / seconds,
+    msgPerServerCpuSec: serverCpuSec > 0 ? delivered / serverCpuSec : 0,
+    startRssMB: server.startRssMB,
+    rssMB: memory.rss,
+    peakRssMB: memory.peak,
+    rssAnonMB: memory.anon,
+    rssFileMB: memory.file,
+    node,
+    valid: note === undefined,
+    note,
+  };
+}
+
+/** Wall time and CPU seconds of the server, the generator and everything else over a window. */
+export interface CpuWindow {
+  seconds: number;
+  serverCpuSec: number;
+  generatorCpuSec: number;
+  otherCpuSec: number;
+}
+
+/** Start counting; the returned function ends the window and says what was used during it. */
+export function startCpuWindow(server: ServerProcess): () => CpuWindow {
+  const t0 = performance.now();
+  const gen0 = cpuUsage();
+  const srv0 = server.cpuSeconds();
+  const busy0 = machineBusySeconds();
+  return () => {
+    const seconds = (performance.now() - t0) / 1000;
+    const gen = cpuUsage(gen0);
+    const serverCpuSec = server.cpuSeconds() - srv0;
+    const generatorCpuSec = (gen.user + gen.system) / 1e6;
+    const otherCpuSec = Math.max(0, machineBusySeconds() - busy0 - serverCpuSec - generatorCpuSec);
+    return { seconds, serverCpuSec, generatorCpuSec, otherCpuSec };
+  };
+}
