@@ -119,9 +119,29 @@ describe('Negotiator (perfect negotiation over fake peer connections)', () => {
     expect([...polite.failures, ...impolite.failures]).toEqual([]);
   });
 
+  // Regression: both sides offered on the very first exchange; Chromium then gathered no
+  // candidates on the polite side (its first offer rolled back) and the call never connected.
+  it('the polite side waits for the first offer and answers it, with no collision', async () => {
+    const { polite, impolite } = pair();
+    track(polite, impolite);
+    polite.pc.addTrack('polite-cam');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(polite.sent).toEqual([]);
+    impolite.pc.addTrack('channel');
+    await settle(polite, impolite);
+    const descriptions = polite.sent.flatMap((m) => (m.kind === 'description' ? [m.description.type] : []));
+    expect(descriptions[0]).toBe('answer');
+    expect(polite.pc.rollbacks).toBe(0);
+    expect(impolite.pc.remoteTracks).toEqual(['polite-cam']);
+    expect([...polite.failures, ...impolite.failures]).toEqual([]);
+  });
+
   it('glare: both offer at once; the polite side rolls back and answers, the impolite one ignores', async () => {
     const { polite, impolite, hold, release } = pair();
     track(polite, impolite);
+    // Connected first (the first offer is always the impolite side's), then both change at once.
+    impolite.pc.addTrack('channel');
+    await settle(polite, impolite);
     hold();
     polite.pc.addTrack('polite-cam');
     impolite.pc.addTrack('impolite-cam');
@@ -136,7 +156,7 @@ describe('Negotiator (perfect negotiation over fake peer connections)', () => {
     // The polite side's track went through its own offer after the collision.
     expect(offersSent(polite)).toBe(2);
     expect(impolite.pc.remoteTracks).toEqual(['polite-cam']);
-    expect(polite.pc.remoteTracks).toEqual(['impolite-cam']);
+    expect(polite.pc.remoteTracks.sort()).toEqual(['channel', 'impolite-cam']);
     // Candidates of the ignored offer failed to apply, and were not reported as failures.
     expect([...polite.failures, ...impolite.failures]).toEqual([]);
   });
@@ -146,6 +166,8 @@ describe('Negotiator (perfect negotiation over fake peer connections)', () => {
     for (let round = 0; round < 60; round++) {
       const { polite, impolite } = pair({ delay: 3, latency: 4 });
       track(polite, impolite);
+      // As RTCEngine does: the impolite side opens with something to offer (its data channel).
+      impolite.pc.addTrack('channel');
       const sides = [polite, impolite];
       for (let step = 0; step < 4; step++) {
         const side = sides[Math.floor(Math.random() * 2)]!;
@@ -272,7 +294,8 @@ describe('Negotiator (perfect negotiation over fake peer connections)', () => {
     const pc = Object.assign(new EventTarget(), {
       signalingState: 'stable' as RTCSignalingState,
       localDescription: null as { type: RTCSdpType; sdp: string } | null,
-      remoteDescription: null,
+      // Connected once already (a polite side makes no offer before that).
+      remoteDescription: { type: 'answer' as RTCSdpType, sdp: 'v=0\r\no=- 9 1 IN IP4 0.0.0.0\r\n' },
       async setLocalDescription() {
         if (pc.signalingState === 'have-remote-offer') {
           pc.localDescription = { type: 'answer', sdp: 'v=0\r\no=- 7 2 IN IP4 0.0.0.0\r\n' };

@@ -47,7 +47,9 @@ function descriptionKey(sdp: string): string {
  * Perfect negotiation (RFC 8829 §5.1 / the W3C WebRTC "perfect negotiation" example) over one
  * peer connection: either side may change its tracks at any moment, and when both send an offer at
  * once (glare) the polite side rolls back and answers while the impolite side ignores the other
- * offer. Incoming messages are handled one at a time, in order.
+ * offer. Incoming messages are handled one at a time, in order. The first offer is always the
+ * impolite side's: it must have something to negotiate from the start (RTCEngine's impolite side
+ * opens the primary data channel).
  */
 export class Negotiator {
   readonly polite: boolean;
@@ -92,6 +94,13 @@ export class Negotiator {
 
   readonly #negotiate = async (): Promise<void> => {
     if (this.#closed) return;
+    // The polite side never makes the first offer: it waits for the impolite side's (which always
+    // has one to make, for the primary data channel) and answers it. Its own tracks ride on that
+    // answer, and if anything is left to negotiate the browser fires `negotiationneeded` again
+    // once the state is back to stable. Offering too would invite a collision on the very first
+    // exchange, and Chromium gathers no candidates at all for a transport whose first offer was
+    // rolled back: ICE then stays `new` on both sides for good.
+    if (this.polite && this.#pc.remoteDescription === null) return;
     try {
       this.#makingOffer = true;
       // Without arguments it makes the right description for the state: an offer in `stable`, an
