@@ -13,25 +13,44 @@ export const DEFAULT_FLAGS: Required<SessionFlags> = {
   pairinfo: true,
 };
 
+/** What each relation of a peer holds. */
+interface Relations {
+  trusted: Peer;
+  trustedBy: Peer;
+  pairRequestsFrom: Peer;
+  pairRequestsTo: Peer;
+  watchers: Peer;
+  rooms: Room;
+  invitedTo: Room;
+}
+
+/**
+ * Every relation a peer has no member in yet: a `Set` holds a hash table from birth (~140 bytes
+ * even empty), and most connections never pair, watch or join anything. Typed read-only, and
+ * {@link Peer.relate} replaces it before the first member goes in.
+ */
+const NONE: ReadonlySet<never> = new Set<never>();
+
 /**
  * The server's state for one connection. Relations point at other `Peer` objects and are kept
  * symmetric (each has its reverse), so a disconnect can undo them without scanning every peer.
+ * They are read directly and changed only through {@link Peer.relate} and {@link Peer.unrelate}.
  */
 export class Peer {
   readonly flags: Required<SessionFlags> = { ...DEFAULT_FLAGS };
   /** Peers allowed to send me direct traffic while pair-auth is on. */
-  readonly trusted = new Set<Peer>();
+  trusted: ReadonlySet<Peer> = NONE;
   /** Reverse of `trusted`: peers that accepted me. */
-  readonly trustedBy = new Set<Peer>();
+  trustedBy: ReadonlySet<Peer> = NONE;
   /** Pair requests sent to me and not yet answered, and their reverse. */
-  readonly pairRequestsFrom = new Set<Peer>();
-  readonly pairRequestsTo = new Set<Peer>();
+  pairRequestsFrom: ReadonlySet<Peer> = NONE;
+  pairRequestsTo: ReadonlySet<Peer> = NONE;
   /** Peers told when I disconnect (symmetric). */
-  readonly watchers = new Set<Peer>();
-  readonly rooms = new Set<Room>();
-  readonly invitedTo = new Set<Room>();
-  /** My requests in flight: correlation id → target, and when the server saw it (latency metric). */
-  readonly pendingRequests = new Map<number, { target: Peer; at: number }>();
+  watchers: ReadonlySet<Peer> = NONE;
+  rooms: ReadonlySet<Room> = NONE;
+  invitedTo: ReadonlySet<Room> = NONE;
+  /** My requests in flight: correlation id → target, and when the server saw it (latency metric). Made on the first. */
+  pendingRequests: Map<number, { target: Peer; at: number }> | undefined;
   lastSeen = Date.now();
   /** The hub has forgotten this peer (its relations are undone). */
   closed = false;
@@ -70,7 +89,21 @@ export class Peer {
 
   watch(other: Peer): void {
     if (other === this) return;
-    this.watchers.add(other);
-    other.watchers.add(this);
+    this.relate('watchers', other);
+    other.relate('watchers', this);
+  }
+
+  /** Adds `member` to one of my relations (the caller keeps its reverse). */
+  relate<K extends keyof Relations>(relation: K, member: Relations[K]): void {
+    const set = this[relation] as ReadonlySet<Relations[K]>;
+    // The fields are public read-only views; this is the one place that swaps one.
+    if (set === NONE) (this as unknown as Record<K, ReadonlySet<Relations[K]>>)[relation] = new Set([member]);
+    else (set as Set<Relations[K]>).add(member);
+  }
+
+  /** Removes `member` from one of my relations; false if it was not there. */
+  unrelate<K extends keyof Relations>(relation: K, member: Relations[K]): boolean {
+    const set = this[relation] as ReadonlySet<Relations[K]>;
+    return set !== NONE && (set as Set<Relations[K]>).delete(member);
   }
 }

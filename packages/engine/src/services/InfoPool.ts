@@ -10,7 +10,8 @@ function entrySize(key: string, value: unknown): number {
  * undefined removes a key. Over either limit the write is refused and the pool is unchanged.
  */
 export class InfoPool {
-  private readonly values = new Map<string, unknown>();
+  /** Made on the first key: most pools stay empty. */
+  private values: Map<string, unknown> | undefined;
   private bytes = 0;
 
   constructor(
@@ -20,29 +21,30 @@ export class InfoPool {
 
   /** Apply one write; false when it changed nothing (removing a missing key). */
   set(key: string, value: unknown): boolean {
-    const had = this.values.has(key);
-    const before = had ? entrySize(key, this.values.get(key)) : 0;
+    const values = (this.values ??= new Map());
+    const had = values.has(key);
+    const before = had ? entrySize(key, values.get(key)) : 0;
     if (value === null || value === undefined) {
       if (!had) return false;
-      this.values.delete(key);
+      values.delete(key);
       this.bytes -= before;
       return true;
     }
     const bytes = this.bytes - before + entrySize(key, value);
-    if (!had && this.values.size >= this.maxKeys) {
+    if (!had && values.size >= this.maxKeys) {
       throw new ServiceError('too-large', `holds at most ${this.maxKeys} keys`);
     }
     if (bytes > this.maxBytes) throw new ServiceError('too-large', `holds at most ${this.maxBytes} bytes`);
-    this.values.set(key, value);
+    values.set(key, value);
     this.bytes = bytes;
     return true;
   }
 
   get(key: string): unknown {
-    return this.values.get(key);
+    return this.values?.get(key);
   }
 
   toObject(): Record<string, unknown> {
-    return Object.fromEntries(this.values);
+    return this.values ? Object.fromEntries(this.values) : {};
   }
 }

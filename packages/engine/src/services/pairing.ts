@@ -24,18 +24,18 @@ export function createPairingService(hub: Hub): Service<PairingFrames> {
   }
 
   function trust(peer: Peer, other: Peer): void {
-    peer.trusted.add(other);
-    other.trustedBy.add(peer);
+    peer.relate('trusted', other);
+    other.relate('trustedBy', peer);
   }
 
   function untrust(peer: Peer, other: Peer): void {
-    peer.trusted.delete(other);
-    other.trustedBy.delete(peer);
+    peer.unrelate('trusted', other);
+    other.unrelate('trustedBy', peer);
   }
 
   function dropRequest(from: Peer, to: Peer): void {
-    to.pairRequestsFrom.delete(from);
-    from.pairRequestsTo.delete(to);
+    to.unrelate('pairRequestsFrom', from);
+    from.unrelate('pairRequestsTo', to);
   }
 
   return {
@@ -43,8 +43,8 @@ export function createPairingService(hub: Hub): Service<PairingFrames> {
       'pair/request'(self, { to }) {
         const peer = other(self, to);
         self.watch(peer);
-        peer.pairRequestsFrom.add(self);
-        self.pairRequestsTo.add(peer);
+        peer.relate('pairRequestsFrom', self);
+        self.relate('pairRequestsTo', peer);
         hub.send(peer, { type: 'pair/request', from: self.id });
         return null;
       },
@@ -92,13 +92,13 @@ export function createPairingService(hub: Hub): Service<PairingFrames> {
     },
 
     disconnect(peer) {
-      for (const p of peer.trusted) p.trustedBy.delete(peer);
-      for (const p of peer.trustedBy) p.trusted.delete(peer);
-      for (const p of peer.pairRequestsFrom) p.pairRequestsTo.delete(peer);
-      for (const p of peer.pairRequestsTo) p.pairRequestsFrom.delete(peer);
+      for (const p of peer.trusted) p.unrelate('trustedBy', peer);
+      for (const p of peer.trustedBy) p.unrelate('trusted', peer);
+      for (const p of peer.pairRequestsFrom) p.unrelate('pairRequestsTo', peer);
+      for (const p of peer.pairRequestsTo) p.unrelate('pairRequestsFrom', peer);
       const notice = hub.encode({ type: 'peer/disconnect', peer: peer.id });
       for (const watcher of peer.watchers) {
-        watcher.watchers.delete(peer);
+        watcher.unrelate('watchers', peer);
         hub.sendEncoded(watcher, notice, 'peer/disconnect');
       }
     },

@@ -78,9 +78,9 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
 
   function addMember(room: Room, peer: Peer): void {
     room.members.add(peer);
-    peer.rooms.add(room);
+    peer.relate('rooms', room);
     room.invited.delete(peer);
-    peer.invitedTo.delete(room);
+    peer.unrelate('invitedTo', room);
   }
 
   /** Apply the room's join policy, then add `peer`. */
@@ -109,12 +109,12 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
 
   function leave(room: Room, peer: Peer): void {
     room.members.delete(peer);
-    peer.rooms.delete(room);
+    peer.unrelate('rooms', room);
     hub.addresses.leaveSubnet(room, peer);
     if (room.members.size === 0) {
       rooms.delete(room.name);
       hub.addresses.releaseSubnet(room);
-      for (const invited of room.invited) invited.invitedTo.delete(room);
+      for (const invited of room.invited) invited.unrelate('invitedTo', room);
       return;
     }
     broadcast(room, { type: 'room/left', room: room.name, peer: peer.id });
@@ -186,7 +186,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
         if (!guest) throw new ServiceError('unreachable', `peer ${id} is not connected`);
         if (!room.members.has(guest)) {
           room.invited.add(guest);
-          guest.invitedTo.add(room);
+          guest.relate('invitedTo', room);
           hub.send(guest, { type: 'room/invited', room: name, from: peer.id });
         }
         return null;

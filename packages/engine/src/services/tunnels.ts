@@ -30,10 +30,11 @@ export function createTunnelService(hub: Hub): Service<TunnelFrames> {
     from.watch(peer);
     if (!peer.flags.writable) throw new ServiceError('forbidden', `peer ${to} takes no direct traffic`);
     if (!peer.accepts(from)) throw new ServiceError('not-paired', `peer ${to} has not accepted you`);
-    if (from.pendingRequests.size >= hub.options.maxPendingRequests && !from.pendingRequests.has(id)) {
+    const pending = (from.pendingRequests ??= new Map());
+    if (pending.size >= hub.options.maxPendingRequests && !pending.has(id)) {
       throw new ServiceError('exhausted', 'too many requests in flight');
     }
-    from.pendingRequests.set(id, { target: peer, at: performance.now() });
+    pending.set(id, { target: peer, at: performance.now() });
     hub.sendTunnel(peer, { type: 'request', id, from: from.id, body }, raw, from);
   }
 
@@ -46,9 +47,9 @@ export function createTunnelService(hub: Hub): Service<TunnelFrames> {
     raw?: RawPayload,
   ): void {
     const requester = hub.peer(to);
-    const pending = requester?.pendingRequests.get(id);
+    const pending = requester?.pendingRequests?.get(id);
     if (!requester || pending?.target !== from) return;
-    requester.pendingRequests.delete(id);
+    requester.pendingRequests!.delete(id);
     hub.metrics.observeLatency((performance.now() - pending.at) / 1000);
     hub.sendTunnel(requester, { type: 'response', id, from: from.id, body, error }, raw, from);
   }
@@ -60,7 +61,7 @@ export function createTunnelService(hub: Hub): Service<TunnelFrames> {
       'request/to': (from, { id, to, body }) => request(from, to, id, body),
       'response/to': (from, { id, to, body, error }) => response(from, to, id, body, error),
       'request/cancel'(from, { id, to }) {
-        if (from.pendingRequests.get(id)?.target.id === to) from.pendingRequests.delete(id);
+        if (from.pendingRequests?.get(id)?.target.id === to) from.pendingRequests.delete(id);
       },
     },
 
@@ -74,11 +75,11 @@ export function createTunnelService(hub: Hub): Service<TunnelFrames> {
     disconnect(peer) {
       // Every peer with a request in flight to `peer` watches it.
       for (const watcher of peer.watchers) {
-        for (const [id, pending] of watcher.pendingRequests) {
-          if (pending.target === peer) watcher.pendingRequests.delete(id);
+        for (const [id, pending] of watcher.pendingRequests ?? []) {
+          if (pending.target === peer) watcher.pendingRequests!.delete(id);
         }
       }
-      peer.pendingRequests.clear();
+      peer.pendingRequests?.clear();
     },
   };
 }
