@@ -1,4 +1,5 @@
 import type {
+  PairList,
   RoomSummary,
   ServerFrameOf,
   ServerLimits,
@@ -27,6 +28,18 @@ import { Room, type RoomOptions } from './Room.js';
 import { routeServerFrame, type RouterContext } from './routeServerFrame.js';
 import { defaultWebSocket } from './websocket.node.js';
 import type { CallFrame, CallOptions, PairEvent, PostFrame, Wire } from './Wire.js';
+
+/** My pairs and pending requests ({@link MWSE.fetchPairs}). */
+export interface Pairs {
+  /** Peers I accepted: their direct traffic reaches me. */
+  accepted: Peer[];
+  /** Peers that accepted me. */
+  acceptedBy: Peer[];
+  /** Peers that asked to pair with me, not answered yet. */
+  incoming: Peer[];
+  /** Peers I asked, that have not answered yet. */
+  outgoing: Peer[];
+}
 
 /** Events of the client. */
 export interface MWSEEvents {
@@ -269,6 +282,22 @@ export class MWSE extends Emitter<MWSEEvents> {
   /** The peer holding a virtual address (IP, number or short code); rejects with `not-found`. */
   async resolveAddress(address: string): Promise<Peer> {
     return this.peer(await this.#call<string>({ type: 'address/resolve', address }));
+  }
+
+  /**
+   * My pairs and pending pair requests as the server holds them now (events tell of changes):
+   * `accepted` (I trust them), `acceptedBy` (they trust me), `incoming` (they asked me),
+   * `outgoing` (I asked them).
+   */
+  async fetchPairs(): Promise<Pairs> {
+    const list = await this.#call<PairList>({ type: 'pair/list' });
+    const peers = (ids: string[]) => ids.map((id) => this.peer(id));
+    return {
+      accepted: peers(list.accepted),
+      acceptedBy: peers(list.acceptedBy),
+      incoming: peers(list.incoming),
+      outgoing: peers(list.outgoing),
+    };
   }
 
   /** The server's public rooms with their member counts. */

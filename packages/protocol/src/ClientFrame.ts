@@ -45,6 +45,8 @@ export const ClientFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('pair/accept'), id, to: PeerId }).strict(),
   z.object({ type: z.literal('pair/reject'), id, to: PeerId }).strict(),
   z.object({ type: z.literal('pair/end'), id, to: PeerId }).strict(),
+  /** My pairs and pending pair requests as the server holds them (answered with a `PairList`). */
+  z.object({ type: z.literal('pair/list'), id }).strict(),
   z.object({ type: z.literal('peer/reachable'), id, peer: PeerId }).strict(),
   z.object({ type: z.literal('session/set'), id, flags: SessionFlags }).strict(),
   // info pool

@@ -94,6 +94,19 @@ export const RoomSummary = z.object({
 });
 export type RoomSummary = z.infer<typeof RoomSummary>;
 
+/** The answer to `pair/list`: socket ids, each list in the order the relation was made. */
+export const PairList = z.object({
+  /** Peers I accepted: their direct traffic reaches me while pair-auth is on. */
+  accepted: z.array(PeerId),
+  /** Peers that accepted me. */
+  acceptedBy: z.array(PeerId),
+  /** Peers that asked to pair with me, not answered yet. */
+  incoming: z.array(PeerId),
+  /** Peers I asked, that have not answered yet. */
+  outgoing: z.array(PeerId),
+});
+export type PairList = z.infer<typeof PairList>;
+
 /** A frame sent by the server. */
 export type ServerFrame = z.infer<typeof ServerFrame>;
 /** The `type` of a server frame. */

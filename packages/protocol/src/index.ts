@@ -23,6 +23,7 @@ export {
   ServerFrame,
   ServerLimits,
   RoomDescription,
+  PairList,
   RoomSummary,
   type ServerFrameType,
   type ServerFrameOf,

@@ -283,6 +283,29 @@ describe('Studio in Chromium', () => {
     await s.page.screenshot({ path: join(SCREENSHOTS, 'notification-1280x800.png') });
   });
 
+  it('lists pairs and pair requests made before it was created, from the server', async () => {
+    studio = await openStudio(harness);
+    const s = studio;
+    const gina = await harness.peer('Gina');
+    const hank = await harness.peer('Hank');
+    await gina.peer(s.socketId).acceptPair(); // Gina trusts Studio's peer, unasked
+    await hank.peer(s.socketId).requestPair(); // Hank asks
+    await s.row(s.column('root'), 'Pairs').locator('.mws-item__badge', { hasText: '1 pending' }).waitFor();
+
+    // A second Studio on the same client saw none of those events: it asks the server.
+    await s.page.evaluate(() => {
+      const { mwse, studio: first } = window as unknown as { mwse: unknown; studio: { unmount(): void; constructor: new (m: unknown, t: string) => { mount(): unknown } } };
+      first.unmount();
+      new first.constructor(mwse, '#app').mount();
+    });
+    await s.row(s.column('root'), 'Pairs').locator('.mws-item__badge', { hasText: '1 pending' }).waitFor();
+    await s.row(s.column('root'), 'Pairs').click();
+    const pairs = s.column('pairs');
+    await s.row(pairs, 'Hank').waitFor();
+    expect(await pairs.locator('.mws-group').allTextContents()).toEqual(['Asking you', 'Paired']);
+    expect(await s.labels(pairs)).toEqual(['Hank', 'Gina']);
+  });
+
   it('still works at 800×600: columns scroll sideways to keep the newest in view', async () => {
     const [alice] = await roomWith('small-room', 'Alice', 'Bob');
     await alice!.me.info.set('profile', { city: 'Izmir', langs: ['tr', 'en'] });

@@ -1,3 +1,4 @@
+import type { PairList } from '@mwse/protocol';
 import type { Hub } from '../Hub.js';
 import type { Peer } from '../Peer.js';
 import type { Service } from '../Service.js';
@@ -8,6 +9,7 @@ type PairingFrames =
   | 'pair/accept'
   | 'pair/reject'
   | 'pair/end'
+  | 'pair/list'
   | 'peer/reachable'
   | 'session/set';
 
@@ -79,6 +81,16 @@ export function createPairingService(hub: Hub): Service<PairingFrames> {
         dropRequest(peer, self);
         hub.send(peer, { type: 'pair/ended', from: self.id });
         return null;
+      },
+
+      'pair/list'(self): PairList {
+        const ids = (peers: ReadonlySet<Peer>) => Array.from(peers, (peer) => peer.id);
+        return {
+          accepted: ids(self.trusted),
+          acceptedBy: ids(self.trustedBy),
+          incoming: ids(self.pairRequestsFrom),
+          outgoing: ids(self.pairRequestsTo),
+        };
       },
 
       'peer/reachable'(_self, { peer }) {

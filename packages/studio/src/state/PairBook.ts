@@ -1,4 +1,4 @@
-import type { MWSE, Peer } from '@mwse/client';
+import type { MWSE, Pairs, Peer } from '@mwse/client';
 import { Store } from './Store.js';
 import { subscribe } from './subscribe.js';
 
@@ -12,13 +12,13 @@ export type PairState = 'none' | 'incoming' | 'outgoing' | 'paired';
 export interface PairEntry {
   readonly peer: Peer;
   readonly state: Exclude<PairState, 'none'>;
-  /** When it reached this state (epoch ms). */
+  /** When Studio learnt of this state (epoch ms). */
   readonly since: number;
 }
 
 /**
- * Pairings and pending pair requests, from the SDK's pair events. The server has no "list my
- * pairs" call, so this knows what happened since Studio was created.
+ * Pairings and pending pair requests: the server's list (`mwse.fetchPairs()`) when Studio starts
+ * and on every `scope`, kept current by the SDK's pair events.
  */
 export class PairBook extends Store {
   readonly #mwse: MWSE;
@@ -54,8 +54,38 @@ export class PairBook extends Store {
     if (this.#entries.delete(peer.socketId)) this.changed.emit();
   }
 
+  /**
+   * Adds what the server holds and the book does not know yet (pairs made before Studio started).
+   * An event that arrived meanwhile is newer than the list, so entries already here stay.
+   */
+  async load(): Promise<void> {
+    if (!this.#mwse.connected) return;
+    let pairs: Pairs;
+    try {
+      pairs = await this.#mwse.fetchPairs();
+    } catch {
+      return; // a server without `pair/list`, or the connection dropped: events still count
+    }
+    const found: [Peer[], PairEntry['state']][] = [
+      [[...pairs.accepted, ...pairs.acceptedBy], 'paired'],
+      [pairs.incoming, 'incoming'],
+      [pairs.outgoing, 'outgoing'],
+    ];
+    let added = false;
+    for (const [peers, state] of found) {
+      for (const peer of peers) {
+        if (this.#entries.has(peer.socketId)) continue;
+        this.#entries.set(peer.socketId, { peer, state, since: Date.now() });
+        added = true;
+      }
+    }
+    if (added) this.changed.emit();
+  }
+
   protected attach(): void {
     const mwse = this.#mwse;
+    void this.load();
+    this.onStop(subscribe(mwse, 'scope', () => void this.load()));
     this.onStop(subscribe(mwse, 'request/pair', (peer) => {
       if (this.state(peer) !== 'paired') this.#set(peer, 'incoming');
     }));

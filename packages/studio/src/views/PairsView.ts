@@ -21,7 +21,7 @@ export class PairsView extends View {
   }
 
   override emptyText(): string {
-    return 'No pairs or pair requests since Studio started';
+    return 'No pairs or pair requests';
   }
 
   items(): ColumnItem[] {

@@ -132,6 +132,49 @@ describe.each(SETUPS)('pair-auth over %s with %s frames', (transport, codec) => 
     void a;
   });
 
+  it('fetchPairs lists pairs and pending requests both ways, as the server holds them', async () => {
+    const { a, b, ab, ba } = await two();
+    const c = await client();
+    const ac = a.peer(c.me.socketId);
+    const ids = (pairs: Awaited<ReturnType<typeof a.fetchPairs>>) =>
+      Object.fromEntries(Object.entries(pairs).map(([k, peers]) => [k, peers.map((p) => p.socketId)]));
+    expect(ids(await a.fetchPairs())).toEqual({ accepted: [], acceptedBy: [], incoming: [], outgoing: [] });
+
+    // a asks b, c asks a; b accepts a's request (trust both ways); a trusts c without answering.
+    const asked = once(b, 'request/pair');
+    await ab.requestPair();
+    await asked;
+    await c.peer(a.me.socketId).requestPair();
+    await settle();
+    expect(ids(await a.fetchPairs())).toEqual({ accepted: [], acceptedBy: [], incoming: [c.me.socketId], outgoing: [b.me.socketId] });
+    expect(ids(await b.fetchPairs())).toMatchObject({ incoming: [a.me.socketId], outgoing: [] });
+
+    await ba.acceptPair();
+    await settle();
+    expect(ids(await a.fetchPairs())).toEqual({
+      accepted: [b.me.socketId],
+      acceptedBy: [b.me.socketId],
+      incoming: [c.me.socketId],
+      outgoing: [],
+    });
+    await ac.acceptPair();
+    expect(ids(await a.fetchPairs())).toEqual({
+      accepted: [b.me.socketId, c.me.socketId],
+      acceptedBy: [b.me.socketId, c.me.socketId],
+      incoming: [],
+      outgoing: [],
+    });
+    // The peers are the client's own objects.
+    expect((await a.fetchPairs()).accepted[0]).toBe(ab);
+
+    // Ending and disconnecting take them off both lists.
+    await ab.endPair();
+    c.close();
+    await settle();
+    expect(ids(await a.fetchPairs())).toEqual({ accepted: [], acceptedBy: [], incoming: [], outgoing: [] });
+    expect(ids(await b.fetchPairs())).toEqual({ accepted: [], acceptedBy: [], incoming: [], outgoing: [] });
+  });
+
   it('room broadcasts ignore pair-auth', async () => {
     const { a, b } = await two();
     await a.room({ name: 'broadcast', joinType: 'free', ifexistsJoin: true }).createRoom();
