@@ -88,7 +88,8 @@ export class Peer {
   }
 
   watch(other: Peer): void {
-    if (other === this) return;
+    // Every direct message calls this: after the first, one lookup and done.
+    if (other === this || this.watchers.has(other)) return;
     this.relate('watchers', other);
     other.relate('watchers', this);
   }

@@ -20,6 +20,9 @@ describe('readJsonTunnel', () => {
     ['invalid JSON', `{"type":"pack/to","to":"${id}","pack":{broken}`],
     ['trailing text', `{"type":"pack/to","to":"${id}","pack":1}x`],
     ['an escaped target', '{"type":"pack/to","to":"a\\"b","pack":1}'],
+    ['a control character in the target', '{"type":"pack/to","to":"a\tb","pack":1}'],
+    ['a second value after the pack', `{"type":"pack/to","to":"${id}","pack":{"a":1},"b":{}}`],
+    ['an empty pack', `{"type":"pack/to","to":"${id}","pack":}`],
     ['an empty target', '{"type":"pack/to","to":"","pack":1}'],
     ['an over-long target', `{"type":"pack/to","to":"${'x'.repeat(65)}","pack":1}`],
     ['another key order', `{"to":"${id}","type":"pack/to","pack":1}`],
@@ -27,5 +30,32 @@ describe('readJsonTunnel', () => {
     ['another frame type', `{"type":"request/to","to":"${id}","pack":1}`],
   ])('leaves %s to the full decoder', (_, text) => {
     expect(readJsonTunnel(text)).toBeUndefined();
+  });
+
+  // Parsing only the pack must accept exactly the frames a full parse accepts.
+  it('takes a frame exactly when the whole frame is valid JSON (mutated frames)', () => {
+    const base = `{"type":"pack/to","to":"${id}","pack":{"t":"x y","n":[1,2.5e3,null,true],"o":{}}}`;
+    const alphabet = ['{', '}', '[', ']', '"', ',', ':', '\\', ' ', 'a', '1', '\u0001', 'e', '-', '.'];
+    let seed = 7;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    for (let round = 0; round < 5000; round++) {
+      const chars = [...base];
+      for (let k = 1 + random(2); k > 0; k--) {
+        const at = 40 + random(chars.length - 40); // keep the prefix: other shapes are not taken anyway
+        const choice = random(3);
+        if (choice === 0) chars.splice(at, 1);
+        else if (choice === 1) chars.splice(at, 0, alphabet[random(alphabet.length)]!);
+        else chars[at] = alphabet[random(alphabet.length)]!;
+      }
+      const text = chars.join('');
+      let valid = true;
+      try {
+        JSON.parse(text);
+      } catch {
+        valid = false;
+      }
+      if (!valid) expect(readJsonTunnel(text), text).toBeUndefined();
+      else if (readJsonTunnel(text)) expect(Object.keys(JSON.parse(text)), text).toEqual(['type', 'to', 'pack']);
+    }
   });
 });

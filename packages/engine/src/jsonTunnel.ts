@@ -13,12 +13,15 @@ export interface JsonTunnel {
 
 /**
  * The fast path for the two hottest JSON frames, in the exact shape the SDK writes them
- * (`{"type":"pack/to","to":"…","pack":…}`, and `pack/room` with `room`). The frame is still
- * parsed, which proves it is valid JSON, but the schema is replaced by a key count, and the
- * pack's text is kept so the server forwards it without serialising it again.
+ * (`{"type":"pack/to","to":"…","pack":…}`, and `pack/room` with `room`). The schema is replaced by
+ * checks of that shape, and only the pack is parsed: the prefix is matched byte for byte and the
+ * target checked for what a JSON string may not hold, so the frame is valid JSON exactly when the
+ * pack is (the pack is a third of a typical frame; parsing it alone costs less and leaves less
+ * garbage). The pack's text is kept so the server forwards it without serialising it again.
  *
- * Anything else (other key orders, escapes in the target, extra keys, invalid JSON) returns
- * undefined and takes the full decoder, which answers bad input with its error frames.
+ * Anything else (other key orders, escapes or control characters in the target, extra keys,
+ * invalid JSON) returns undefined and takes the full decoder, which answers bad input with its
+ * error frames.
  */
 export function readJsonTunnel(text: string): JsonTunnel | undefined {
   let kind: BinaryKind;
@@ -38,19 +41,18 @@ export function readJsonTunnel(text: string): JsonTunnel | undefined {
   const end = text.indexOf('"', start);
   if (end <= start || end - start > limit || !text.startsWith(PACK_FIELD, end)) return undefined;
   if (text.charCodeAt(text.length - 1) !== 0x7d /* } */) return undefined;
-  const target = text.slice(start, end);
-  if (target.includes('\\')) return undefined;
-  let parsed: unknown;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x5c /* \ */) return undefined;
+  }
+  const packText = text.slice(end + PACK_FIELD.length, text.length - 1);
   try {
-    parsed = JSON.parse(text);
+    JSON.parse(packText);
   } catch {
     return undefined;
   }
-  let keys = 0;
-  for (const _ in parsed as object) keys++;
-  if (keys !== 3) return undefined;
   return {
-    header: { kind, target, id: 0, flags: 0, payloadOffset: 0 },
-    packText: text.slice(end + PACK_FIELD.length, text.length - 1),
+    header: { kind, target: text.slice(start, end), id: 0, flags: 0, payloadOffset: 0 },
+    packText,
   };
 }
