@@ -13,6 +13,8 @@ interface Peer extends BarePeer {
 }
 
 const batcher = new UwsBatcher();
+/** The fastest way to a string found here (as the engine's uWS transport does). */
+const utf8 = new TextDecoder();
 const relay = new BareRelay<Peer>((to, data) => batcher.push(to.queue, data));
 
 const port = await listenUws<{ peer?: Peer }>({
@@ -23,7 +25,7 @@ const port = await listenUws<{ peer?: Peer }>({
   },
   message(ws, message) {
     const peer = ws.getUserData().peer;
-    if (peer) relay.json(peer, Buffer.from(message).toString('utf8'));
+    if (peer) relay.json(peer, utf8.decode(message));
   },
   close(ws) {
     const peer = ws.getUserData().peer;
