@@ -306,6 +306,34 @@ describe('Studio in Chromium', () => {
     expect(await s.labels(pairs)).toEqual(['Hank', 'Gina']);
   });
 
+  it('comes back after the connection drops: a new peer, its pairs forgotten, open columns redrawn', async () => {
+    studio = await openStudio(harness);
+    const s = studio;
+    const ivy = await harness.peer('Ivy');
+    await ivy.peer(s.socketId).acceptPair();
+    const pairsBadge = s.row(s.column('root'), 'Pairs').locator('.mws-item__badge');
+    await pairsBadge.filter({ hasText: /^1$/ }).waitFor();
+    await s.row(s.column('root'), 'Pairs').click();
+    await s.row(s.column('pairs'), 'Ivy').waitFor();
+
+    // The server drops the connection (as a restart would); the page's client reconnects.
+    const hub = harness.engine.hub;
+    hub.disconnect(hub.peer(s.socketId)!, 1001, 'going away');
+    const me = s.page.locator('.mws-titlebar__me');
+    await expect.poll(() => me.getAttribute('data-socket-id'), { timeout: 15_000 }).not.toBe(s.socketId);
+    await s.page.locator('.mws-titlebar__state[data-state="online"]').waitFor();
+
+    // A reconnect is a new peer: Ivy trusted the old one.
+    await pairsBadge.filter({ hasText: /^0$/ }).waitFor();
+    expect(await s.labels(s.column('pairs'))).toEqual([]);
+    // And Studio follows the new connection's events.
+    const newId = (await me.getAttribute('data-socket-id'))!;
+    await ivy.peer(newId).requestPair();
+    await pairsBadge.filter({ hasText: '0 · 1 pending' }).waitFor();
+    await s.row(s.column('pairs'), 'Ivy').waitFor();
+    expect(s.errors).toEqual([]);
+  });
+
   it('still works at 800×600: columns scroll sideways to keep the newest in view', async () => {
     const [alice] = await roomWith('small-room', 'Alice', 'Bob');
     await alice!.me.info.set('profile', { city: 'Izmir', langs: ['tr', 'en'] });
