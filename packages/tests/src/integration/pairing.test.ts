@@ -137,7 +137,7 @@ describe.each(SETUPS)('pair-auth over %s with %s frames', (transport, codec) => 
     const c = await client();
     const ac = a.peer(c.me.socketId);
     const ids = (pairs: Awaited<ReturnType<typeof a.fetchPairs>>) =>
-      Object.fromEntries(Object.entries(pairs).map(([k, peers]) => [k, peers.map((p) => p.socketId)]));
+      Object.fromEntries(Object.entries(pairs).map(([k, peers]: [string, { socketId: string }[]]) => [k, peers.map((p) => p.socketId)]));
     expect(ids(await a.fetchPairs())).toEqual({ accepted: [], acceptedBy: [], incoming: [], outgoing: [] });
 
     // a asks b, c asks a; b accepts a's request (trust both ways); a trusts c without answering.
