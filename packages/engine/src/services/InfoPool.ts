@@ -21,21 +21,22 @@ export class InfoPool {
 
   /** Apply one write; false when it changed nothing (removing a missing key). */
   set(key: string, value: unknown): boolean {
-    const values = (this.values ??= new Map());
-    const had = values.has(key);
-    const before = had ? entrySize(key, values.get(key)) : 0;
+    const values = this.values;
+    const previous = values?.get(key);
+    const had = previous !== undefined; // undefined is never stored: writing it removes the key
+    const before = had ? entrySize(key, previous) : 0;
     if (value === null || value === undefined) {
       if (!had) return false;
-      values.delete(key);
+      values!.delete(key);
       this.bytes -= before;
       return true;
     }
     const bytes = this.bytes - before + entrySize(key, value);
-    if (!had && values.size >= this.maxKeys) {
+    if (!had && (values?.size ?? 0) >= this.maxKeys) {
       throw new ServiceError('too-large', `holds at most ${this.maxKeys} keys`);
     }
     if (bytes > this.maxBytes) throw new ServiceError('too-large', `holds at most ${this.maxBytes} bytes`);
-    values.set(key, value);
+    (this.values ??= new Map()).set(key, value);
     this.bytes = bytes;
     return true;
   }
