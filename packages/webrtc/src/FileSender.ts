@@ -5,6 +5,7 @@ import {
   fileChannelLabel,
   FileTransferError,
   parseControl,
+  ProgressThrottle,
   type FileControl,
   type FileHeader,
   type FileTransfer,
@@ -36,7 +37,6 @@ const HIGH_WATER = 4 * 1024 * 1024;
 /** `bufferedamountlow` fires below this: the sender then tops the channel up again. */
 const LOW_WATER = 1024 * 1024;
 const DEFAULT_CHUNK = 64 * 1024;
-const PROGRESS_INTERVAL = 50;
 
 let counter = 0;
 
@@ -62,7 +62,7 @@ export class FileSender implements FileTransfer {
   #reported = 0;
   #finished = false;
   #wakeups = new Set<() => void>();
-  #lastProgress = 0;
+  readonly #progressPace = new ProgressThrottle();
   #settle!: { resolve(): void; reject(error: FileTransferError): void };
   readonly #done: Promise<void>;
 
@@ -180,9 +180,7 @@ export class FileSender implements FileTransfer {
   }
 
   #progress(force: boolean): void {
-    const now = Date.now();
-    if (!force && now - this.#lastProgress < PROGRESS_INTERVAL) return;
-    this.#lastProgress = now;
+    if (!this.#progressPace.due(force)) return;
     this.#options.onProgress?.(this);
     this.#events.progress(this);
   }

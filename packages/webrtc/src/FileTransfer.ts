@@ -26,6 +26,22 @@ export interface FileTransfer {
   readonly transferred: number;
 }
 
+/** Progress is reported at most this often (ms), and always when forced (start, end). */
+const PROGRESS_INTERVAL = 50;
+
+/** Paces one transfer's progress events, on either side. */
+export class ProgressThrottle {
+  #last = 0;
+
+  /** True when a progress event is due now (and counts it as sent). */
+  due(force: boolean): boolean {
+    const now = Date.now();
+    if (!force && now - this.#last < PROGRESS_INTERVAL) return false;
+    this.#last = now;
+    return true;
+  }
+}
+
 /** Why a transfer stopped before the end. */
 export type FileTransferErrorCode = 'cancelled' | 'broken' | 'closed';
 

@@ -3,6 +3,7 @@ import {
   decodeChunk,
   FileTransferError,
   parseControl,
+  ProgressThrottle,
   type FileControl,
   type FileHeader,
   type FileTransfer,
@@ -16,8 +17,6 @@ export interface FileReceiverEvents {
   file(file: File, transfer: IncomingFile): void;
   cancel(error: FileTransferError): void;
 }
-
-const PROGRESS_INTERVAL = 50;
 
 /**
  * A file on its way in. Chunks arrive on several channels in any order and are kept as Blobs
@@ -37,7 +36,7 @@ export class IncomingFile implements FileTransfer {
   #chunks = 0;
   #received = 0;
   #finished = false;
-  #lastProgress = 0;
+  readonly #progressPace = new ProgressThrottle();
 
   /** Made by the engine when the first channel of a transfer arrives. */
   constructor(header: FileHeader, events: FileReceiverEvents, ended: (id: string) => void) {
@@ -123,9 +122,7 @@ export class IncomingFile implements FileTransfer {
   }
 
   #progress(force: boolean): void {
-    const now = Date.now();
-    if (!force && now - this.#lastProgress < PROGRESS_INTERVAL) return;
-    this.#lastProgress = now;
+    if (!this.#progressPace.due(force)) return;
     this.#events.progress(this);
   }
 
