@@ -65,6 +65,21 @@ function pair({ delay = 2, latency = 3 } = {}) {
   };
 }
 
+/** One negotiator over a fake peer connection with no one on the other end; what it sends and reports is kept. */
+function alone(polite: boolean, delay = 0) {
+  const pc = new FakePeerConnection(delay);
+  const failures: Error[] = [];
+  const sent: Body[] = [];
+  const negotiator = new Negotiator(pc, {
+    polite,
+    send: (body) => sent.push(body),
+    localStreams: () => ({}),
+    remoteStreams: () => {},
+    failed: (error) => failures.push(error),
+  });
+  return { pc, negotiator, failures, sent };
+}
+
 const show = (body: Body) =>
   body.kind === 'description' ? `${body.description.type} #${parseFakeSdp(body.description.sdp!).serial}` : 'candidate';
 
@@ -221,15 +236,7 @@ describe('Negotiator (perfect negotiation over fake peer connections)', () => {
   });
 
   it('handles messages in order: a candidate right behind its offer waits for it', async () => {
-    const pc = new FakePeerConnection(5);
-    const failures: Error[] = [];
-    const negotiator = new Negotiator(pc, {
-      polite: true,
-      send: () => {},
-      localStreams: () => ({}),
-      remoteStreams: () => {},
-      failed: (error) => failures.push(error),
-    });
+    const { pc, negotiator, failures } = alone(true, 5);
     const sdp = fakeSdp({ tracks: ['x'], ufrag: 'r1', serial: 1 });
     negotiator.receive({ kind: 'description', description: { type: 'offer', sdp }, streams: {} });
     negotiator.receive({ kind: 'candidate', candidate: { candidate: 'c1', usernameFragment: 'r1' } });
@@ -241,15 +248,7 @@ describe('Negotiator (perfect negotiation over fake peer connections)', () => {
   });
 
   it('drops late candidates of the ICE generation before a restart, reports other candidate failures', async () => {
-    const pc = new FakePeerConnection(0);
-    const failures: Error[] = [];
-    const negotiator = new Negotiator(pc, {
-      polite: true,
-      send: () => {},
-      localStreams: () => ({}),
-      remoteStreams: () => {},
-      failed: (error) => failures.push(error),
-    });
+    const { pc, negotiator, failures } = alone(true);
     // A candidate before any description cannot be stale: that is a real failure.
     negotiator.receive({ kind: 'candidate', candidate: { candidate: 'c0', usernameFragment: 'r1' } });
     for (const [ufrag, serial] of [['r1', 1], ['r2', 2]] as const) {
@@ -265,15 +264,7 @@ describe('Negotiator (perfect negotiation over fake peer connections)', () => {
   });
 
   it('reports a broken remote description instead of throwing', async () => {
-    const pc = new FakePeerConnection(0);
-    const failures: Error[] = [];
-    const negotiator = new Negotiator(pc, {
-      polite: false,
-      send: () => {},
-      localStreams: () => ({}),
-      remoteStreams: () => {},
-      failed: (error) => failures.push(error),
-    });
+    const { pc, negotiator, failures } = alone(false);
     // An answer with no offer out: the connection refuses it.
     const sdp = fakeSdp({ tracks: [], ufrag: 'r', serial: 1 });
     negotiator.receive({ kind: 'description', description: { type: 'answer', sdp }, streams: {} });
@@ -334,15 +325,7 @@ describe('Negotiator (perfect negotiation over fake peer connections)', () => {
   });
 
   it('ignores messages after close', async () => {
-    const pc = new FakePeerConnection(0);
-    const sent: Body[] = [];
-    const negotiator = new Negotiator(pc, {
-      polite: true,
-      send: (body) => sent.push(body),
-      localStreams: () => ({}),
-      remoteStreams: () => {},
-      failed: () => {},
-    });
+    const { pc, negotiator, sent } = alone(true);
     negotiator.close();
     pc.addTrack('cam');
     const sdp = fakeSdp({ tracks: [], ufrag: 'r', serial: 1 });
