@@ -30,5 +30,6 @@ export {
 } from './ServerFrame.js';
 export { Identity, NotifyAction, VirtualAddress } from './features.js';
 export type { Codec, DecodeError, DecodeResult, WireData } from './Codec.js';
+export { MAX_JSON_DEPTH, exceedsJsonDepth } from './jsonDepth.js';
 export { jsonCodec, decodeClientFrame, decodeServerFrame } from './jsonCodec.js';
 export { ApiBodies, type ApiError } from './api.js';

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodeClientFrame, decodeServerFrame, jsonCodec } from './jsonCodec.js';
 import { CLIENT_FRAME_TYPES } from './ClientFrame.js';
+import { MAX_JSON_DEPTH } from './jsonDepth.js';
 
 const peer = 'fa9b039e-29bf-4861-8bee-54c2c64ded19';
 
@@ -126,6 +127,28 @@ describe('decodeClientFrame', () => {
       fc.property(damaged, (bytes) => expectTypedOutcome(decodeClientFrame(bytes))),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('decodeClientFrame on deep payloads', () => {
+  // Built as text: JSON.stringify itself overflows the stack on such values.
+  const deep = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
+
+  it('refuses a frame nested 5,000 levels with too-large, keeping its id wherever it stands', () => {
+    const frames: [string, number][] = [
+      [`{"type":"request/to","to":"${peer}","body":${deep(5000)},"id":41}`, 41],
+      [`{"id":42,"type":"info/set","key":"k","value":${deep(5000)}}`, 42],
+      [`{"type":"notify/send","to":{"identity":"u"},"title":"t","data":{"a":${deep(5000)}},"id" : 43}`, 43],
+    ];
+    for (const [text, id] of frames) {
+      expect(decodeClientFrame(text)).toEqual({ ok: false, error: expect.objectContaining({ code: 'too-large', id }) });
+    }
+  });
+
+  it('keeps frames at the limit and ignores an id nested below the top level', () => {
+    expect(decodeClientFrame(`{"type":"pack/to","to":"${peer}","pack":${deep(MAX_JSON_DEPTH - 1)}}`).ok).toBe(true);
+    const nestedId = `{"type":"pack/to","to":"${peer}","pack":[{"id":7},${deep(MAX_JSON_DEPTH)}]}`;
+    expect(decodeClientFrame(nestedId)).toEqual({ ok: false, error: expect.not.objectContaining({ id: 7 }) });
   });
 });
 

@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import { CLIENT_FRAME_TYPES, ClientFrame } from './ClientFrame.js';
 import { ServerFrame } from './ServerFrame.js';
 import type { Codec, DecodeError, DecodeResult, WireData } from './Codec.js';
+import { MAX_JSON_DEPTH, exceedsJsonDepth } from './jsonDepth.js';
+import { topLevelId } from './topLevelId.js';
 
 const MAX_ISSUES = 10;
 const clientTypes = new Set<string>(CLIENT_FRAME_TYPES);
@@ -39,6 +41,16 @@ function decodeWith<T>(
 ): DecodeResult<T> {
   const text = toText(data);
   if (text === undefined) return fail({ code: 'bad-frame', message: 'frame is not valid UTF-8' });
+  // Before the parser: a deep frame costs it tens of milliseconds, and JSON.stringify throws on
+  // it later. Such frames are refused unparsed.
+  if (exceedsJsonDepth(text)) {
+    const id = topLevelId(text);
+    return fail({
+      code: 'too-large',
+      message: `frame nests deeper than ${MAX_JSON_DEPTH} levels`,
+      ...(id === undefined ? {} : { id }),
+    });
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
