@@ -18,8 +18,10 @@ export interface ServerConfig extends LimitsConfig, BridgeConfig {
   publicDir: string;
   /** Browser SDK served at `/sdk/*`, absolute (`MWSE_SDK_DIR`). */
   sdkDir: string;
-  /** Messages queued per connection before it counts as a slow consumer (`MWSE_OUTBOUND_BUFFER`). */
+  /** Messages waiting for a connection the transport stopped taking (`MWSE_OUTBOUND_BUFFER`). */
   outboundBuffer: number;
+  /** Bytes waiting likewise (`MWSE_OUTBOUND_BUFFER_BYTES`). */
+  outboundBufferBytes: number;
   /** Largest inbound frame in bytes (`MWSE_MAX_MESSAGE_SIZE`). */
   maxMessageSize: number;
   /** Heartbeat interval in ms (`MWSE_PING_INTERVAL`). */
@@ -62,6 +64,9 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     publicDir: directory('MWSE_PUBLIC_DIR', resolve(cwd, 'public')),
     sdkDir: directory('MWSE_SDK_DIR', defaultSdkDir()),
     outboundBuffer: read('MWSE_OUTBOUND_BUFFER', 1024, (text) =>
+      parseInteger(text, 1, Number.MAX_SAFE_INTEGER),
+    ),
+    outboundBufferBytes: read('MWSE_OUTBOUND_BUFFER_BYTES', 8_388_608, (text) =>
       parseInteger(text, 1, Number.MAX_SAFE_INTEGER),
     ),
     maxMessageSize: read('MWSE_MAX_MESSAGE_SIZE', 16_777_216, (text) =>

@@ -66,6 +66,17 @@ export class Engine {
       hub.metrics,
       closing,
     );
+    // Nothing may throw out of a transport callback: a bug met while handling one connection
+    // closes that connection (1011) and is logged, and the process and the others go on.
+    const guarded =
+      <A extends unknown[]>(where: string, fn: (peer: Peer, ...args: A) => void) =>
+      (peer: Peer, ...args: A): void => {
+        try {
+          fn(peer, ...args);
+        } catch (error) {
+          hub.contain(peer, where, error);
+        }
+      };
     const port = await transport.listen<Peer>(resolved.host, resolved.port, {
       upgrade: (request) => admission.decide(request),
       open: (socket, context) => {
@@ -76,17 +87,17 @@ export class Engine {
         if (closing()) hub.disconnect(peer, CloseCode.GoingAway, 'server shutting down');
         return peer;
       },
-      message: (peer, data) => hub.message(peer, data),
-      drain: (peer) => peer.queue.flush(),
+      message: guarded('message', (peer, data) => hub.message(peer, data)),
+      drain: guarded('drain', (peer) => peer.queue.flush()),
       pong: (peer) => {
         peer.lastSeen = Date.now();
       },
-      close: (peer) => {
+      close: guarded('close', (peer) => {
         peer.socketOpen = false;
         openSockets.delete(peer);
         admission.closed(peer.address);
         hub.close(peer);
-      },
+      }),
       http: createControlPlane({ hub, keys: new KeyStore(), closing }, resolved.http),
     });
     const sweeper = setInterval(() => hub.notifications.sweep(), 60_000);

@@ -1,4 +1,5 @@
 import type { HttpHandler } from './http/HttpTypes.js';
+import type { Logger } from './log/Logger.js';
 
 /** Which WebSocket library carries the connections. `auto` picks uWebSockets.js when it loads. */
 export type TransportName = 'auto' | 'uws' | 'ws';
@@ -10,8 +11,13 @@ export interface EngineOptions {
   /** Port; `0` picks a free one, read it back from `engine.port` (default 7707). */
   port?: number;
   transport?: TransportName;
-  /** Messages queued per connection before it counts as a slow consumer (default 1024). */
+  /**
+   * Messages that may wait for one connection once its transport stopped taking more; past it
+   * the connection is a slow consumer, closed with 1008 (default 1024).
+   */
   outboundBuffer?: number;
+  /** Bytes that may wait likewise (default 8 MiB); a single larger message still goes. */
+  outboundBufferBytes?: number;
   /** Largest inbound frame in bytes; larger ones close the connection with 1009 (default 16 MiB). */
   maxMessageSize?: number;
   /** Heartbeat ping interval; silent past two intervals means dead (default 10 s). */
@@ -81,9 +87,14 @@ export interface EngineOptions {
   http?: HttpHandler;
   /** Version announced in the hello (default: the engine's own). */
   version?: string;
+  /**
+   * Where the engine logs (pino's method shape; a pino logger fits). Repeated identical
+   * messages are rate-limited before they reach it. Default: one line each on stderr.
+   */
+  logger?: Logger;
 }
 
-type OptionalKeys = 'http' | 'approveUrl' | 'triggerUrl' | 'bridgeSecret' | 'adminToken';
+type OptionalKeys = 'http' | 'approveUrl' | 'triggerUrl' | 'bridgeSecret' | 'adminToken' | 'logger';
 
 /** {@link EngineOptions} with every default filled in. */
 export type ResolvedEngineOptions = Required<Omit<EngineOptions, OptionalKeys>> &
@@ -95,6 +106,7 @@ export const ENGINE_DEFAULTS = {
   port: 7707,
   transport: 'auto',
   outboundBuffer: 1024,
+  outboundBufferBytes: 8 * 1024 * 1024,
   maxMessageSize: 16 * 1024 * 1024,
   pingInterval: 10_000,
   shutdownTimeout: 10_000,

@@ -9,6 +9,7 @@ import {
   type ServerFrame,
   type WireData,
 } from '@mwse/protocol';
+import { MAX_JSON_DEPTH, exceedsJsonDepth } from '@mwse/protocol';
 import { BinaryKind, RESPONSE_ERROR_FLAG, isBinaryKind, readClientHeader, type ClientHeader } from '@mwse/protocol/binary';
 import { readJsonTunnel } from './jsonTunnel.js';
 import type { Admitted } from './admission/Admission.js';
@@ -19,7 +20,9 @@ import { Bridge } from './bridge/Bridge.js';
 import type { ResolvedEngineOptions } from './EngineOptions.js';
 import { encodeTunnel, type RawPayload, type TunnelFrame } from './tunnelEncoding.js';
 import { Metrics } from './metrics/Metrics.js';
-import { FlushScheduler, OutboundQueue } from './OutboundQueue.js';
+import { consoleLogger, type Logger } from './log/Logger.js';
+import { RateLimitedLogger } from './log/RateLimitedLogger.js';
+import { FlushScheduler, OutboundQueue, type QueueStats } from './OutboundQueue.js';
 import { Peer } from './Peer.js';
 import type { FrameHandler, FrameHandlers, RawTunnelHandler, Service } from './Service.js';
 import { ServiceError } from './ServiceError.js';
@@ -64,7 +67,11 @@ export class Hub {
   readonly addresses: AddressBook;
   readonly notifications: NotificationStore;
   readonly bridge: Bridge;
+  /** Rate-limited: clients can make the server log, and must not flood it. */
+  readonly log: Logger;
   private readonly scheduler = new FlushScheduler();
+  /** Most any outbound queue has held, closed connections included. */
+  private readonly queueStats: QueueStats = { highWater: 0, highWaterBytes: 0 };
   private readonly services: Service<ClientFrame['type']>[];
   private readonly handlers: FrameHandlers;
   private readonly rawTunnelHandlers: Partial<Record<BinaryKind, RawTunnelHandler>>;
@@ -73,6 +80,7 @@ export class Hub {
     readonly options: ResolvedEngineOptions,
     readonly codec: Codec,
   ) {
+    this.log = new RateLimitedLogger(options.logger ?? consoleLogger);
     this.addresses = new AddressBook(options.peersNetwork, options.roomsNetwork);
     this.notifications = new NotificationStore({
       perIdentity: options.notifyMaxPerIdentity,
@@ -113,13 +121,10 @@ export class Hub {
     this.metrics.gauge('mwse_connections', 'Open WebSocket connections.', () => this.peers.size);
     this.metrics.gauge('mwse_rooms', 'Rooms that exist.', () => this.rooms.size);
     this.metrics.gauge('mwse_stored_notifications', 'Notifications waiting for an ack.', () => this.notifications.size);
-    this.metrics.gauge('mwse_outbound_queue_high_water', 'Most messages one outbound queue has held.', () =>
-      Math.max(this.queueHighWater, ...[...this.peers.values()].map((p) => p.queue.highWater)),
-    );
+    const { queueStats } = this;
+    this.metrics.gauge('mwse_outbound_queue_high_water', 'Most messages one outbound queue has held.', () => queueStats.highWater);
+    this.metrics.gauge('mwse_outbound_queue_high_water_bytes', 'Most bytes one outbound queue has held.', () => queueStats.highWaterBytes);
   }
-
-  /** Most messages any connection's outbound queue has held (closed connections included). */
-  private queueHighWater = 0;
 
   /** Number of connected peers. */
   get size(): number {
@@ -164,10 +169,17 @@ export class Hub {
         // The approver's initial info is trimmed to the pool's limits rather than refused.
       }
     }
-    peer.queue = new OutboundQueue(socket, options.outboundBuffer, this.scheduler, () => {
-      this.metrics.inc('mwse_dropped_total', 'slow-consumer');
-      this.disconnect(peer, CloseCode.PolicyViolation, 'outbound queue overflow');
-    });
+    const limits = { messages: options.outboundBuffer, bytes: options.outboundBufferBytes };
+    peer.queue = new OutboundQueue(
+      socket,
+      limits,
+      this.scheduler,
+      () => {
+        this.metrics.inc('mwse_dropped_total', 'slow-consumer');
+        this.disconnect(peer, CloseCode.PolicyViolation, 'outbound queue overflow');
+      },
+      this.queueStats,
+    );
     if (options.rateLimit > 0) peer.limiter = new RateLimiter(options.rateLimit, options.rateBurst);
     this.peers.set(peer.id, peer);
     if (peer.identity) {
@@ -187,13 +199,20 @@ export class Hub {
       features: FEATURES,
       codec: peer.binary ? 'binary' : 'json',
     });
-    for (const service of this.services) service.connect?.(peer);
+    for (const service of this.services) {
+      try {
+        service.connect?.(peer);
+      } catch (error) {
+        // One service failing a greeting (a stored notification, say) must not undo the rest.
+        this.log.error({ err: error, peer: peer.id }, 'a service failed to greet a connection');
+      }
+    }
     return peer;
   }
 
   /** One inbound frame: decode once, route, answer. */
   message(peer: Peer, data: WireData): void {
-    if (peer.closed) return;
+    if (peer.closed || peer.closing) return;
     const now = Date.now();
     peer.lastSeen = now;
     const verdict = peer.limiter?.take(now);
@@ -207,6 +226,7 @@ export class Hub {
       this.routeBinary(peer, data);
       return;
     }
+    // The fast path leaves deep packs to the decoder below, which refuses them.
     const tunnel = typeof data === 'string' ? readJsonTunnel(data) : undefined;
     if (tunnel) {
       this.metrics.countIn(BINARY_TYPE[tunnel.header.kind], data.length);
@@ -224,10 +244,12 @@ export class Hub {
     try {
       const result = handler(peer, frame);
       if (result instanceof Promise) {
-        result.then(
-          (data) => this.answer(peer, frame, data),
-          (error: unknown) => this.fail(peer, frame, error),
-        );
+        result
+          .then(
+            (data) => this.answer(peer, frame, data),
+            (error: unknown) => this.fail(peer, frame, error),
+          )
+          .catch((error: unknown) => this.contain(peer, frame.type, error));
       } else {
         this.answer(peer, frame, result);
       }
@@ -246,8 +268,18 @@ export class Hub {
       this.refuseUndecodable(peer, header);
       return;
     }
+    const payload = bytes.subarray(header.payloadOffset);
+    // The frame is level 1 in JSON; a binary payload gets the same levels as a JSON one.
+    if (exceedsJsonDepth(payload, MAX_JSON_DEPTH - 1)) {
+      this.refuseUndecodable(peer, {
+        code: 'too-large',
+        message: `payload nests deeper than ${MAX_JSON_DEPTH - 1} levels`,
+        ...(header.kind === BinaryKind.Request ? { id: header.id } : {}),
+      });
+      return;
+    }
     this.metrics.countIn(BINARY_TYPE[header.kind], bytes.byteLength);
-    this.routeTunnel(peer, header, { bytes: bytes.subarray(header.payloadOffset), error: (header.flags & RESPONSE_ERROR_FLAG) !== 0 });
+    this.routeTunnel(peer, header, { bytes: payload, error: (header.flags & RESPONSE_ERROR_FLAG) !== 0 });
   }
 
   /** Answer a frame the codec could not read (JSON or binary header) and count the drop. */
@@ -263,7 +295,7 @@ export class Hub {
     } catch (error) {
       const id = header.kind === BinaryKind.Request ? header.id : undefined;
       if (error instanceof ServiceError) this.refuse(peer, id, error.code, error.message);
-      else throw error;
+      else this.contain(peer, BINARY_TYPE[header.kind], error);
     }
   }
 
@@ -271,9 +303,15 @@ export class Hub {
   close(peer: Peer): void {
     if (peer.closed) return;
     peer.closed = true;
-    if (peer.queue.highWater > this.queueHighWater) this.queueHighWater = peer.queue.highWater;
-    peer.queue.clear();
-    for (const service of this.services) service.disconnect?.(peer);
+    peer.queue.close();
+    for (const service of this.services) {
+      try {
+        service.disconnect?.(peer);
+      } catch (error) {
+        // The other services still undo what they hold for this peer.
+        this.log.error({ err: error, peer: peer.id }, 'a service failed to undo a connection');
+      }
+    }
     this.peers.delete(peer.id);
     if (peer.identity) {
       const set = this.identities.get(peer.identity);
@@ -283,17 +321,34 @@ export class Hub {
   }
 
   /**
-   * Close a peer's socket and forget the peer now: a slow or abusive peer may never complete the
-   * close handshake, and its queue must stop growing at once. A socket still open after
-   * `CLOSE_GRACE` ms is dropped.
+   * Close a peer's socket and forget the peer. Nothing more is queued for it from now on (a slow
+   * or abusive peer may never complete the close handshake, and its queue must stop growing),
+   * but the teardown waits for the current operation to finish: a disconnect can be triggered
+   * from inside a service's fan-out (a member's queue overflowing while a room is told of a
+   * leave), and undoing the peer there would change the sets the service is iterating. A socket
+   * still open `CLOSE_GRACE` ms later is dropped.
    */
   disconnect(peer: Peer, code: number, reason: string): void {
-    if (peer.closed) return;
-    peer.socket.close(code, reason);
-    this.close(peer);
-    setTimeout(() => {
-      if (peer.socketOpen) peer.socket.terminate();
-    }, CLOSE_GRACE).unref();
+    if (peer.closed || peer.closing) return;
+    peer.closing = true;
+    peer.queue.close();
+    queueMicrotask(() => {
+      if (peer.socketOpen) peer.socket.close(code, reason);
+      this.close(peer);
+      setTimeout(() => {
+        if (peer.socketOpen) peer.socket.terminate();
+      }, CLOSE_GRACE).unref();
+    });
+  }
+
+  /**
+   * An unexpected error while handling `peer` (a bug, never bad input, which services refuse):
+   * logged, and contained to that connection, which is closed with 1011.
+   */
+  contain(peer: Peer, where: string, error: unknown): void {
+    this.metrics.inc('mwse_dropped_total', 'internal');
+    this.log.error({ err: error, peer: peer.id, where }, 'internal error; closing the connection');
+    this.disconnect(peer, CloseCode.InternalError, 'internal error');
   }
 
   send(peer: Peer, frame: ServerFrame): void {
@@ -323,8 +378,12 @@ export class Hub {
   }
 
   private answer(peer: Peer, frame: ClientFrame, data: unknown): void {
-    if ('id' in frame && !PEER_CORRELATED.has(frame.type)) {
+    if (!('id' in frame) || PEER_CORRELATED.has(frame.type)) return;
+    try {
       this.send(peer, { type: 'result', id: frame.id, data });
+    } catch (error) {
+      // A result the codec cannot encode is the server's fault: the caller still gets an answer.
+      this.fail(peer, frame, error);
     }
   }
 
@@ -334,7 +393,7 @@ export class Hub {
       this.refuse(peer, id, error.code, error.message);
       return;
     }
-    console.error(`mwse: "${frame.type}" handler failed`, error);
+    this.log.error({ err: error, peer: peer.id, frame: frame.type }, `"${frame.type}" handler failed`);
     this.refuse(peer, id, 'internal', 'the server failed to handle this frame');
   }
 

@@ -54,6 +54,8 @@ export class Peer {
   lastSeen = Date.now();
   /** The hub has forgotten this peer (its relations are undone). */
   closed = false;
+  /** `Hub.disconnect()` was called: nothing more is sent or handled, and `closed` follows. */
+  closing = false;
   /** The transport's socket is still open (it may outlive `closed` during a close handshake). */
   socketOpen = true;
   queue!: OutboundQueue;

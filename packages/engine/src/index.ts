@@ -7,3 +7,4 @@ export {
   type HttpRequest,
   type HttpResponse,
 } from './http/HttpTypes.js';
+export { consoleLogger, type Logger, type LogLevel } from './log/Logger.js';

@@ -1,5 +1,5 @@
 import { BinaryKind, type ClientHeader } from '@mwse/protocol/binary';
-import { FieldLimits } from '@mwse/protocol';
+import { FieldLimits, MAX_JSON_DEPTH, exceedsJsonDepth } from '@mwse/protocol';
 
 const PACK_TO = '{"type":"pack/to","to":"';
 const PACK_ROOM = '{"type":"pack/room","room":"';
@@ -20,7 +20,7 @@ export interface JsonTunnel {
  * garbage). The pack's text is kept so the server forwards it without serialising it again.
  *
  * Anything else (other key orders, escapes or control characters in the target, extra keys,
- * invalid JSON) returns undefined and takes the full decoder, which answers bad input with its
+ * invalid JSON, packs nested too deeply) returns undefined and takes the full decoder, which answers bad input with its
  * error frames.
  */
 export function readJsonTunnel(text: string): JsonTunnel | undefined {
@@ -46,6 +46,8 @@ export function readJsonTunnel(text: string): JsonTunnel | undefined {
     if (c < 0x20 || c === 0x5c /* \ */) return undefined;
   }
   const packText = text.slice(end + PACK_FIELD.length, text.length - 1);
+  // A deep pack is the decoder's to refuse; parsing it here would cost what it is refused for.
+  if (exceedsJsonDepth(packText, MAX_JSON_DEPTH - 1)) return undefined;
   try {
     JSON.parse(packText);
   } catch {

@@ -11,6 +11,8 @@ export const CloseCode = {
   PolicyViolation: 1008,
   /** An inbound frame was larger than `maxMessageSize`. */
   MessageTooBig: 1009,
+  /** The server failed while handling this connection (a bug, logged); the others go on. */
+  InternalError: 1011,
   /** The connection stayed silent past two heartbeat intervals. */
   HeartbeatTimeout: 4000,
 } as const;

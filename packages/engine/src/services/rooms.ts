@@ -117,11 +117,11 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
       for (const invited of room.invited) invited.unrelate('invitedTo', room);
       return;
     }
+    // The hand-over comes before any fan-out: members are told who owns the room in one state.
+    const handOver = room.owner === peer;
+    if (handOver) room.owner = room.members.values().next().value!;
     broadcast(room, { type: 'room/left', room: room.name, peer: peer.id });
-    if (room.owner === peer) {
-      room.owner = room.members.values().next().value!;
-      broadcast(room, { type: 'room/owner', room: room.name, owner: room.owner.id });
-    }
+    if (handOver) broadcast(room, { type: 'room/owner', room: room.name, owner: room.owner.id });
   }
 
   async function create(peer: Peer, frame: ClientFrameOf<'room/create'>) {
