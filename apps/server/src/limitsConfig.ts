@@ -41,6 +41,16 @@ export interface LimitsConfig {
   notifyMaxPerSender: number;
   /** Stored notifications in all (`MWSE_NOTIFY_MAX_STORED`). */
   notifyMaxStored: number;
+  /**
+   * Bytes of stored notification frames per recipient, per sender and in all
+   * (`MWSE_NOTIFY_MAX_BYTES_PER_IDENTITY`, `…_PER_SENDER`, `MWSE_NOTIFY_MAX_BYTES_STORED`).
+   */
+  notifyMaxBytesPerIdentity: number;
+  notifyMaxBytesPerSender: number;
+  notifyMaxBytesStored: number;
+  /** Room password checks at once, in all and per connection (`MWSE_MAX_PASSWORD_CHECKS`, `…_PER_PEER`). */
+  maxPasswordChecks: number;
+  maxPasswordChecksPerPeer: number;
   /** Virtual IPv4 ranges of peers and of room /24s (`MWSE_PEERS_NETWORK`, `MWSE_ROOMS_NETWORK`). */
   peersNetwork: string;
   roomsNetwork: string;
@@ -89,6 +99,11 @@ export function readLimits(read: ReadVariable): LimitsConfig {
     notifyMaxPerIdentity: read('MWSE_NOTIFY_MAX_PER_IDENTITY', D.notifyMaxPerIdentity, count(1)),
     notifyMaxPerSender: read('MWSE_NOTIFY_MAX_PER_SENDER', D.notifyMaxPerSender, count(1)),
     notifyMaxStored: read('MWSE_NOTIFY_MAX_STORED', D.notifyMaxStored, count(1)),
+    notifyMaxBytesPerIdentity: read('MWSE_NOTIFY_MAX_BYTES_PER_IDENTITY', D.notifyMaxBytesPerIdentity, count(1)),
+    notifyMaxBytesPerSender: read('MWSE_NOTIFY_MAX_BYTES_PER_SENDER', D.notifyMaxBytesPerSender, count(1)),
+    notifyMaxBytesStored: read('MWSE_NOTIFY_MAX_BYTES_STORED', D.notifyMaxBytesStored, count(1)),
+    maxPasswordChecks: read('MWSE_MAX_PASSWORD_CHECKS', D.maxPasswordChecks, count(1, 1024)),
+    maxPasswordChecksPerPeer: read('MWSE_MAX_PASSWORD_CHECKS_PER_PEER', D.maxPasswordChecksPerPeer, count(1, 1024)),
     peersNetwork,
     roomsNetwork,
     adminToken: read<string | undefined>('MWSE_ADMIN_TOKEN', undefined, parseSecret),

@@ -60,6 +60,21 @@ export interface EngineOptions {
   notifyMaxPerIdentity?: number;
   notifyMaxPerSender?: number;
   notifyMaxStored?: number;
+  /**
+   * The same bounds in bytes of stored (encoded) notification frames: per recipient identity, per
+   * sender, and in all (defaults 4 MiB, 16 MiB, 256 MiB). A notification larger than the smallest
+   * of them is refused with `too-large`.
+   */
+  notifyMaxBytesPerIdentity?: number;
+  notifyMaxBytesPerSender?: number;
+  notifyMaxBytesStored?: number;
+  /**
+   * Room password checks (scrypt) running at once, in all and per connection (defaults 2 and 1).
+   * scrypt runs on libuv's thread pool (4 threads unless `UV_THREADPOOL_SIZE` says otherwise),
+   * which file reads and DNS lookups share: keep the global bound below the pool's size.
+   */
+  maxPasswordChecks?: number;
+  maxPasswordChecksPerPeer?: number;
 
   /** The app server's approval endpoint; every handshake is POSTed there (fail-closed). */
   approveUrl?: string;
@@ -127,6 +142,11 @@ export const ENGINE_DEFAULTS = {
   notifyMaxPerIdentity: 100,
   notifyMaxPerSender: 1000,
   notifyMaxStored: 100_000,
+  notifyMaxBytesPerIdentity: 4 * 1024 * 1024,
+  notifyMaxBytesPerSender: 16 * 1024 * 1024,
+  notifyMaxBytesStored: 256 * 1024 * 1024,
+  maxPasswordChecks: 2,
+  maxPasswordChecksPerPeer: 1,
   approveTimeout: 3000,
   maxPendingApprovals: 64,
   approveHeaders: ['user-agent', 'cookie', 'authorization'],

@@ -86,6 +86,9 @@ export class Hub {
       perIdentity: options.notifyMaxPerIdentity,
       perSender: options.notifyMaxPerSender,
       total: options.notifyMaxStored,
+      bytesPerIdentity: options.notifyMaxBytesPerIdentity,
+      bytesPerSender: options.notifyMaxBytesPerSender,
+      bytesTotal: options.notifyMaxBytesStored,
     });
     this.bridge = new Bridge(
       {

@@ -1,9 +1,12 @@
-/** A notification as the server keeps it until its recipient acknowledges it. */
+import type { WireData } from '@mwse/protocol';
+
+/**
+ * A notification as the server keeps it until its recipient acknowledges it: the `notify` frame
+ * already encoded, and what the quotas and expiry need. The decoded fields are not kept, so the
+ * frame is the only copy in memory and delivery never encodes (never fails to encode) again.
+ */
 export interface StoredNotification {
   nid: string;
-  /** Sender's socket id, and identity when it has one. */
-  from: string;
-  fromIdentity?: string;
   /**
    * Whose quota it counts against: the sender's identity, else its client address (not its socket
    * id, which a reconnect would renew along with the quota).
@@ -11,14 +14,14 @@ export interface StoredNotification {
   sender: string;
   /** Recipient identity. */
   identity: string;
-  title: string;
-  body?: string;
-  actions?: { id: string; title: string }[];
-  data?: unknown;
-  sentAt: number;
   expiresAt: number;
+  /** The encoded `notify` frame, sent as is to each connection of the recipient. */
+  frame: WireData;
+  /** Size of `frame` in bytes: what the byte quotas count. */
+  bytes: number;
 }
 
+/** Bounds of the store, in notifications and in bytes of encoded frames. */
 export interface NotificationQuotas {
   /** Notifications waiting for one identity. */
   perIdentity: number;
@@ -26,49 +29,93 @@ export interface NotificationQuotas {
   perSender: number;
   /** Notifications waiting in all: recipients are any strings a sender names, so bound the sum. */
   total: number;
+  /** The same three bounds in bytes: a count alone lets a sender pin a frame-size each. */
+  bytesPerIdentity: number;
+  bytesPerSender: number;
+  bytesTotal: number;
 }
 
-/** Why {@link NotificationStore.put} refused a notification. */
-export type QuotaRefusal = 'identity' | 'sender' | 'total';
+/**
+ * Why {@link NotificationStore.put} refused a notification: a count or byte quota is full, or
+ * (`oversized`) the notification alone is larger than a byte quota, so waiting will not help.
+ */
+export type QuotaRefusal = 'identity' | 'sender' | 'total' | 'identity-bytes' | 'sender-bytes' | 'total-bytes' | 'oversized';
+
+/** How often, at most, a refusal sweeps every box for expired notifications before it stands. */
+const SWEEP_ON_REFUSAL_EVERY = 1000;
+
+/** Notifications waiting for one identity, with their byte sum. */
+interface Box {
+  items: Map<string, StoredNotification>;
+  bytes: number;
+}
+
+/** What one sender has waiting. */
+interface Tally {
+  count: number;
+  bytes: number;
+}
 
 /**
- * Store-and-forward for identities (SPEC §4, notify): bounded per recipient and per sender,
- * expired by ttl, removed only by the recipient's ack.
+ * Store-and-forward for identities (SPEC §4, notify): bounded per recipient, per sender and in
+ * all, in count and in bytes; expired by ttl, removed only by the recipient's ack.
  */
 export class NotificationStore {
-  private readonly byIdentity = new Map<string, Map<string, StoredNotification>>();
-  private readonly perSender = new Map<string, number>();
+  private readonly byIdentity = new Map<string, Box>();
+  private readonly bySender = new Map<string, Tally>();
   private count = 0;
+  private totalBytes = 0;
+  private lastSweep = 0;
 
-  constructor(private readonly quotas: NotificationQuotas) {}
+  constructor(readonly quotas: NotificationQuotas) {}
 
   /** Keep `n`; says which quota is full when it cannot. */
-  put(n: StoredNotification): QuotaRefusal | undefined {
+  put(n: StoredNotification, now = Date.now()): QuotaRefusal | undefined {
+    const q = this.quotas;
+    if (n.bytes > Math.min(q.bytesPerIdentity, q.bytesPerSender, q.bytesTotal)) return 'oversized';
+    this.expire(n.identity, now);
+    let full = this.refusal(n);
+    // Expired notifications of other recipients still count until a sweep (the engine runs one a
+    // minute); a refusal sweeps first so expiry frees a sender's quota on time. Throttled: a
+    // sender hammering a full quota must not make every frame walk the whole store.
+    if (full && now - this.lastSweep >= SWEEP_ON_REFUSAL_EVERY) {
+      this.sweep(now);
+      full = this.refusal(n);
+    }
+    if (full) return full;
     const box = this.byIdentity.get(n.identity);
-    if ((box?.size ?? 0) >= this.quotas.perIdentity) return 'identity';
-    if ((this.perSender.get(n.sender) ?? 0) >= this.quotas.perSender) return 'sender';
-    if (this.count >= this.quotas.total) return 'total';
-    if (box) box.set(n.nid, n);
-    else this.byIdentity.set(n.identity, new Map([[n.nid, n]]));
-    this.perSender.set(n.sender, (this.perSender.get(n.sender) ?? 0) + 1);
+    if (box) {
+      box.items.set(n.nid, n);
+      box.bytes += n.bytes;
+    } else {
+      this.byIdentity.set(n.identity, { items: new Map([[n.nid, n]]), bytes: n.bytes });
+    }
+    const tally = this.bySender.get(n.sender);
+    if (tally) {
+      tally.count++;
+      tally.bytes += n.bytes;
+    } else {
+      this.bySender.set(n.sender, { count: 1, bytes: n.bytes });
+    }
     this.count++;
+    this.totalBytes += n.bytes;
     return undefined;
   }
 
   /** Live notifications waiting for `identity`, oldest first. */
   waiting(identity: string, now = Date.now()): StoredNotification[] {
     this.expire(identity, now);
-    return [...(this.byIdentity.get(identity)?.values() ?? [])];
+    return [...(this.byIdentity.get(identity)?.items.values() ?? [])];
   }
 
   get(identity: string, nid: string): StoredNotification | undefined {
-    return this.byIdentity.get(identity)?.get(nid);
+    return this.byIdentity.get(identity)?.items.get(nid);
   }
 
   /** The recipient's SDK has it: forget it. */
   ack(identity: string, nid: string): boolean {
     const box = this.byIdentity.get(identity);
-    const n = box?.get(nid);
+    const n = box?.items.get(nid);
     if (!box || !n) return false;
     this.remove(box, n);
     return true;
@@ -76,25 +123,49 @@ export class NotificationStore {
 
   /** Drop expired notifications everywhere (run on a timer). */
   sweep(now = Date.now()): void {
+    this.lastSweep = now;
     for (const identity of [...this.byIdentity.keys()]) this.expire(identity, now);
   }
 
+  /** Notifications stored. */
   get size(): number {
     return this.count;
+  }
+
+  /** Bytes of encoded frames stored. */
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
+  private refusal(n: StoredNotification): QuotaRefusal | undefined {
+    const q = this.quotas;
+    const box = this.byIdentity.get(n.identity);
+    const tally = this.bySender.get(n.sender);
+    if ((box?.items.size ?? 0) >= q.perIdentity) return 'identity';
+    if ((tally?.count ?? 0) >= q.perSender) return 'sender';
+    if (this.count >= q.total) return 'total';
+    if ((box?.bytes ?? 0) + n.bytes > q.bytesPerIdentity) return 'identity-bytes';
+    if ((tally?.bytes ?? 0) + n.bytes > q.bytesPerSender) return 'sender-bytes';
+    if (this.totalBytes + n.bytes > q.bytesTotal) return 'total-bytes';
+    return undefined;
   }
 
   private expire(identity: string, now: number): void {
     const box = this.byIdentity.get(identity);
     if (!box) return;
-    for (const n of [...box.values()]) if (n.expiresAt <= now) this.remove(box, n);
+    for (const n of [...box.items.values()]) if (n.expiresAt <= now) this.remove(box, n);
   }
 
-  private remove(box: Map<string, StoredNotification>, n: StoredNotification): void {
-    box.delete(n.nid);
+  private remove(box: Box, n: StoredNotification): void {
+    box.items.delete(n.nid);
+    box.bytes -= n.bytes;
     this.count--;
-    if (box.size === 0) this.byIdentity.delete(n.identity);
-    const left = (this.perSender.get(n.sender) ?? 1) - 1;
-    if (left <= 0) this.perSender.delete(n.sender);
-    else this.perSender.set(n.sender, left);
+    this.totalBytes -= n.bytes;
+    if (box.items.size === 0) this.byIdentity.delete(n.identity);
+    const tally = this.bySender.get(n.sender);
+    if (!tally) return;
+    tally.count--;
+    tally.bytes -= n.bytes;
+    if (tally.count <= 0) this.bySender.delete(n.sender);
   }
 }

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { ErrorCode, ServerFrameOf } from '@mwse/protocol';
+import type { ErrorCode, ServerFrame, WireData } from '@mwse/protocol';
 import type { Hub } from '../Hub.js';
 import type { Peer } from '../Peer.js';
 import type { Service } from '../Service.js';
 import { ServiceError } from '../ServiceError.js';
-import type { QuotaRefusal, StoredNotification } from './NotificationStore.js';
+import type { NotificationQuotas, QuotaRefusal, StoredNotification } from './NotificationStore.js';
 
 /** What a reply needs to find its way back: kept until the notification expires. */
 interface Sent {
@@ -18,32 +18,72 @@ interface Sent {
   expiresAt: number;
 }
 
-/** What the sender is told when a store quota is full (docs/limits.md). */
-const QUOTA_ERRORS: Record<QuotaRefusal, [ErrorCode, string]> = {
-  identity: ['rate-limited', 'too many notifications wait for this identity'],
-  sender: ['rate-limited', 'you have too many notifications waiting'],
-  total: ['exhausted', 'the server holds as many notifications as it may'],
-};
+/** What the sender is told when the store refuses a notification (docs/limits.md). */
+function quotaError(full: QuotaRefusal, bytes: number, q: NotificationQuotas): [ErrorCode, string] {
+  switch (full) {
+    case 'identity':
+      return ['rate-limited', 'too many notifications wait for this identity'];
+    case 'sender':
+      return ['rate-limited', 'you have too many notifications waiting'];
+    case 'total':
+      return ['exhausted', 'the server holds as many notifications as it may'];
+    case 'identity-bytes':
+      return ['rate-limited', `notifications waiting for this identity may take ${q.bytesPerIdentity} bytes at most`];
+    case 'sender-bytes':
+      return ['rate-limited', `your waiting notifications may take ${q.bytesPerSender} bytes at most`];
+    case 'total-bytes':
+      return ['exhausted', `the server holds as many notification bytes as it may (${q.bytesTotal})`];
+    case 'oversized': {
+      const limit = Math.min(q.bytesPerIdentity, q.bytesPerSender, q.bytesTotal);
+      return ['too-large', `a notification of ${bytes} bytes is larger than the ${limit}-byte quota`];
+    }
+  }
+}
 
 /** Bound on replies the server can still route; the oldest are forgotten first. */
 const MAX_ROUTABLE = 100_000;
+
+const byteLength = (data: WireData) => (typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength);
 
 /**
  * Notifications with a "suit reply" (SPEC §4, notify). To a peer: delivered at once or refused.
  * To an identity: stored until acknowledged, delivered to every connection of that identity now
  * and on each later connect. Replies go to the sender, the trigger URL and the inbox.
+ *
+ * A notification is encoded once, before it is stored or acknowledged: data the codec cannot
+ * encode (JSON nested past the stack's depth) is refused with `bad-frame` here rather than
+ * failing later, on delivery inside a connect.
  */
 export function createNotifyService(hub: Hub): Service<'notify/send' | 'notify/ack' | 'notify/reply'> {
   const sent = new Map<string, Sent>();
+  hub.metrics.gauge('mwse_stored_notification_bytes', 'Bytes of notification frames waiting for an ack.', () => hub.notifications.bytes);
 
   function remember(entry: Sent): void {
     if (sent.size >= MAX_ROUTABLE) sent.delete(sent.keys().next().value!);
     sent.set(entry.nid, entry);
   }
 
-  function frameOf(n: StoredNotification): ServerFrameOf<'notify'> {
-    const { nid, from, fromIdentity, title, body, actions, data, sentAt, expiresAt } = n;
-    return { type: 'notify', nid, from, fromIdentity, title, body, actions, data, sentAt, expiresAt };
+  /** Encode `frame` now, or refuse the frame that carries it. */
+  function encodeOrRefuse(frame: ServerFrame): WireData {
+    try {
+      return hub.encode(frame);
+    } catch {
+      hub.metrics.inc('mwse_dropped_total', 'notify-unencodable');
+      throw new ServiceError('bad-frame', `"${frame.type}" data cannot be encoded for delivery (nested too deeply?)`);
+    }
+  }
+
+  /**
+   * Queue an encoded notification. Contained: one notification that fails to go out must not stop
+   * the others, nor throw out of a connect (the transport's open callback).
+   */
+  function deliver(peer: Peer, frame: WireData): void {
+    try {
+      hub.sendEncoded(peer, frame, 'notify');
+    } catch (error) {
+      hub.metrics.inc('mwse_dropped_total', 'notify-undeliverable');
+      console.error('mwse: a notification could not be queued', error);
+    }
   }
 
   return {
@@ -55,38 +95,47 @@ export function createNotifyService(hub: Hub): Service<'notify/send' | 'notify/a
         }
         const now = Date.now();
         const ttl = (frame.ttl ?? hub.options.notifyDefaultTtl) * 1000;
-        const n: StoredNotification = {
-          nid: randomUUID(),
-          from: self.id,
-          fromIdentity: self.identity,
-          sender: self.identity === undefined ? `address:${self.address}` : `identity:${self.identity}`,
-          identity: identity ?? '',
+        const nid = randomUUID();
+        const expiresAt = now + ttl;
+        const { id: from, identity: fromIdentity } = self;
+        const encoded = encodeOrRefuse({
+          type: 'notify',
+          nid,
+          from,
+          fromIdentity,
           title,
           body,
           actions,
           data,
           sentAt: now,
-          expiresAt: now + ttl,
-        };
-        const route: Sent = { nid: n.nid, from: self.id, fromIdentity: self.identity, actions, expiresAt: n.expiresAt };
+          expiresAt,
+        });
+        const route: Sent = { nid, from, fromIdentity, actions, expiresAt };
         if (to !== undefined) {
           const peer = hub.peer(to);
           if (!peer) throw new ServiceError('unreachable', `peer ${to} is not connected`);
           if (!peer.accepts(self)) throw new ServiceError('not-paired', `peer ${to} has not accepted you`);
           remember({ ...route, to });
-          hub.send(peer, frameOf(n));
-          return { nid: n.nid, status: 'delivered' };
+          hub.sendEncoded(peer, encoded, 'notify');
+          return { nid, status: 'delivered' };
         }
-        const full = hub.notifications.put(n);
+        const n: StoredNotification = {
+          nid,
+          sender: fromIdentity === undefined ? `address:${self.address}` : `identity:${fromIdentity}`,
+          identity: identity!,
+          expiresAt,
+          frame: encoded,
+          bytes: byteLength(encoded),
+        };
+        const full = hub.notifications.put(n, now);
         if (full) {
           hub.metrics.inc('mwse_dropped_total', `notify-quota-${full}`);
-          throw new ServiceError(...QUOTA_ERRORS[full]);
+          throw new ServiceError(...quotaError(full, n.bytes, hub.notifications.quotas));
         }
         remember({ ...route, identity });
         const online = hub.peersOf(identity!);
-        const frameData = hub.encode(frameOf(n));
-        for (const peer of online) hub.sendEncoded(peer, frameData, 'notify');
-        return { nid: n.nid, status: online.size > 0 ? 'delivered' : 'stored' };
+        for (const peer of online) deliver(peer, encoded);
+        return { nid, status: online.size > 0 ? 'delivered' : 'stored' };
       },
 
       'notify/ack'(self, { nid }) {
@@ -102,18 +151,18 @@ export function createNotifyService(hub: Hub): Service<'notify/send' | 'notify/a
         if (route.actions && !route.actions.some((a) => a.id === action)) {
           throw new ServiceError('bad-frame', `notification ${nid} has no action "${action}"`);
         }
-        const reply: ServerFrameOf<'notify/reply'> = {
+        const reply = encodeOrRefuse({
           type: 'notify/reply',
           nid,
           from: self.id,
           fromIdentity: self.identity,
           action,
           data,
-        };
+        });
         const senders = new Set<Peer>(route.fromIdentity ? hub.peersOf(route.fromIdentity) : []);
         const sender = hub.peer(route.from);
         if (sender) senders.add(sender);
-        for (const peer of senders) hub.send(peer, reply);
+        for (const peer of senders) hub.sendEncoded(peer, reply, 'notify/reply');
         hub.bridge.emit({
           event: 'notify/reply',
           at: Date.now(),
@@ -131,7 +180,11 @@ export function createNotifyService(hub: Hub): Service<'notify/send' | 'notify/a
 
     connect(peer) {
       if (!peer.identity) return;
-      for (const n of hub.notifications.waiting(peer.identity)) hub.send(peer, frameOf(n));
+      // Each frame was encoded when it was sent: nothing here encodes, and `deliver` contains the rest.
+      for (const n of hub.notifications.waiting(peer.identity)) {
+        if (peer.closed) return;
+        deliver(peer, n.frame);
+      }
     },
   };
 }

@@ -6,7 +6,7 @@ import type { Service } from '../Service.js';
 import { ServiceError } from '../ServiceError.js';
 import type { RawPayload } from '../tunnelEncoding.js';
 import { InfoPool } from './InfoPool.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { PasswordGate } from './PasswordGate.js';
 import { Room } from './Room.js';
 
 type RoomFrames =
@@ -30,6 +30,10 @@ type RoomFrames =
  */
 export function createRoomService(hub: Hub): Service<RoomFrames> {
   const { rooms } = hub;
+  const passwords = new PasswordGate(
+    { max: hub.options.maxPasswordChecks, perPeer: hub.options.maxPasswordChecksPerPeer },
+    hub.metrics,
+  );
   const describe = (room: Room, created: boolean) => room.describe(created, hub.addresses.roomSubnets.get(room));
 
   function member(peer: Peer, name: string): Room {
@@ -92,7 +96,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
       throw new ServiceError('not-invited', `room "${room.name}" is by invitation only`);
     }
     if (settings.joinType === 'password' && settings.password) {
-      const ok = password !== undefined && (await verifyPassword(password, settings.password));
+      const ok = password !== undefined && (await passwords.verify(peer, password, settings.password));
       if (!ok) throw new ServiceError('wrong-password', `wrong password for room "${room.name}"`);
       if (rooms.get(room.name) !== room) throw new ServiceError('room-not-found', `room "${room.name}" is gone`);
       if (room.members.has(peer)) return;
@@ -137,7 +141,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
       throw new ServiceError('bad-frame', 'a password room needs a password');
     }
     checkRoomQuota(peer);
-    const hashed = joinType === 'password' ? await hashPassword(password!) : undefined;
+    const hashed = joinType === 'password' ? await passwords.hash(peer, password!) : undefined;
     const raced = rooms.get(name);
     if (raced) return joinExisting(raced);
     if (peer.closed) return null;

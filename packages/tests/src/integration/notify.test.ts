@@ -264,3 +264,163 @@ describe.each(TRANSPORTS)('the notification store bound over %s', (transport) =>
     await expect(senders[2]!.notify({ identity: 'r3' }, { title: '3' })).rejects.toMatchObject({ code: 'exhausted' });
   });
 });
+
+/** A `notify/send` frame as text, its `data` nested `depth` arrays deep (JSON.stringify overflows the stack on it). */
+function deepNotify(id: number, target: { identity: string } | { to: string }, depth = 5000): string {
+  const head = JSON.stringify({ type: 'notify/send', id, ...target, title: 'deep' }).slice(0, -1);
+  return `${head},"data":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+}
+
+describe.each(TRANSPORTS)('notifications that cannot be encoded, over %s', (transport) => {
+  const approver = identityApprover();
+  const { state, client, raw } = useServer(transport, () => ({ approveUrl: approver.url }));
+
+  it('refuses data nested 5000 deep with bad-frame and stores nothing (regression: stored, then delivering it killed the server on connect)', async () => {
+    const target = someone('deep');
+    const sender = await raw();
+    sender.send(deepNotify(1, { identity: target }));
+    expect(await sender.next('error')).toMatchObject({ id: 1, code: 'bad-frame', message: expect.stringMatching(/encoded/) });
+    expect(state.engine.hub.notifications.waiting(target)).toEqual([]);
+    expect(state.engine.hub.notifications.size).toBe(0);
+
+    // The peer target gets the same clear refusal, not `internal`.
+    const online = await client();
+    await online.disablePairAuth();
+    sender.send(deepNotify(2, { to: online.me.socketId }));
+    expect(await sender.next('error')).toMatchObject({ id: 2, code: 'bad-frame' });
+
+    // The identity connects: the server stays up and still delivers what it can encode.
+    const recipient = await raw({ path: `/?user=${target}` });
+    sender.send({ type: 'notify/send', id: 3, identity: target, title: 'shallow', data: [[1]] });
+    expect(await sender.next('result')).toMatchObject({ id: 3, data: { status: 'delivered' } });
+    expect(await recipient.next('notify')).toMatchObject({ title: 'shallow', data: [[1]] });
+    const later = await raw();
+    expect(later.socketId).not.toBe('');
+  });
+
+  it('delivers the other stored notifications when one fails to go out on connect (regression: one throw left Hub.open)', async () => {
+    const target = someone('fragile');
+    const sender = await client();
+    const first = await sender.notify({ identity: target }, { title: 'first' });
+    const second = await sender.notify({ identity: target }, { title: 'second' });
+    const { hub } = state.engine;
+    const original = hub.sendEncoded;
+    let injected = 0;
+    hub.sendEncoded = function (peer, data, type) {
+      if (type === 'notify' && injected++ === 0) throw new Error('injected send failure');
+      return original.call(this, peer, data, type);
+    };
+    try {
+      const recipient = await raw({ path: `/?user=${target}` });
+      expect(await recipient.next('notify')).toMatchObject({ nid: second.nid, title: 'second' });
+      expect(injected).toBe(2);
+    } finally {
+      hub.sendEncoded = original;
+    }
+    // The one that failed is still stored for the next connection.
+    const again = await raw({ path: `/?user=${target}` });
+    const frames = [await again.next('notify'), await again.next('notify')];
+    expect(frames.map((f) => f.nid).sort()).toEqual([first.nid, second.nid].sort());
+  });
+});
+
+/** Data that makes a notification frame of a little over 10 000 bytes. */
+const TEN_KB = 'x'.repeat(10_000);
+
+describe.each(TRANSPORTS)('notification byte quotas over %s', (transport) => {
+  describe('per identity', () => {
+    const approver = identityApprover();
+    const { state, client, unscoped } = useServer(transport, () => ({
+      approveUrl: approver.url,
+      notifyMaxBytesPerIdentity: 25_000,
+    }));
+
+    it('refuses past the bytes one identity may have waiting, and the ack frees them (regression: only notifications were counted)', async () => {
+      const target = someone('bytes-to');
+      const sender = await client({}, `user=${someone('bytes-from')}`);
+      for (let i = 0; i < 2; i++) await sender.notify({ identity: target }, { title: `#${i}`, data: TEN_KB });
+      await expect(sender.notify({ identity: target }, { title: 'over', data: TEN_KB })).rejects.toMatchObject({
+        code: 'rate-limited',
+        message: expect.stringMatching(/25000 bytes/),
+      });
+      const { hub } = state.engine;
+      expect(hub.metrics.get('mwse_dropped_total', 'notify-quota-identity-bytes')).toBe(1);
+      expect(hub.notifications.bytes).toBeGreaterThan(20_000);
+      expect(hub.notifications.bytes).toBeLessThanOrEqual(25_000);
+      // One notification larger than the quota on its own can never fit.
+      await expect(
+        sender.notify({ identity: someone('other') }, { title: 'huge', data: 'x'.repeat(30_000) }),
+      ).rejects.toMatchObject({ code: 'too-large' });
+
+      const shown = collect(unscoped({}, `user=${target}`));
+      await eventually(() => shown.length === 2, 2000, 'the two stored notifications');
+      await eventually(() => hub.notifications.bytes === 0, 2000, 'the acks to free the bytes');
+      await expect(sender.notify({ identity: target }, { title: 'fits again', data: TEN_KB })).resolves.toMatchObject({
+        status: 'delivered',
+      });
+    });
+  });
+
+  describe('per sender', () => {
+    const approver = identityApprover();
+    const { state, client } = useServer(transport, () => ({
+      approveUrl: approver.url,
+      notifyMaxBytesPerSender: 45_000,
+    }));
+
+    it('refuses past the bytes one sender may have waiting, and expiry frees them', async () => {
+      const sender = await client({}, `user=${someone('heavy')}`);
+      for (let i = 0; i < 4; i++) {
+        await sender.notify({ identity: someone('to') }, { title: `#${i}`, data: TEN_KB, ttl: 1 });
+      }
+      await expect(sender.notify({ identity: someone('to') }, { title: 'over', data: TEN_KB })).rejects.toMatchObject({
+        code: 'rate-limited',
+        message: expect.stringMatching(/45000 bytes/),
+      });
+      const { hub } = state.engine;
+      expect(hub.metrics.get('mwse_dropped_total', 'notify-quota-sender-bytes')).toBe(1);
+      // Another sender is not held back by this one's quota.
+      const other = await client({}, `user=${someone('light')}`);
+      await expect(other.notify({ identity: someone('to') }, { title: 'mine', data: TEN_KB })).resolves.toMatchObject({
+        status: 'stored',
+      });
+      await settle(1100);
+      await expect(sender.notify({ identity: someone('to') }, { title: 'after expiry', data: TEN_KB })).resolves.toMatchObject({
+        status: 'stored',
+      });
+      expect(hub.notifications.size).toBe(2);
+    });
+  });
+
+  describe('in all', () => {
+    const approver = identityApprover();
+    const { state, client, unscoped } = useServer(transport, () => ({
+      approveUrl: approver.url,
+      notifyMaxBytesPerSender: 45_000,
+      notifyMaxBytesStored: 75_000,
+    }));
+
+    it('refuses with exhausted once the server holds notifyMaxBytesStored, and the ack frees them', async () => {
+      const a = await client({}, `user=${someone('a')}`);
+      const b = await client({}, `user=${someone('b')}`);
+      const firstTarget = someone('to');
+      await a.notify({ identity: firstTarget }, { title: 'a0', data: TEN_KB });
+      for (let i = 1; i < 4; i++) await a.notify({ identity: someone('to') }, { title: `a${i}`, data: TEN_KB });
+      for (let i = 0; i < 3; i++) await b.notify({ identity: someone('to') }, { title: `b${i}`, data: TEN_KB });
+      await expect(b.notify({ identity: someone('to') }, { title: 'over', data: TEN_KB })).rejects.toMatchObject({
+        code: 'exhausted',
+        message: expect.stringMatching(/75000/),
+      });
+      const { hub } = state.engine;
+      expect(hub.metrics.get('mwse_dropped_total', 'notify-quota-total-bytes')).toBe(1);
+      expect(hub.notifications.bytes).toBeLessThanOrEqual(75_000);
+
+      const shown = collect(unscoped({}, `user=${firstTarget}`));
+      await eventually(() => shown.length === 1, 2000, 'the stored notification');
+      await eventually(() => hub.notifications.size === 6, 2000, 'the ack');
+      await expect(b.notify({ identity: someone('to') }, { title: 'fits again', data: TEN_KB })).resolves.toMatchObject({
+        status: 'stored',
+      });
+    });
+  });
+});
