@@ -82,7 +82,7 @@ export function createNotifyService(hub: Hub): Service<'notify/send' | 'notify/a
       hub.sendEncoded(peer, frame, 'notify');
     } catch (error) {
       hub.metrics.inc('mwse_dropped_total', 'notify-undeliverable');
-      console.error('mwse: a notification could not be queued', error);
+      hub.log.error({ err: error, peer: peer.id }, 'a notification could not be queued');
     }
   }
 

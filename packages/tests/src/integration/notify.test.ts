@@ -275,11 +275,12 @@ describe.each(TRANSPORTS)('notifications that cannot be encoded, over %s', (tran
   const approver = identityApprover();
   const { state, client, raw } = useServer(transport, () => ({ approveUrl: approver.url }));
 
-  it('refuses data nested 5000 deep with bad-frame and stores nothing (regression: stored, then delivering it killed the server on connect)', async () => {
+  it('refuses data nested 5000 deep and stores nothing (regression: stored, then delivering it killed the server on connect)', async () => {
     const target = someone('deep');
     const sender = await raw();
     sender.send(deepNotify(1, { identity: target }));
-    expect(await sender.next('error')).toMatchObject({ id: 1, code: 'bad-frame', message: expect.stringMatching(/encoded/) });
+    // Refused at decode, before the notify service (which also encodes before it stores).
+    expect(await sender.next('error')).toMatchObject({ id: 1, code: 'too-large', message: expect.stringMatching(/nests deeper/) });
     expect(state.engine.hub.notifications.waiting(target)).toEqual([]);
     expect(state.engine.hub.notifications.size).toBe(0);
 
@@ -287,7 +288,7 @@ describe.each(TRANSPORTS)('notifications that cannot be encoded, over %s', (tran
     const online = await client();
     await online.disablePairAuth();
     sender.send(deepNotify(2, { to: online.me.socketId }));
-    expect(await sender.next('error')).toMatchObject({ id: 2, code: 'bad-frame' });
+    expect(await sender.next('error')).toMatchObject({ id: 2, code: 'too-large' });
 
     // The identity connects: the server stays up and still delivers what it can encode.
     const recipient = await raw({ path: `/?user=${target}` });

@@ -24,7 +24,7 @@ export function createControlPlane(ctx: ControlPlaneContext, fallback?: HttpHand
       return await route.handle(req, route.pattern.exec(req.path)!.slice(1), ctx);
     } catch (error) {
       if (error instanceof ApiError) return error.toResponse();
-      console.error(`mwse: ${req.method} ${req.path} failed`, error);
+      ctx.hub.log.error({ err: error, method: req.method, path: req.path }, 'an API route failed');
       return json(500, { error: { code: 'internal', message: 'the server failed to answer' } });
     }
   };
