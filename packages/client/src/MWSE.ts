@@ -6,6 +6,7 @@ import type {
   SessionFlags,
   VirtualAddress,
 } from '@mwse/protocol';
+import { roomNameError } from '@mwse/protocol/binary';
 import { Connection, type CloseInfo, type ConnectionState, type Outgoing } from './Connection.js';
 import { Emitter } from './Emitter.js';
 import { deliverRequest, IncomingRequest } from './IncomingRequest.js';
@@ -218,12 +219,23 @@ export class MWSE extends Emitter<MWSEEvents> {
   /**
    * The room with this name (same object for the same name). Options given here are what
    * `createRoom()` and `join()` use; a later call with options updates them.
+   *
+   * A name is 1 to 128 UTF-8 BYTES (`é` counts 2, `😀` 4), the server's rule for every frame
+   * that names a room. Throws an {@link MWSEError} `too-large` for a longer name and `bad-frame`
+   * for an empty one or one with a lone surrogate, before anything is sent.
    */
   room(options: RoomOptions | string): Room {
     const opts = typeof options === 'string' ? { name: options } : options;
+    const error = roomNameError(opts.name);
+    if (error) throw new MWSEError(error.code, error.message);
+    return this.#room(opts, typeof options !== 'string');
+  }
+
+  /** The room object for `opts.name`; names from the server were checked by the server. */
+  #room(opts: RoomOptions, update: boolean): Room {
     const known = this.#rooms.get(opts.name);
     if (known) {
-      if (typeof options !== 'string') known.options = { ...known.options, ...opts };
+      if (update) known.options = { ...known.options, ...opts };
       return known;
     }
     const room = new Room(opts, this.#wire);
@@ -504,7 +516,7 @@ export class MWSE extends Emitter<MWSEEvents> {
       client: this,
       calls: this.#calls,
       peer: (socketId) => this.peer(socketId),
-      room: (name) => this.room(name),
+      room: (name) => this.#room({ name }, false),
       deliverRequest: (frame) => this.#deliverRequest(frame),
       deliverNotification: (frame) => this.#deliverNotification(frame),
       firePair: (event, peer) => this.#firePair(event, peer),

@@ -20,6 +20,18 @@ describe('Room', () => {
     expect(room.options).toEqual({ name: 'genel', joinType: 'free', ifexistsJoin: true });
   });
 
+  it('mwse.room refuses a name over 128 UTF-8 bytes (even of 128 characters or fewer) before sending', () => {
+    const { mwse, socket } = startClient();
+    for (const name of ['é'.repeat(65), 'ğ'.repeat(128), '😀'.repeat(33), 'x'.repeat(129)]) {
+      expect(() => mwse.room(name)).toThrow(expect.objectContaining({ name: 'MWSEError', code: 'too-large' }));
+      expect(() => mwse.room({ name, ifexistsJoin: true })).toThrow(/at most 128/);
+    }
+    expect(() => mwse.room('')).toThrow(expect.objectContaining({ code: 'bad-frame' }));
+    expect(() => mwse.room('oda\uD800')).toThrow(expect.objectContaining({ code: 'bad-frame' }));
+    expect(socket().sent.filter((f) => f.type.startsWith('room/'))).toEqual([]);
+    expect(mwse.room('😀'.repeat(32)).name).toBe('😀'.repeat(32)); // exactly 128 bytes
+  });
+
   it('createRoom sends the options and resolves with the description; the creator owns it', async () => {
     const { mwse, socket } = startClient();
     const room = mwse.room({

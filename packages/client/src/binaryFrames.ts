@@ -1,5 +1,12 @@
 import type { ServerFrame } from '@mwse/protocol';
-import { BinaryKind, decodeServerBinary, encodeClientBinary } from '@mwse/protocol/binary';
+import {
+  BinaryKind,
+  decodeServerBinary,
+  encodeClientBinary,
+  fitsBinaryId,
+  peerIdError,
+  roomNameError,
+} from '@mwse/protocol/binary';
 
 /** Tunnel frames as the SDK builds them before encoding. */
 type TunnelOut =
@@ -11,12 +18,27 @@ type TunnelOut =
 
 const json = (value: unknown) => JSON.stringify(value) ?? '';
 
+const TUNNEL_TYPES = new Set(['pack/to', 'signal/to', 'pack/room', 'request/to', 'response/to']);
+
+/** True when the binary header can carry the frame's target and id exactly. */
+function fits(f: TunnelOut): boolean {
+  if (f.type === 'pack/room') return roomNameError(f.room) === undefined;
+  if ((f.type === 'request/to' || f.type === 'response/to') && !fitsBinaryId(f.id)) return false;
+  return peerIdError(f.to) === undefined;
+}
+
 /**
  * The binary form of a tunnel frame (the server routes it on its header and forwards the payload
  * untouched), or undefined for every other frame, which stays JSON.
+ *
+ * Also undefined, so the frame goes as JSON, when the header cannot carry it exactly: an id past
+ * 32 bits (answering a JSON peer's request), or a target over its byte limit. JSON carries both
+ * as they are, and the server answers a name it does not accept with `bad-frame`; a binary
+ * header would have had to cut them and deliver to another room, peer or request.
  */
 export function encodeBinaryFrame(frame: { type: string }): Uint8Array | undefined {
   const f = frame as TunnelOut;
+  if (!TUNNEL_TYPES.has(f.type) || !fits(f)) return undefined;
   switch (f.type) {
     case 'pack/to':
       return encodeClientBinary(BinaryKind.Pack, f.to, json(f.pack));

@@ -13,6 +13,9 @@ describe('readJsonTunnel', () => {
     });
     const room = readJsonTunnel(JSON.stringify({ type: 'pack/room', room: 'genel', pack: 'merhaba' }));
     expect(room).toMatchObject({ header: { kind: BinaryKind.RoomPack, target: 'genel' }, packText: '"merhaba"' });
+    const longest = '😀'.repeat(32); // 128 bytes, 64 UTF-16 units
+    const emoji = readJsonTunnel(JSON.stringify({ type: 'pack/room', room: longest, pack: 1 }));
+    expect(emoji).toMatchObject({ header: { kind: BinaryKind.RoomPack, target: longest } });
   });
 
   it.each([
@@ -25,6 +28,8 @@ describe('readJsonTunnel', () => {
     ['an empty pack', `{"type":"pack/to","to":"${id}","pack":}`],
     ['an empty target', '{"type":"pack/to","to":"","pack":1}'],
     ['an over-long target', `{"type":"pack/to","to":"${'x'.repeat(65)}","pack":1}`],
+    ['a peer target over 64 UTF-8 bytes', `{"type":"pack/to","to":"${'é'.repeat(33)}","pack":1}`],
+    ['a room name over 128 UTF-8 bytes in 128 characters', `{"type":"pack/room","room":"${'ğ'.repeat(65)}","pack":1}`],
     ['another key order', `{"to":"${id}","type":"pack/to","pack":1}`],
     ['a missing pack', `{"type":"pack/to","to":"${id}"}`],
     ['another frame type', `{"type":"request/to","to":"${id}","pack":1}`],

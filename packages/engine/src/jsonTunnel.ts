@@ -1,5 +1,5 @@
 import { BinaryKind, type ClientHeader } from '@mwse/protocol/binary';
-import { FieldLimits, MAX_JSON_DEPTH, exceedsJsonDepth } from '@mwse/protocol';
+import { FieldLimits, MAX_JSON_DEPTH, exceedsJsonDepth, utf8Length } from '@mwse/protocol';
 
 const PACK_TO = '{"type":"pack/to","to":"';
 const PACK_ROOM = '{"type":"pack/room","room":"';
@@ -40,6 +40,10 @@ export function readJsonTunnel(text: string): JsonTunnel | undefined {
   }
   const end = text.indexOf('"', start);
   if (end <= start || end - start > limit || !text.startsWith(PACK_FIELD, end)) return undefined;
+  // The limits are UTF-8 bytes, as in the schema; an over-limit target takes the full decoder and
+  // its `bad-frame`.
+  const bytes = utf8Length(text, start, end);
+  if (bytes < 0 || bytes > limit) return undefined;
   if (text.charCodeAt(text.length - 1) !== 0x7d /* } */) return undefined;
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);

@@ -2,8 +2,10 @@ import {
   BinaryKind,
   RESPONSE_ERROR_FLAG,
   encodeServerBinary,
+  fitsBinaryId,
 } from '@mwse/protocol/binary';
 import type { Codec, ServerFrameOf, WireData } from '@mwse/protocol';
+import { ServiceError } from './ServiceError.js';
 
 /** The server frames that tunnel one peer's payload to another. */
 export type TunnelFrame = ServerFrameOf<'pack' | 'room/pack' | 'request' | 'response' | 'signal'>;
@@ -68,12 +70,29 @@ function jsonTail(frame: TunnelFrame): string {
   }
 }
 
+/** The binary form of `frame`; a header field that does not fit is refused, never wrapped. */
+function encodeBinary(frame: TunnelFrame, id: number, bytes: Uint8Array, flags: number, fromBytes?: Uint8Array): Uint8Array {
+  const room = frame.type === 'room/pack' ? frame.room : undefined;
+  try {
+    return encodeServerBinary(KIND[frame.type], fromBytes ?? frame.from, bytes, id, flags, room);
+  } catch (error) {
+    // The schemas keep names within the header's limits, so this is a guard, not a path: it
+    // turns what would be a misrouted frame into an error for the sender.
+    if (error instanceof RangeError) throw new ServiceError('too-large', error.message);
+    throw error;
+  }
+}
+
 /**
  * Encode a tunnel frame for one target's codec. `raw`, when given, replaces the frame's payload
  * and is copied as is: into a binary frame as bytes, into a JSON frame as the text of its
  * payload field. The payload goes FIRST in the JSON object, so a crafted payload cannot override
  * `type` or `from` (JSON.parse keeps the last duplicate key). `fromBytes` is the sender's id
  * already UTF-8 encoded, when the caller has it.
+ *
+ * A request or response whose id is past 32 bits (a JSON peer may use any safe integer) goes to
+ * a binary target as JSON, which every client reads: cut to 32 bits it would answer the wrong
+ * request. A name too long for the binary header throws a `too-large` ServiceError.
  */
 export function encodeTunnel(
   frame: TunnelFrame,
@@ -84,12 +103,10 @@ export function encodeTunnel(
 ): WireData {
   const { key, value, error } = payloadOf(frame);
   const isError = raw ? raw.error : error;
-  if (binary) {
-    const id = frame.type === 'request' || frame.type === 'response' ? frame.id : 0;
-    const room = frame.type === 'room/pack' ? frame.room : undefined;
+  const id = frame.type === 'request' || frame.type === 'response' ? frame.id : 0;
+  if (binary && fitsBinaryId(id)) {
     const bytes = raw ? (raw.bytes ?? encoder.encode(raw.text)) : encoder.encode(JSON.stringify(value) ?? '');
-    const flags = isError ? RESPONSE_ERROR_FLAG : 0;
-    return encodeServerBinary(KIND[frame.type], fromBytes ?? frame.from, bytes, id, flags, room);
+    return encodeBinary(frame, id, bytes, isError ? RESPONSE_ERROR_FLAG : 0, fromBytes);
   }
   if (!raw) return codec.encode(frame);
   const text = raw.text ?? decoder.decode(raw.bytes);

@@ -2,6 +2,8 @@ export { PROTOCOL_VERSION } from './version.js';
 export { ErrorCode, isErrorCode } from './errorCodes.js';
 export { CloseCode } from './closeCodes.js';
 export { FieldLimits } from './limits.js';
+export { roomNameError, peerIdError, type NameError } from './nameErrors.js';
+export { utf8Length } from './utf8Length.js';
 export {
   CorrelationId,
   PeerId,

@@ -3,8 +3,15 @@
  * `maxMessageSize`; these keep names and keys small enough to index by.
  */
 export const FieldLimits = {
-  /** Longest socket id or peer reference (UUIDs are 36). */
+  /**
+   * Longest socket id or peer reference, in UTF-8 bytes (UUIDs are 36). The binary framing carries
+   * it after a one-byte length.
+   */
   peerId: 64,
+  /**
+   * Longest room name, in UTF-8 BYTES, not characters (`é` is 2, `😀` 4): every frame that names a
+   * room, JSON or binary, and the SDK before it sends, hold names to it.
+   */
   roomName: 128,
   roomDescription: 1024,
   password: 256,

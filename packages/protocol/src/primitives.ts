@@ -1,13 +1,31 @@
 import { z } from 'zod';
 import { FieldLimits } from './limits.js';
+import { peerIdError, roomNameError } from './nameErrors.js';
 
 /** Correlation id chosen by the sender of a frame that expects an answer. */
 export const CorrelationId = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
-/** A peer's socket id (UUID v4), or `server` for messages from the HTTP API. */
-export const PeerId = z.string().min(1).max(FieldLimits.peerId);
+/**
+ * A peer's socket id (UUID v4), or `server` for messages from the HTTP API: 1 to 64 UTF-8 bytes,
+ * the limit of the binary framing's length byte for peer ids.
+ */
+export const PeerId = z
+  .string()
+  .superRefine((value, ctx) => {
+    const error = peerIdError(value);
+    if (error) ctx.addIssue({ code: 'custom', message: error.message });
+  });
 
-export const RoomName = z.string().min(1).max(FieldLimits.roomName);
+/**
+ * A room name: 1 to 128 UTF-8 BYTES (not characters) of well-formed Unicode, the same rule the
+ * binary framing's header and the SDK apply (see `roomNameError`). `é` counts 2, `😀` 4.
+ */
+export const RoomName = z
+  .string()
+  .superRefine((value, ctx) => {
+    const error = roomNameError(value);
+    if (error) ctx.addIssue({ code: 'custom', message: error.message });
+  });
 
 export const InfoKey = z.string().min(1).max(FieldLimits.infoKey);
 

@@ -14,6 +14,8 @@ import { BinaryKind, isBinaryKind } from './BinaryKind.js';
  * response/to  [4][flags u8][id u32][len u8][to]       payload  (flags bit 0: payload is {code,message})
  * signal/to    [5][len u8][to]                         payload
  * ```
+ * `len` is the UTF-8 byte length of the target: 1–64 for a peer id, 1–128 for a room name (the
+ * same limits, in bytes, that the schemas hold every frame to).
  */
 export interface ClientHeader {
   kind: BinaryKind;
@@ -50,11 +52,13 @@ export function readClientHeader(bytes: Uint8Array): ClientHeader | DecodeError 
   }
   const length = bytes[at++];
   if (length === undefined || length === 0 || bytes.length < at + length) return bad('binary frame too short');
+  // Both limits are in bytes, like the schemas': a name the reader takes is one a JSON frame may use.
   const limit = kind === BinaryKind.RoomPack ? FieldLimits.roomName : FieldLimits.peerId;
   if (length > limit) return { code: 'too-large', message: 'binary frame target too long' };
   let target: string;
   try {
-    // Peer ids are ASCII; room names may be any UTF-8.
+    // Room names may be any UTF-8 (fatal: no U+FFFD stand-ins, so a name read is the name sent).
+    // Peer ids are ASCII: the server makes them; a target with other bytes names no peer.
     target = kind === BinaryKind.RoomPack ? utf8.decode(bytes.subarray(at, at + length)) : latin1.decode(bytes.subarray(at, at + length));
   } catch {
     return bad('binary frame target is not valid UTF-8');

@@ -1,4 +1,6 @@
+import { FieldLimits } from '../limits.js';
 import { BinaryKind, RESPONSE_ERROR_FLAG, isBinaryKind } from './BinaryKind.js';
+import { checkHeader, checkName, hasId } from './headerFields.js';
 
 /**
  * Binary server frames (integers little-endian):
@@ -9,6 +11,7 @@ import { BinaryKind, RESPONSE_ERROR_FLAG, isBinaryKind } from './BinaryKind.js';
  * response   [4][flags u8][id u32][len u8][from]        payload
  * signal     [5][len u8][from]                          payload
  * ```
+ * `len` is the UTF-8 byte length of the string after it: 1–128 for a room, 1–64 for a peer id.
  * `payload` is the UTF-8 JSON the sender put in its frame, forwarded byte for byte.
  */
 const encoder = new TextEncoder();
@@ -20,7 +23,12 @@ const allocate = NodeBuffer ? (size: number) => NodeBuffer.allocUnsafe(size) : (
 
 /**
  * Build a server frame around `payload` bytes that were never decoded. `from` may be given
- * already UTF-8 encoded (a relay encodes each sender's id once, not per message).
+ * already UTF-8 encoded (a relay encodes each sender's id once, not per message). `room` is
+ * required for `room/pack` and refused for every other kind.
+ *
+ * Throws a RangeError, and writes nothing, when a header field does not fit its slot: a room
+ * name over 128 UTF-8 bytes, a sender id over 64, an id outside u32, flags outside a byte. A
+ * length is never written modulo 256.
  */
 export function encodeServerBinary(
   kind: BinaryKind,
@@ -30,9 +38,18 @@ export function encodeServerBinary(
   flags = 0,
   room?: string,
 ): Uint8Array {
+  checkHeader(kind, id, flags);
+  if ((room !== undefined) !== (kind === BinaryKind.RoomPack)) {
+    throw new RangeError(kind === BinaryKind.RoomPack ? 'a room/pack needs its room' : 'only a room/pack carries a room');
+  }
+  if (typeof from === 'string') checkName('peer', from);
+  else if (from.length === 0 || from.length > FieldLimits.peerId) {
+    throw new RangeError(`peer id is ${from.length} bytes; 1 to ${FieldLimits.peerId} are allowed`);
+  }
+  if (room !== undefined) checkName('room', room);
   const fromBytes = typeof from === 'string' ? encoder.encode(from) : from;
   const roomBytes = room === undefined ? undefined : encoder.encode(room);
-  const idBytes = kind === BinaryKind.Request || kind === BinaryKind.Response ? 4 : 0;
+  const idBytes = hasId(kind) ? 4 : 0;
   const flagBytes = kind === BinaryKind.Response ? 1 : 0;
   const headerLength = 1 + flagBytes + idBytes + (roomBytes ? 1 + roomBytes.length : 0) + 1 + fromBytes.length;
   const out = allocate(headerLength + payload.length);
@@ -66,30 +83,48 @@ export interface ServerBinaryFrame {
   payload: string;
 }
 
-const utf8 = new TextDecoder();
+const strict = new TextDecoder('utf-8', { fatal: true });
+// The payload is another peer's bytes, which the server never looked at; a JSON peer gets them
+// decoded the same lenient way, so both codecs see the same text.
+const lenient = new TextDecoder();
 
-/** Read a binary server frame; undefined when it is not one (the server is trusted to send valid ones). */
+/**
+ * Read a binary server frame; undefined when it is not one: an unknown kind, a header cut short,
+ * a length of 0 or over its field's limit, or a room or sender that is not UTF-8. Never throws.
+ */
 export function decodeServerBinary(bytes: Uint8Array): ServerBinaryFrame | undefined {
   const kind = bytes[0];
   if (!isBinaryKind(kind)) return undefined;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = 1;
   let flags = 0;
   let id = 0;
-  let room: string | undefined;
-  if (kind === BinaryKind.Response) flags = bytes[at++]!;
-  if (kind === BinaryKind.Request || kind === BinaryKind.Response) {
-    id = view.getUint32(at, true);
+  if (kind === BinaryKind.Response) {
+    if (bytes.length < at + 1) return undefined;
+    flags = bytes[at++]!;
+  }
+  if (hasId(kind)) {
+    if (bytes.length < at + 4) return undefined;
+    id = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(at, true);
     at += 4;
   }
-  const readString = () => {
-    const length = bytes[at++]!;
-    const text = utf8.decode(bytes.subarray(at, at + length));
-    at += length;
-    return text;
+  const readString = (limit: number): string | undefined => {
+    const length = bytes[at];
+    if (length === undefined || length === 0 || length > limit || bytes.length < at + 1 + length) return undefined;
+    at += 1 + length;
+    try {
+      return strict.decode(bytes.subarray(at - length, at));
+    } catch {
+      return undefined;
+    }
   };
-  if (kind === BinaryKind.RoomPack) room = readString();
-  const from = readString();
-  if (at > bytes.length) return undefined;
-  return { kind, from, room, id, error: (flags & RESPONSE_ERROR_FLAG) !== 0, payload: utf8.decode(bytes.subarray(at)) };
+  let room: string | undefined;
+  if (kind === BinaryKind.RoomPack) {
+    room = readString(FieldLimits.roomName);
+    if (room === undefined) return undefined;
+  }
+  const from = readString(FieldLimits.peerId);
+  if (from === undefined) return undefined;
+  const frame: ServerBinaryFrame = { kind, from, id, error: (flags & RESPONSE_ERROR_FLAG) !== 0, payload: lenient.decode(bytes.subarray(at)) };
+  if (room !== undefined) frame.room = room;
+  return frame;
 }

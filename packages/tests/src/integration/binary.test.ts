@@ -123,6 +123,77 @@ describe.each(TRANSPORTS)('binary framing over %s', (transport) => {
     for (const c of [sender, bin, text]) c.ws.close();
   });
 
+  // The name's 261 UTF-8 bytes wrapped to 5 in the length byte: binary members read the room as
+  // "lobby", the next byte ('$' = 36) as the sender's length and the next 36 bytes as the sender.
+  const wrappingName = (forged: string) => `lobby$${forged}"${'€'.repeat(72)}ab`;
+
+  it('refuses a crafted 261-byte room name everywhere, and no member sees a forged room or sender', async () => {
+    const attacker = await connect(url(), false);
+    const victim = await connect(url(), true);
+    const lobby = await connect(url(), true);
+    const name = wrappingName(lobby.id);
+    expect(name.length).toBeLessThanOrEqual(128);
+    lobby.json({ type: 'room/create', id: 1, name: 'lobby' });
+    expect((await lobby.next()).json).toMatchObject({ type: 'result', id: 1 });
+    attacker.json({ type: 'room/create', id: 2, name });
+    const refused = (await attacker.next()).json!;
+    expect(refused).toMatchObject({ type: 'error', id: 2, code: 'bad-frame' });
+    expect(String(refused.issues)).toMatch(/room name is 261 UTF-8 bytes; at most 128/);
+    victim.json({ type: 'room/join', id: 3, name });
+    expect((await victim.next()).json).toMatchObject({ type: 'error', id: 3, code: 'bad-frame' });
+    attacker.json({ type: 'pack/room', room: name, pack: 'forged' });
+    expect((await attacker.next()).json).toMatchObject({ type: 'error', code: 'bad-frame' });
+    // A binary header cannot hold 261 bytes; one claiming more than 128 is refused as well.
+    const bytes = new TextEncoder().encode(name).subarray(0, 200);
+    attacker.ws.send(Buffer.concat([Buffer.from([BinaryKind.RoomPack, bytes.length]), bytes, Buffer.from('"forged"')]));
+    expect((await attacker.next()).json).toMatchObject({ type: 'error', code: 'too-large' });
+    await settle();
+    expect([...victim.frames, ...lobby.frames]).toEqual([]);
+    for (const c of [attacker, victim, lobby]) c.ws.close();
+  });
+
+  it('carries a 128-byte room name of 4-byte code points through both codecs exactly', async () => {
+    const name = `${'😀'.repeat(31)}ğü`;
+    expect(new TextEncoder().encode(name).length).toBe(128);
+    const sender = await connect(url(), true);
+    const bin = await connect(url(), true);
+    const text = await connect(url(), false);
+    sender.json({ type: 'room/create', id: 1, name });
+    expect((await sender.next()).json).toMatchObject({ type: 'result', id: 1 });
+    for (const c of [bin, text]) {
+      c.json({ type: 'room/join', id: 2, name });
+      expect((await c.next()).json).toMatchObject({ type: 'result', id: 2 });
+    }
+    await settle(50);
+    for (const c of [sender, bin, text]) c.frames.length = 0; // join notices
+    sender.ws.send(encodeClientBinary(BinaryKind.RoomPack, name, '{"n":1}'));
+    expect((await bin.next()).binary).toEqual({ kind: BinaryKind.RoomPack, room: name, from: sender.id, id: 0, error: false, payload: '{"n":1}' });
+    expect((await text.next()).json).toEqual({ pack: { n: 1 }, type: 'room/pack', room: name, from: sender.id });
+    text.json({ type: 'pack/room', room: name, pack: 2 });
+    expect((await bin.next()).binary).toMatchObject({ room: name, from: text.id, payload: '2' });
+    expect((await sender.next()).binary).toMatchObject({ room: name, from: text.id, payload: '2' });
+    for (const c of [sender, bin, text]) c.ws.close();
+  });
+
+  it('answers the right request when a JSON requester uses an id past 32 bits with a binary answerer', async () => {
+    const asker = await connect(url(), false);
+    const answerer = await connect(url(), true);
+    await answerer.disablePairAuth();
+    const big = 2 ** 32 + 5;
+    asker.json({ type: 'request/to', id: big, to: answerer.id, body: 'big' });
+    asker.json({ type: 'request/to', id: 5, to: answerer.id, body: 'small' });
+    // The big id cannot go in a u32 header: it arrives as JSON, with the id intact.
+    expect((await answerer.next()).json).toEqual({ type: 'request', id: big, from: asker.id, body: 'big' });
+    expect((await answerer.next()).binary).toMatchObject({ kind: BinaryKind.Request, id: 5, payload: '"small"' });
+    answerer.json({ type: 'response/to', id: big, to: asker.id, body: 'for big' });
+    answerer.ws.send(encodeClientBinary(BinaryKind.Response, asker.id, '"for small"', 5));
+    const answers = [(await asker.next()).json, (await asker.next()).json];
+    expect(answers).toContainEqual({ type: 'response', id: big, from: answerer.id, body: 'for big' });
+    expect(answers).toContainEqual({ body: 'for small', type: 'response', id: 5, from: answerer.id });
+    asker.ws.close();
+    answerer.ws.close();
+  });
+
   it('answers a broken binary header with an error frame and stays up', async () => {
     const c = await connect(url(), true);
     c.ws.send(Buffer.from([BinaryKind.Request, 1, 0]));
