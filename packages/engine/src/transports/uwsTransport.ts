@@ -1,6 +1,7 @@
 import { CloseCode, type WireData } from '@mwse/protocol';
 import { HttpBodyTooLarge, type HttpHandler, type HttpRequest, type HttpResponse } from '../http/HttpTypes.js';
 import { STATUS_CODES } from 'node:http';
+import { diagnoseListenFailure } from './ListenError.js';
 import type {
   Transport,
   TransportHandlers,
@@ -42,13 +43,15 @@ interface UwsHttpRequest {
 interface UwsApp {
   ws<U>(pattern: string, behavior: Record<string, unknown>): UwsApp;
   any(pattern: string, handler: (res: UwsHttpResponse, req: UwsHttpRequest) => void): UwsApp;
-  listen(host: string, port: number, cb: (socket: unknown) => void): UwsApp;
+  listen(host: string, port: number, options: number, cb: (socket: unknown) => void): UwsApp;
 }
 /** The part of the uWebSockets.js module the transport uses. */
 export interface UwsModule {
   App(): UwsApp;
   us_listen_socket_close(socket: unknown): void;
   us_socket_local_port(socket: unknown): number;
+  /** Listen without SO_REUSEPORT; older builds lack the constant (their value is 1). */
+  LIBUS_LISTEN_EXCLUSIVE_PORT?: number;
 }
 
 /** Text frames as strings (uWS checked the UTF-8). A `TextDecoder` takes ~60 ns for a 120-byte frame, `Buffer#toString` ~115. */
@@ -243,9 +246,12 @@ export function createUwsTransport(uws: UwsModule, options: TransportOptions): T
         },
       });
       app.any('/*', (res, req) => serveHttp(handlers.http, res, req));
+      // uSockets sets SO_REUSEPORT by default: a second server on a taken port would "listen" and
+      // the kernel would split connections between the two. Exclusive makes the bind fail instead.
+      const exclusive = uws.LIBUS_LISTEN_EXCLUSIVE_PORT ?? 1;
       return new Promise<number>((resolve, reject) => {
-        app.listen(host, port, (socket) => {
-          if (!socket) return reject(new Error(`uWebSockets.js could not listen on ${host}:${port}`));
+        app.listen(host, port, exclusive, (socket) => {
+          if (!socket) return void diagnoseListenFailure(host, port).then(reject);
           listenSocket = socket;
           resolve(uws.us_socket_local_port(socket));
         });
