@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { ListenError } from '@mwse/engine';
 import { PROTOCOL_VERSION } from '@mwse/protocol';
 import { parseCliArgs, USAGE } from './cliArgs.js';
 import { loadConfig } from './config.js';
@@ -13,6 +14,22 @@ function fail(message: string): never {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Which variable to change when the port cannot be bound; the same text on both transports. */
+const LISTEN_HINTS: Record<string, string> = {
+  EADDRINUSE: 'is another server running there? set MWSE_PORT to a free port',
+  EACCES: 'set MWSE_PORT to 1024 or above, or run with the privilege to bind it',
+  EADDRNOTAVAIL: 'set MWSE_HOST to an address of this machine, or 0.0.0.0',
+  ENOTFOUND: 'set MWSE_HOST to an address of this machine, or 0.0.0.0',
+};
+
+function startFailure(error: unknown, host: string, port: number): string {
+  if (error instanceof ListenError) {
+    const hint = LISTEN_HINTS[error.code] ?? 'check MWSE_HOST and MWSE_PORT';
+    return `${error.message} (${hint})`;
+  }
+  return `cannot start on ${host}:${port}: ${messageOf(error)}`;
 }
 
 /**
@@ -63,7 +80,7 @@ async function main(): Promise<void> {
   try {
     server = await startServer(config);
   } catch (error) {
-    fail(`cannot start on ${config.host}:${config.port}: ${messageOf(error)}`);
+    fail(startFailure(error, config.host, config.port));
   }
   handleSignals(server, config.shutdownTimeout);
   process.stdout.write(`mwse-server ${VERSION} listening on ${server.url} (transport: ${server.transport})\n`);

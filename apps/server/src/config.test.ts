@@ -59,7 +59,7 @@ describe('loadConfig', () => {
     const config = load({
       MWSE_ALLOWED_ORIGINS: 'https://app.example.com, http://localhost:5173',
       MWSE_MAX_CONNECTIONS_PER_ADDRESS: '8',
-      MWSE_TRUST_PROXY: '1',
+      MWSE_TRUST_PROXY: '2',
       MWSE_RATE_LIMIT: '0',
       MWSE_RATE_BURST: '50',
       MWSE_MAX_INFO_KEYS: '10',
@@ -97,7 +97,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       allowedOrigins: ['https://app.example.com', 'http://localhost:5173'],
       maxConnectionsPerAddress: 8,
-      trustProxy: true,
+      trustProxy: 2,
       rateLimit: 0,
       rateBurst: 50,
       maxInfoKeys: 10,
@@ -135,12 +135,20 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    ['0', false],
-    ['1', true],
-    ['true', true],
-    ['off', false],
-  ])('reads MWSE_TRUST_PROXY=%s as %s', (text, value) => {
+    ['0', 0],
+    ['1', 1],
+    ['2', 2],
+    [' 3 ', 3],
+    ['true', 1],
+    ['off', 0],
+  ])('reads MWSE_TRUST_PROXY=%s as a hop count of %s', (text, value) => {
     expect(load({ MWSE_TRUST_PROXY: text }).trustProxy).toBe(value);
+  });
+
+  it.each(['1.5', 'two'])('says MWSE_TRUST_PROXY=%s is not a number of proxies', (text) => {
+    const error = errorFor({ MWSE_TRUST_PROXY: text });
+    expect(error.variable).toBe('MWSE_TRUST_PROXY');
+    expect(error.message).toMatch(/number of proxies/);
   });
 
   it('reads a notification ttl in days', () => {
@@ -247,8 +255,9 @@ describe('loadConfig', () => {
     ['MWSE_ALLOWED_ORIGINS', 'https://app.example.com/'],
     ['MWSE_ALLOWED_ORIGINS', 'https://ok.example.com,https://bad.example.com/path'],
     ['MWSE_MAX_CONNECTIONS_PER_ADDRESS', '0'],
-    ['MWSE_TRUST_PROXY', '2'],
+    ['MWSE_TRUST_PROXY', '-1'],
     ['MWSE_TRUST_PROXY', 'maybe'],
+    ['MWSE_TRUST_PROXY', '33'],
     ['MWSE_RATE_LIMIT', '-1'],
     ['MWSE_RATE_BURST', '0'],
     ['MWSE_MAX_INFO_KEYS', '0'],

@@ -18,8 +18,8 @@ export interface LimitsConfig {
   allowedOrigins: string[];
   /** Open connections per client address (`MWSE_MAX_CONNECTIONS_PER_ADDRESS`). */
   maxConnectionsPerAddress: number;
-  /** Take the client address from `x-forwarded-for` (`MWSE_TRUST_PROXY`). */
-  trustProxy: boolean;
+  /** Proxies of yours in front; the client address is that many `x-forwarded-for` entries from the right (`MWSE_TRUST_PROXY`). */
+  trustProxy: number;
   /** Frames per second per connection, 0 for no limit (`MWSE_RATE_LIMIT`). */
   rateLimit: number;
   /** Frames a connection may send at once above the rate (`MWSE_RATE_BURST`). */
@@ -82,7 +82,7 @@ export function readLimits(read: ReadVariable): LimitsConfig {
   return {
     allowedOrigins: read('MWSE_ALLOWED_ORIGINS', [...D.allowedOrigins], (t) => parseList(t, parseOrigin)),
     maxConnectionsPerAddress: read('MWSE_MAX_CONNECTIONS_PER_ADDRESS', D.maxConnectionsPerAddress, count(1)),
-    trustProxy: read('MWSE_TRUST_PROXY', D.trustProxy, parseFlag),
+    trustProxy: read('MWSE_TRUST_PROXY', D.trustProxy, parseHopCount),
     rateLimit: read('MWSE_RATE_LIMIT', D.rateLimit, count(0)),
     rateBurst: read('MWSE_RATE_BURST', D.rateBurst, count(1)),
     maxInfoKeys: read('MWSE_MAX_INFO_KEYS', D.maxInfoKeys, count(1)),
@@ -109,6 +109,17 @@ export function readLimits(read: ReadVariable): LimitsConfig {
     adminToken: read<string | undefined>('MWSE_ADMIN_TOKEN', undefined, parseSecret),
     apiBodyLimit: read('MWSE_API_BODY_LIMIT', D.apiBodyLimit, count(2, 64 * 1024 * 1024)),
   };
+}
+
+/** More proxies than this in front of one server is a typo, not a deployment. */
+const MAX_PROXY_HOPS = 32;
+
+/** A hop count; the words `MWSE_TRUST_PROXY` took when it was an on/off switch still mean 0 and 1. */
+function parseHopCount(text: string) {
+  const word = parseFlag(text);
+  if (word.ok) return { ok: true as const, value: word.value ? 1 : 0 };
+  const hops = parseInteger(text, 0, MAX_PROXY_HOPS);
+  return hops.ok ? hops : { ok: false as const, reason: `"${text}" is not a number of proxies (0..${MAX_PROXY_HOPS})` };
 }
 
 function parseFixed(cidr: string): Ipv4Network {

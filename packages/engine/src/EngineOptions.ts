@@ -39,8 +39,12 @@ export interface EngineOptions {
   allowedOrigins?: string[];
   /** Open connections per client address (default 128). */
   maxConnectionsPerAddress?: number;
-  /** Use the first `x-forwarded-for` entry as the client address (default false). */
-  trustProxy?: boolean;
+  /**
+   * Reverse proxies of yours in front of the engine (default 0: `x-forwarded-for` is ignored).
+   * With N, the client address is the Nth `x-forwarded-for` entry from the right, as Express's
+   * `trust proxy` hop count; `true` means 1. Forwarded requests never count as loopback.
+   */
+  trustProxy?: number | boolean;
   /** Frames per second per connection; 0 turns the limit off (default 5000). */
   rateLimit?: number;
   /** Frames a connection may send in a burst above the rate (default 10000). */
@@ -133,7 +137,7 @@ export const ENGINE_DEFAULTS = {
   maxRoomsPerPeer: 256,
   allowedOrigins: [],
   maxConnectionsPerAddress: 128,
-  trustProxy: false,
+  trustProxy: 0,
   rateLimit: 5000,
   rateBurst: 10_000,
   peersNetwork: '10.0.0.0/9',

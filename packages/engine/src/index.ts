@@ -1,6 +1,7 @@
 export { createEngine, Engine } from './Engine.js';
 export { ENGINE_DEFAULTS, type EngineOptions, type TransportName } from './EngineOptions.js';
 export { ENGINE_VERSION } from './version.js';
+export { ListenError } from './transports/ListenError.js';
 export {
   HttpBodyTooLarge,
   type HttpHandler,

@@ -14,7 +14,8 @@ export interface AdmissionOptions {
   /** Origins allowed to open a connection; empty allows every origin. */
   allowedOrigins: readonly string[];
   maxConnectionsPerAddress: number;
-  trustProxy: boolean;
+  /** Proxies in front, see {@link clientAddress}. */
+  trustProxy: number | boolean;
   approveUrl?: string;
   approveTimeout: number;
   maxPendingApprovals: number;

@@ -1,6 +1,7 @@
 import { CloseCode, type WireData } from '@mwse/protocol';
 import { HttpBodyTooLarge, type HttpHandler, type HttpRequest, type HttpResponse } from '../http/HttpTypes.js';
 import { STATUS_CODES } from 'node:http';
+import { diagnoseListenFailure } from './ListenError.js';
 import type {
   Transport,
   TransportHandlers,
@@ -42,13 +43,27 @@ interface UwsHttpRequest {
 interface UwsApp {
   ws<U>(pattern: string, behavior: Record<string, unknown>): UwsApp;
   any(pattern: string, handler: (res: UwsHttpResponse, req: UwsHttpRequest) => void): UwsApp;
-  listen(host: string, port: number, cb: (socket: unknown) => void): UwsApp;
+  listen(host: string, port: number, options: number, cb: (socket: unknown) => void): UwsApp;
 }
 /** The part of the uWebSockets.js module the transport uses. */
 export interface UwsModule {
   App(): UwsApp;
   us_listen_socket_close(socket: unknown): void;
   us_socket_local_port(socket: unknown): number;
+  /** Listen without SO_REUSEPORT; older builds lack the constant (their value is 1). */
+  LIBUS_LISTEN_EXCLUSIVE_PORT?: number;
+}
+
+/**
+ * The frame size uWS itself accepts. Over its own limit uWS drops the TCP connection as soon as
+ * it reads the frame header, with no close frame (the peer sees 1006), and no build offers a hook
+ * to send one first. Below that limit it buffers the whole message, so this is also the bound on
+ * what one connection can make the server hold. The headroom past `maxMessageSize` lets the
+ * message handler refuse the usual oversize frame with a proper 1009: twice the limit, at least
+ * 64 KiB more (cheap next to uWS's own 512 KiB receive buffer) and at most 16 MiB more.
+ */
+export function uwsPayloadLimit(maxMessageSize: number): number {
+  return maxMessageSize + Math.min(Math.max(maxMessageSize, 64 * 1024), 16 * 1024 * 1024);
 }
 
 /** Text frames as strings (uWS checked the UTF-8). A `TextDecoder` takes ~60 ns for a 120-byte frame, `Buffer#toString` ~115. */
@@ -176,9 +191,7 @@ export function createUwsTransport(uws: UwsModule, options: TransportOptions): T
       const app = uws.App();
       app.ws<UserData<C>>('/*', {
         compression: 0,
-        // uWS drops a frame over its own limit without a close frame (1006). Give it twice the
-        // limit so the common oversize frame gets a proper 1009 from the message handler below.
-        maxPayloadLength: options.maxMessageSize + Math.min(options.maxMessageSize, 16 * 1024 * 1024),
+        maxPayloadLength: uwsPayloadLimit(options.maxMessageSize),
         // The engine keeps its own queue and stops writing above the high-water mark, so uWS
         // must never drop: allow one full message past the mark.
         maxBackpressure: options.highWaterMark + options.maxMessageSize + 1024,
@@ -242,10 +255,15 @@ export function createUwsTransport(uws: UwsModule, options: TransportOptions): T
           if (conn !== undefined) handlers.close(conn, code);
         },
       });
+      // HTTP/1.0 requests never get here: this uWS build's parser waits on them until its idle
+      // timeout (docs/engine.md, Transports). Nothing in the JS API sees them to answer.
       app.any('/*', (res, req) => serveHttp(handlers.http, res, req));
+      // uSockets sets SO_REUSEPORT by default: a second server on a taken port would "listen" and
+      // the kernel would split connections between the two. Exclusive makes the bind fail instead.
+      const exclusive = uws.LIBUS_LISTEN_EXCLUSIVE_PORT ?? 1;
       return new Promise<number>((resolve, reject) => {
-        app.listen(host, port, (socket) => {
-          if (!socket) return reject(new Error(`uWebSockets.js could not listen on ${host}:${port}`));
+        app.listen(host, port, exclusive, (socket) => {
+          if (!socket) return void diagnoseListenFailure(host, port).then(reject);
           listenSocket = socket;
           resolve(uws.us_socket_local_port(socket));
         });

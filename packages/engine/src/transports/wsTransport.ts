@@ -4,6 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { WireData } from '@mwse/protocol';
 import { HttpBodyTooLarge, type HttpHandler, type HttpRequest } from '../http/HttpTypes.js';
 import { writeNodeResponse } from '../http/respond.js';
+import { ListenError } from './ListenError.js';
 import type {
   Transport,
   TransportHandlers,
@@ -161,9 +162,10 @@ export function createWsTransport(options: TransportOptions): Transport {
           );
       });
       return new Promise<number>((resolve, reject) => {
-        http.once('error', reject);
+        const fail = (error: NodeJS.ErrnoException) => reject(new ListenError(error.code ?? 'UNKNOWN', host, port));
+        http.once('error', fail);
         http.listen(port, host, () => {
-          http.off('error', reject);
+          http.off('error', fail);
           const address = http.address();
           resolve(typeof address === 'object' && address ? address.port : port);
         });

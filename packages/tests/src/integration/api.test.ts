@@ -9,7 +9,7 @@ const BODY_LIMIT = 1024;
 describe.each(TRANSPORTS)('HTTP control plane over %s', (transport) => {
   // trustProxy lets a test speak from a non-loopback address through x-forwarded-for.
   const { state, client } = useServer(transport, {
-    trustProxy: true,
+    trustProxy: 1,
     adminToken: ADMIN_TOKEN,
     apiBodyLimit: BODY_LIMIT,
   });
@@ -204,7 +204,7 @@ describe.each(TRANSPORTS)('HTTP control plane over %s', (transport) => {
 describe.each(TRANSPORTS)('key minting behind a local reverse proxy over %s', (transport) => {
   const { state } = useServer(transport, {});
 
-  it('treats a loopback request with forwarding headers as remote unless trustProxy is on (regression: a same-host proxy made everyone local)', async () => {
+  it('treats a loopback request with forwarding headers as remote (regression: a same-host proxy made everyone local)', async () => {
     const mint = (headers: Record<string, string>) =>
       fetch(`${httpOf(state.engine)}/api/auth/key`, {
         method: 'POST',

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { ApiBodies } from '@mwse/protocol';
-import { clientAddress, isLoopback } from '../../admission/clientAddress.js';
+import { clientAddress, isForwarded, isLoopback } from '../../admission/clientAddress.js';
 import type { Hub } from '../../Hub.js';
 import type { HttpRequest, HttpResponse } from '../HttpTypes.js';
 import type { KeyStore } from '../KeyStore.js';
@@ -51,7 +51,6 @@ export const ROUTES: Route[] = [
     pattern: /^\/api\/auth\/key$/,
     async handle(req, _params, ctx) {
       const { options } = ctx.hub;
-      const address = clientAddress(req.headers, req.remoteAddress, options.trustProxy);
       const auth = req.headers.authorization ?? '';
       const token = auth.startsWith('Bearer ') ? auth.slice(7) : undefined;
       // A wrong token is refused even from loopback: it means a misconfigured or hostile caller,
@@ -59,10 +58,11 @@ export const ROUTES: Route[] = [
       if (token !== undefined && !(options.adminToken !== undefined && sameSecret(token, options.adminToken))) {
         throw new ApiError(403, 'forbidden', 'the admin token is not valid');
       }
-      // Behind a reverse proxy on this host every request comes from loopback. One that carries
-      // forwarding headers came from elsewhere: it is local only if trustProxy resolved it so.
-      const forwarded = req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined;
-      const local = isLoopback(address) && (options.trustProxy || !forwarded);
+      // Local means the socket itself comes from this host and no proxy handled the request.
+      // A forwarded address is never taken as loopback, whatever trustProxy says: the client
+      // writes that header (a forged 127.0.0.1 must not mint keys), and behind a proxy on this
+      // host every request would otherwise be local.
+      const local = !isForwarded(req.headers) && isLoopback(clientAddress(req.headers, req.remoteAddress, 0));
       if (token === undefined && !local) {
         throw new ApiError(401, 'unauthorized', 'keys are minted from loopback or with the admin token');
       }
