@@ -40,6 +40,7 @@ describe('loadConfig', () => {
       pingInterval: 10_000,
       shutdownTimeout: 10_000,
       transport: 'auto',
+      logLevel: 'info',
     });
   });
 
@@ -169,8 +170,16 @@ describe('loadConfig', () => {
 
   it('refuses a rooms network that overlaps the default peers network', () => {
     expect(errorFor({ MWSE_ROOMS_NETWORK: '10.0.0.0/16' }).variable).toBe('MWSE_ROOMS_NETWORK');
-    expect(errorFor({ MWSE_PEERS_NETWORK: '10.128.0.0/24' }).variable).toBe('MWSE_PEERS_NETWORK');
+    const peers = errorFor({ MWSE_PEERS_NETWORK: '10.128.0.0/24' });
+    expect(peers.variable).toBe('MWSE_PEERS_NETWORK');
+    // it collides with the rooms network, and says so (it once said "the peers network")
+    expect(peers.message).toContain('10.128.0.0/24 overlaps the rooms network 10.128.0.0/9');
     expect(load({ MWSE_PEERS_NETWORK: '10.0.0.0/28', MWSE_ROOMS_NETWORK: '10.0.1.0/24' }).roomsNetwork).toBe('10.0.1.0/24');
+  });
+
+  it('states duration bounds in the unit people write them in', () => {
+    expect(errorFor({ MWSE_NOTIFY_TTL: '100d' }).message).toContain('"100d" is longer than 30d');
+    expect(errorFor({ MWSE_NOTIFY_TTL: '10ms' }).message).toContain('"10ms" is shorter than 1s');
   });
 
   it('treats empty variables as unset', () => {
@@ -189,6 +198,8 @@ describe('loadConfig', () => {
       MWSE_PING_INTERVAL: '500ms',
       MWSE_SHUTDOWN_TIMEOUT: '2m',
       MWSE_TRANSPORT: 'ws',
+      MWSE_LOG_LEVEL: 'debug',
+      MWSE_LOG_FORMAT: 'pretty',
     });
     expect(config).toMatchObject({
       host: '127.0.0.1',
@@ -201,6 +212,8 @@ describe('loadConfig', () => {
       pingInterval: 500,
       shutdownTimeout: 120_000,
       transport: 'ws',
+      logLevel: 'debug',
+      logFormat: 'pretty',
     });
   });
 
@@ -238,6 +251,8 @@ describe('loadConfig', () => {
     ['MWSE_PUBLIC_DIR', 'file.txt'],
     ['MWSE_SDK_DIR', 'missing'],
     ['MWSE_OUTBOUND_BUFFER', '0'],
+    ['MWSE_LOG_LEVEL', 'verbose'],
+    ['MWSE_LOG_FORMAT', 'xml'],
     ['MWSE_OUTBOUND_BUFFER_BYTES', '0'],
     ['MWSE_OUTBOUND_BUFFER', 'many'],
     ['MWSE_OUTBOUND_BUFFER', '1e3'],

@@ -5,6 +5,7 @@ import type { TransportName } from '@mwse/engine';
 import { readBridge, type BridgeConfig } from './bridgeConfig.js';
 import { defaultSdkDir } from './defaultSdkDir.js';
 import { readLimits, type LimitsConfig } from './limitsConfig.js';
+import { LOG_FORMATS, LOG_LEVELS, defaultLogFormat, type LogFormat, type ServerLogLevel } from './logging/createLogger.js';
 import { parseChoice, parseDuration, parseInteger, type Parsed } from './parseValues.js';
 import { variableReader, type Env } from './readVariable.js';
 
@@ -30,6 +31,10 @@ export interface ServerConfig extends LimitsConfig, BridgeConfig {
   shutdownTimeout: number;
   /** WebSocket library: `auto` takes uWebSockets.js when installed, else ws (`MWSE_TRANSPORT`). */
   transport: TransportName;
+  /** Least severe level logged (`MWSE_LOG_LEVEL`). */
+  logLevel: ServerLogLevel;
+  /** `json` or `pretty` (`MWSE_LOG_FORMAT`; default pretty on a terminal, else json). */
+  logFormat: LogFormat;
 }
 
 /** Where {@link loadConfig} resolves relative directories (default `process.cwd()`). */
@@ -75,6 +80,8 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     pingInterval: read('MWSE_PING_INTERVAL', 10_000, (text) => parseDuration(text, { min: 1 })),
     shutdownTimeout: read('MWSE_SHUTDOWN_TIMEOUT', 10_000, (text) => parseDuration(text)),
     transport: read('MWSE_TRANSPORT', 'auto', (text) => parseChoice(text, TRANSPORTS)),
+    logLevel: read('MWSE_LOG_LEVEL', 'info', (text) => parseChoice(text, LOG_LEVELS)),
+    logFormat: read('MWSE_LOG_FORMAT', defaultLogFormat(), (text) => parseChoice(text, LOG_FORMATS)),
     ...readLimits(read),
     ...readBridge(read),
   };

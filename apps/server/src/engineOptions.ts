@@ -2,10 +2,10 @@ import type { EngineOptions } from '@mwse/engine';
 import type { ServerConfig } from './config.js';
 
 /**
- * The engine's options from the server configuration. Everything but the folders maps one to one
+ * The engine's options from the server configuration. Everything but the folders and logging maps one to one
  * (the config uses the engine's option names).
  */
 export function engineOptions(config: ServerConfig): EngineOptions {
-  const { publicDir: _publicDir, sdkDir: _sdkDir, ...options } = config;
+  const { publicDir: _publicDir, sdkDir: _sdkDir, logLevel: _logLevel, logFormat: _logFormat, ...options } = config;
   return options;
 }

@@ -74,10 +74,10 @@ export function readLimits(read: ReadVariable): LimitsConfig {
   const peersNetwork = peers?.cidr ?? D.peersNetwork;
   const roomsNetwork = rooms?.cidr ?? D.roomsNetwork;
   if ((peers || rooms) && overlap(peers ?? parseFixed(D.peersNetwork), rooms ?? parseFixed(D.roomsNetwork))) {
-    throw new ConfigError(
-      rooms ? 'MWSE_ROOMS_NETWORK' : 'MWSE_PEERS_NETWORK',
-      `${roomsNetwork} overlaps the peers network ${peersNetwork}`,
-    );
+    // Blame the variable that was set; the message names the network it collides with.
+    throw rooms
+      ? new ConfigError('MWSE_ROOMS_NETWORK', `${roomsNetwork} overlaps the peers network ${peersNetwork}`)
+      : new ConfigError('MWSE_PEERS_NETWORK', `${peersNetwork} overlaps the rooms network ${roomsNetwork} (MWSE_ROOMS_NETWORK)`);
   }
   return {
     allowedOrigins: read('MWSE_ALLOWED_ORIGINS', [...D.allowedOrigins], (t) => parseList(t, parseOrigin)),

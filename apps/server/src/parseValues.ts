@@ -21,9 +21,17 @@ export function parseDuration(text: string, { min = 0, max = MAX_DURATION_MS } =
   if (!match) return { ok: false, reason: `"${text}" is not a duration (use e.g. 500ms, 10s, 2m)` };
   const ms = Number(match[1]) * (DURATION_UNITS[match[2] ?? 'ms'] ?? 1);
   if (!Number.isInteger(ms)) return { ok: false, reason: `"${text}" is not a whole number of milliseconds` };
-  if (ms < min) return { ok: false, reason: `"${text}" is shorter than ${min}ms` };
-  if (ms > max) return { ok: false, reason: `"${text}" is longer than ${max}ms` };
+  if (ms < min) return { ok: false, reason: `"${text}" is shorter than ${formatDuration(min)}` };
+  if (ms > max) return { ok: false, reason: `"${text}" is longer than ${formatDuration(max)}` };
   return { ok: true, value: ms };
+}
+
+/** A duration in the largest unit that states it exactly: `30d`, `90s`, `1500ms`. */
+export function formatDuration(ms: number): string {
+  for (const [unit, size] of Object.entries(DURATION_UNITS).reverse()) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
 }
 
 /** Parse a decimal integer in `[min, max]`, digits only (no sign, unit, exponent or spaces inside). */

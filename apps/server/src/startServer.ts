@@ -3,6 +3,7 @@ import type { ServerConfig } from './config.js';
 import { defaultDemosDir } from './defaultDemosDir.js';
 import { engineOptions } from './engineOptions.js';
 import { createHttpHandler } from './http/createHttpHandler.js';
+import { createLogger } from './logging/createLogger.js';
 import { VERSION } from './version.js';
 
 /** A running server, as {@link startServer} gives it back. */
@@ -35,6 +36,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const engine = await createEngine({
     ...engineOptions(config),
     version: VERSION,
+    logger: createLogger(config.logLevel, config.logFormat),
     http: createHttpHandler({ publicDir: config.publicDir, sdkDir: config.sdkDir, demosDir: defaultDemosDir() }),
   });
   const host = config.host;

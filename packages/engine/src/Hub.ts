@@ -20,6 +20,7 @@ import { Bridge } from './bridge/Bridge.js';
 import type { ResolvedEngineOptions } from './EngineOptions.js';
 import { encodeTunnel, type RawPayload, type TunnelFrame } from './tunnelEncoding.js';
 import { Metrics } from './metrics/Metrics.js';
+import { ProcessMetrics } from './metrics/ProcessMetrics.js';
 import { consoleLogger, type Logger } from './log/Logger.js';
 import { RateLimitedLogger } from './log/RateLimitedLogger.js';
 import { FlushScheduler, OutboundQueue, type QueueStats } from './OutboundQueue.js';
@@ -64,6 +65,7 @@ export class Hub {
   /** Connected peers by identity (a person or device may have several connections). */
   private readonly identities = new Map<string, Set<Peer>>();
   readonly metrics = new Metrics();
+  readonly processMetrics = new ProcessMetrics();
   readonly addresses: AddressBook;
   readonly notifications: NotificationStore;
   readonly bridge: Bridge;
@@ -102,6 +104,7 @@ export class Hub {
         maxInFlight: options.triggerMaxInFlight,
       },
       this.metrics,
+      this.log,
     );
     const tunnels = createTunnelService(this);
     const pairing = createPairingService(this);
@@ -179,12 +182,23 @@ export class Hub {
       this.scheduler,
       () => {
         this.metrics.inc('mwse_dropped_total', 'slow-consumer');
+        this.log.warn({ peer: peer.id, address: peer.address }, 'slow consumer closed');
         this.disconnect(peer, CloseCode.PolicyViolation, 'outbound queue overflow');
       },
       this.queueStats,
     );
     if (options.rateLimit > 0) peer.limiter = new RateLimiter(options.rateLimit, options.rateBurst);
     this.peers.set(peer.id, peer);
+    try {
+      this.greet(peer);
+    } catch (error) {
+      this.contain(peer, 'open', error);
+    }
+    return peer;
+  }
+
+  /** Index a registered peer, send its hello, and let every service greet it. */
+  private greet(peer: Peer): void {
     if (peer.identity) {
       const set = this.identities.get(peer.identity);
       if (set) set.add(peer);
@@ -202,6 +216,7 @@ export class Hub {
       features: FEATURES,
       codec: peer.binary ? 'binary' : 'json',
     });
+    this.log.debug({ peer: peer.id, address: peer.address, identity: peer.identity }, 'connected');
     for (const service of this.services) {
       try {
         service.connect?.(peer);
@@ -210,7 +225,6 @@ export class Hub {
         this.log.error({ err: error, peer: peer.id }, 'a service failed to greet a connection');
       }
     }
-    return peer;
   }
 
   /** One inbound frame: decode once, route, answer. */
@@ -221,7 +235,10 @@ export class Hub {
     const verdict = peer.limiter?.take(now);
     if (verdict !== undefined && verdict !== 'ok') {
       this.metrics.inc('mwse_dropped_total', 'rate-limited');
-      if (verdict === 'abusive') this.disconnect(peer, CloseCode.PolicyViolation, 'rate limit');
+      if (verdict === 'abusive') {
+        this.log.warn({ peer: peer.id, address: peer.address }, 'closed for going on past the rate limit');
+        this.disconnect(peer, CloseCode.PolicyViolation, 'rate limit');
+      }
       else this.refuse(peer, refusedFrameId(data, this.codec), 'rate-limited', 'too many frames; slow down');
       return;
     }
@@ -288,6 +305,7 @@ export class Hub {
   /** Answer a frame the codec could not read (JSON or binary header) and count the drop. */
   private refuseUndecodable(peer: Peer, { id, code, message, issues }: DecodeError): void {
     this.metrics.inc('mwse_dropped_total', code);
+    this.log.debug({ peer: peer.id, code, reason: message }, 'refused a frame');
     this.send(peer, { type: 'error', id, code, message, issues });
   }
 
@@ -307,6 +325,7 @@ export class Hub {
     if (peer.closed) return;
     peer.closed = true;
     peer.queue.close();
+    this.log.debug({ peer: peer.id }, 'disconnected');
     for (const service of this.services) {
       try {
         service.disconnect?.(peer);

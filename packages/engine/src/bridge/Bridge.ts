@@ -1,3 +1,4 @@
+import type { Logger } from '../log/Logger.js';
 import type { Metrics } from '../metrics/Metrics.js';
 import { signWebhook } from './signature.js';
 
@@ -35,6 +36,7 @@ export class Bridge {
   constructor(
     private readonly options: BridgeOptions,
     private readonly metrics: Metrics,
+    private readonly log: Logger,
   ) {}
 
   emit(event: BridgeEvent): void {
@@ -66,6 +68,7 @@ export class Bridge {
   private deliver(body: string): void {
     if (this.inFlight >= this.options.maxInFlight) {
       this.metrics.inc('mwse_dropped_total', 'trigger-backlog');
+      this.log.warn({ inFlight: this.inFlight }, 'webhook dropped: too many waiting or retrying');
       return;
     }
     this.inFlight++;
@@ -77,17 +80,20 @@ export class Bridge {
       this.inFlight--;
       return;
     }
-    if (await this.post(body)) {
+    const failure = await this.post(body);
+    if (failure === undefined) {
       this.metrics.inc('mwse_bridge_webhooks_total', 'delivered');
       this.inFlight--;
       return;
     }
     if (attempt >= this.options.maxAttempts) {
       this.metrics.inc('mwse_dropped_total', 'trigger-gave-up');
+      this.log.warn({ attempts: attempt, failure }, 'webhook given up');
       this.inFlight--;
       return;
     }
     this.metrics.inc('mwse_bridge_webhooks_total', 'retried');
+    this.log.debug({ attempt, failure }, 'webhook failed; retrying');
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       void this.attempt(body, attempt + 1);
@@ -96,7 +102,8 @@ export class Bridge {
     this.timers.add(timer);
   }
 
-  private async post(body: string): Promise<boolean> {
+  /** One attempt: undefined when delivered, else why not. */
+  private async post(body: string): Promise<string | undefined> {
     const timestamp = String(Date.now());
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -112,9 +119,9 @@ export class Bridge {
         signal: AbortSignal.timeout(this.options.timeout),
       });
       await response.body?.cancel();
-      return response.status >= 200 && response.status < 300;
-    } catch {
-      return false;
+      return response.status >= 200 && response.status < 300 ? undefined : `status ${response.status}`;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
     }
   }
 }

@@ -13,7 +13,7 @@ describe('RateLimitedLogger', () => {
   it('lets each message through `burst` times a window, then says how many it held back', () => {
     let now = 0;
     const { logger, lines } = recorder();
-    const log = new RateLimitedLogger(logger, 3, 1000, () => now);
+    const log = new RateLimitedLogger(logger, { burst: 3, windowMs: 1000 }, () => now);
     for (let i = 0; i < 100; i++) log.warn({ i }, 'handler failed');
     log.warn({}, 'another message');
     expect(lines).toEqual(['warn handler failed', 'warn handler failed', 'warn handler failed', 'warn another message']);
@@ -24,7 +24,7 @@ describe('RateLimitedLogger', () => {
 
   it('counts levels apart and forgets the oldest message past its key bound', () => {
     const { logger, lines } = recorder();
-    const log = new RateLimitedLogger(logger, 1, 1000, () => 0);
+    const log = new RateLimitedLogger(logger, { burst: 1, debugBurst: 1, windowMs: 1000 }, () => 0);
     log.error({}, 'x');
     log.info({}, 'x');
     for (let i = 0; i < 5000; i++) log.debug({}, `distinct ${i}`);

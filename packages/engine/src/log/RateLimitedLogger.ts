@@ -8,6 +8,15 @@ interface Window {
   count: number;
 }
 
+/** How often each distinct message may be logged. */
+export interface LogRates {
+  /** Lines per window of each error, warn and info message (default 10). */
+  burst?: number;
+  /** Lines per window of each debug message (default 1000): debug is asked for to see traffic. */
+  debugBurst?: number;
+  windowMs?: number;
+}
+
 /**
  * A logger that lets each distinct message (level + text; fields do not count) through at most
  * `burst` times per `windowMs`, and says how many it held back when the next window opens.
@@ -17,12 +26,19 @@ interface Window {
 export class RateLimitedLogger implements Logger {
   private readonly windows = new Map<string, Window>();
 
+  private readonly burst: number;
+  private readonly debugBurst: number;
+  private readonly windowMs: number;
+
   constructor(
     private readonly inner: Logger,
-    private readonly burst = 10,
-    private readonly windowMs = 60_000,
+    rates: LogRates = {},
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.burst = rates.burst ?? 10;
+    this.debugBurst = rates.debugBurst ?? 1000;
+    this.windowMs = rates.windowMs ?? 60_000;
+  }
 
   error(fields: Record<string, unknown>, message: string): void {
     this.log('error', fields, message);
@@ -39,10 +55,11 @@ export class RateLimitedLogger implements Logger {
 
   private log(level: LogLevel, fields: Record<string, unknown>, message: string): void {
     const key = `${level}\u0000${message}`;
+    const burst = level === 'debug' ? this.debugBurst : this.burst;
     const now = this.now();
     let window = this.windows.get(key);
     if (window && now - window.start >= this.windowMs) {
-      const suppressed = window.count - this.burst;
+      const suppressed = window.count - burst;
       this.windows.delete(key);
       window = undefined;
       if (suppressed > 0) this.inner[level]({ suppressed }, `${message} (repeated; ${suppressed} not logged)`);
@@ -52,6 +69,6 @@ export class RateLimitedLogger implements Logger {
       window = { start: now, count: 0 };
       this.windows.set(key, window);
     }
-    if (++window.count <= this.burst) this.inner[level](fields, message);
+    if (++window.count <= burst) this.inner[level](fields, message);
   }
 }

@@ -194,6 +194,16 @@ describe.each(TRANSPORTS)('HTTP control plane over %s', (transport) => {
       expect(text).toMatch(/^mwse_request_duration_seconds_count [1-9]/m);
     });
 
+    it('exposes the process metrics Node dashboards expect, next to its own', async () => {
+      const text = (await call('GET', '/metrics')).text;
+      expect(text).toMatch(/^process_cpu_seconds_total \d/m);
+      expect(text).toMatch(/^process_resident_memory_bytes [1-9]/m);
+      expect(text).toMatch(/^nodejs_heap_size_used_bytes [1-9]/m);
+      expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+      expect(text).toMatch(/^# TYPE nodejs_gc_duration_seconds histogram$/m);
+      expect(text).toMatch(/^mwse_connections \d+$/m);
+    });
+
     it('answers 404 in JSON for an unknown /api route, and 405 for a wrong method', async () => {
       expectError(await call('GET', '/api/nothing-here'), 404, 'not-found');
       expectError(await call('POST', '/healthz'), 405, 'method-not-allowed');

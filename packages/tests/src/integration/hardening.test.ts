@@ -115,10 +115,11 @@ describe.each(TRANSPORTS)('deep payloads over %s', (transport) => {
     const request = Buffer.concat([Buffer.from([3, 9, 0, 0, 0, target.length]), target, Buffer.from(deep(5000))]);
     attacker.send(request);
     expect(await attacker.next('error')).toMatchObject({ code: 'too-large', id: 9 });
-    // nothing reached the friend, the attacker still works, nothing was logged
+    // nothing reached the friend, the attacker still works, and refusals are debug lines only
     attacker.send({ type: 'peer/reachable', id: 99, peer: friend.me.socketId });
     expect(await attacker.next('result')).toMatchObject({ id: 99, data: true });
-    expect(lines).toEqual([]);
+    expect(lines.filter((l) => l.level !== 'debug')).toEqual([]);
+    expect(lines.filter((l) => l.message === 'refused a frame').length).toBe(14);
   });
 
   it('keeps payloads nested up to the limit', async () => {

@@ -107,10 +107,10 @@ export const ROUTES: Route[] = [
   {
     method: 'GET',
     pattern: /^\/metrics$/,
-    handle: (_req, _params, ctx) => ({
+    handle: async (_req, _params, ctx) => ({
       status: 200,
       headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' },
-      body: ctx.hub.metrics.render(),
+      body: ctx.hub.metrics.render() + (await ctx.hub.processMetrics.render()),
     }),
   },
 ];
