@@ -7,7 +7,19 @@ export const CorrelationId = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER
 /** A peer's socket id (UUID v4), or `server` for messages from the HTTP API. */
 export const PeerId = z.string().min(1).max(FieldLimits.peerId);
 
-export const RoomName = z.string().min(1).max(FieldLimits.roomName);
+/** A UTF-16 surrogate with no partner: text that has no UTF-8 form. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * A room's name. Well-formed Unicode only: the binary framing carries names as UTF-8, where a
+ * lone surrogate becomes U+FFFD, so binary members would read another name than JSON ones and
+ * could never address the room.
+ */
+export const RoomName = z
+  .string()
+  .min(1)
+  .max(FieldLimits.roomName)
+  .refine((name) => !LONE_SURROGATE.test(name), 'must be well-formed Unicode (no lone surrogates)');
 
 export const InfoKey = z.string().min(1).max(FieldLimits.infoKey);
 
