@@ -84,7 +84,7 @@ export class Canary {
   }
 
   /** Send one of each kind from both sides every `every` ms until {@link stop}. */
-  run(every = 25): void {
+  run(every = 40): void {
     const tick = () => {
       for (const [self, other] of [[this.a, this.b], [this.b, this.a]] as const) {
         const tally = this.tallies.get(self)!;
