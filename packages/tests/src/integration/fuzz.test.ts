@@ -118,7 +118,10 @@ describe.each(SETUPS)('fuzzing a live %s server with %s SDK clients', (transport
     const watched = socket(99);
     if (alive() && (await watched.connect())) {
       await connectAll(mass);
-      for (const s of [...fuzzers, ...mass]) await s.join(MASS_ROOM, watched.id);
+      const everyone = [...fuzzers, ...mass];
+      for (let i = 0; i < everyone.length; i += 24) {
+        await Promise.all(everyone.slice(i, i + 24).map((s) => s.join(MASS_ROOM, watched.id)));
+      }
       for (const s of [...fuzzers, ...mass]) s.drop();
       await new Promise((r) => setTimeout(r, 500));
     }
