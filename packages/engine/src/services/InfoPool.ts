@@ -1,8 +1,11 @@
 import { ServiceError } from '../ServiceError.js';
 
-/** Bytes one key adds to a pool: its name and its value as JSON. */
+/**
+ * Bytes one key adds to a pool: its name and its value as JSON, in UTF-8 as they travel (a
+ * string's length counts UTF-16 units: text outside ASCII would hold up to three times more).
+ */
 function entrySize(key: string, value: unknown): number {
-  return key.length + (JSON.stringify(value)?.length ?? 0);
+  return Buffer.byteLength(key) + Buffer.byteLength(JSON.stringify(value) ?? '');
 }
 
 /**
