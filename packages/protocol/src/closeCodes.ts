@@ -9,6 +9,8 @@ export const CloseCode = {
   GoingAway: 1001,
   /** The peer broke a policy: its outbound queue overflowed (slow consumer), or it was refused. */
   PolicyViolation: 1008,
+  /** A text frame was not UTF-8 (ws; uWebSockets.js drops such a connection without a close frame). */
+  InvalidPayload: 1007,
   /** An inbound frame was larger than `maxMessageSize`. */
   MessageTooBig: 1009,
   /** The server failed while handling this connection (a bug, logged); the others go on. */

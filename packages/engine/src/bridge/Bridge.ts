@@ -40,6 +40,16 @@ export class Bridge {
   ) {}
 
   emit(event: BridgeEvent): void {
+    // Encoded first: an event that cannot be encoded must not sit in the inbox, where it would
+    // fail the whole drain that takes it.
+    let body: string;
+    try {
+      body = JSON.stringify(event);
+    } catch (error) {
+      this.metrics.inc('mwse_dropped_total', 'bridge-unencodable');
+      this.log.warn({ err: error, event: event.event }, 'bridge event could not be encoded');
+      return;
+    }
     if (this.options.inbox) {
       if (this.inbox.length >= this.options.inboxSize) {
         this.inbox.shift();
@@ -47,7 +57,7 @@ export class Bridge {
       }
       this.inbox.push(event);
     }
-    if (this.options.triggerUrl) this.deliver(JSON.stringify(event));
+    if (this.options.triggerUrl) this.deliver(body);
   }
 
   /** Take every queued event (the drain route). */

@@ -119,12 +119,18 @@ class WsSocket implements TransportSocket {
  * Wire one accepted socket to the engine. Kept apart from the upgrade callback so the listeners'
  * closures do not hold the HTTP upgrade request for the connection's lifetime (~1 KB each).
  */
+/** How long a socket ws reported an error on may take to send its close frame. */
+const ERROR_CLOSE_GRACE = 2000;
+
 function bind<C>(ws: WebSocket, remoteAddress: string, context: unknown, handlers: TransportHandlers<C>): void {
   const conn = handlers.open(new WsSocket(ws, remoteAddress), context);
   ws.on('message', (data: Buffer, isBinary: boolean) => handlers.message(conn, isBinary ? data : data.toString('utf8')));
   ws.on('pong', () => handlers.pong(conn));
   ws.on('close', (code: number) => handlers.close(conn, code));
-  ws.on('error', () => ws.terminate());
+  // ws reports a protocol error (a frame over maxPayload, text that is not UTF-8) and closes with
+  // its code (1009, 1007) by itself; terminating here would drop that close frame. A socket that
+  // has not closed within the grace is dropped.
+  ws.on('error', () => setTimeout(() => ws.terminate(), ERROR_CLOSE_GRACE).unref());
   // ws has no drain event of its own; the socket under it does.
   (ws as unknown as { _socket?: Duplex })._socket?.on('drain', () => handlers.drain(conn));
 }

@@ -26,8 +26,8 @@ const OUTBOUND_BUFFER = 96;
 const RSS_BOUND = 512 * 1024 * 1024;
 /** Not in the fuzzers' pool, so none of them made it a room that refuses joins. */
 const MASS_ROOM = 'mass-disconnect';
-/** Shared rooms; the last two are at the name limit, one of them 256 bytes of UTF-8. */
-const ROOMS = ['fuzz-a', 'fuzz-b', 'fuzz-c', 'fuzz-mass', '😀 room', 'r'.repeat(128), '😀'.repeat(64)];
+/** Shared rooms; two at the 128-byte name limit, one past it (refused wherever it is used). */
+const ROOMS = ['fuzz-a', 'fuzz-b', 'fuzz-c', 'fuzz-mass', '😀 room', 'r'.repeat(128), '😀'.repeat(32), '😀'.repeat(33)];
 
 /** The bridge's app server: admits everyone, giving the `user` of the query as the identity. */
 function approver(): HttpStub {
@@ -146,7 +146,10 @@ describe.each(SETUPS)('fuzzing a live %s server with %s SDK clients', (transport
 
     fuzzers.forEach((f, i) => {
       for (const [n, c] of f.connections.entries()) {
-        const ok = c.closedBy ? DOCUMENTED_CLOSE_CODES.has(c.closedBy.code) : c.answers > 0 || c.dropped === true;
+        // uWebSockets.js drops a connection that sends a text frame that is not UTF-8 without a
+        // close frame (docs/limits.md); ws closes it with 1007.
+        const droppedByUws = transport === 'uws' && c.closedBy?.code === 1006 && c.sentInvalidText === true;
+        const ok = c.closedBy ? DOCUMENTED_CLOSE_CODES.has(c.closedBy.code) || droppedByUws : c.answers > 0 || c.dropped === true;
         expect.soft(ok, `${label(i)} connection ${n}: ${JSON.stringify(c)} (${why})`).toBe(true);
       }
       expect.soft(f.connectFailures, `${label(i)} handshakes (${why})`).toEqual([]);

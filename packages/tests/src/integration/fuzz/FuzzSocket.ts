@@ -27,6 +27,8 @@ export interface FuzzConnection {
   dropped?: boolean;
   /** The last frames sent before the server closed it, shortened. */
   lastSent?: string[];
+  /** It sent a text frame that is not UTF-8 (uWebSockets.js drops such a connection: 1006). */
+  sentInvalidText?: boolean;
 }
 
 export interface FuzzSocketOptions {
@@ -58,6 +60,7 @@ export class FuzzSocket {
   /** The last frames sent, shortened, to show with a failure. */
   readonly recent: string[] = [];
   private ws: WebSocket | undefined;
+  private current: FuzzConnection | undefined;
   private socketId = '';
   private dropCurrent: (() => void) | undefined;
   /** The connection is new: it has not joined rooms or opened up yet. */
@@ -84,6 +87,7 @@ export class FuzzSocket {
     const ws = new WebSocket(`${url}/?codec=${codec}&user=fuzz-${index}`);
     this.ws = ws;
     const connection: FuzzConnection = { answers: 0 };
+    this.current = connection;
     let id = '';
     let ours = false;
     const hello = new Promise<boolean>((resolve) => {
@@ -228,7 +232,10 @@ export class FuzzSocket {
         this.remember(frame);
         if (typeof frame === 'string') this.ws!.send(frame);
         else if (frame instanceof Uint8Array) this.ws!.send(frame, { binary: true });
-        else this.ws!.send(frame.text, { binary: false });
+        else {
+          this.current!.sentInvalidText = true;
+          this.ws!.send(frame.text, { binary: false });
+        }
         this.sent++;
       }
       // Now and then come back as the same identity: stored notifications are delivered on connect.
