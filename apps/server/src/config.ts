@@ -7,9 +7,10 @@ import { defaultSdkDir } from './defaultSdkDir.js';
 import { readLimits, type LimitsConfig } from './limitsConfig.js';
 import { parseChoice, parseDuration, parseInteger, type Parsed } from './parseValues.js';
 import { variableReader, type Env } from './readVariable.js';
+import { readTls, type TlsConfig } from './tlsConfig.js';
 
 /** Everything the server needs to start, read from the environment by {@link loadConfig}. */
-export interface ServerConfig extends LimitsConfig, BridgeConfig {
+export interface ServerConfig extends LimitsConfig, BridgeConfig, TlsConfig {
   /** Bind address (`MWSE_HOST`). */
   host: string;
   /** Port; 0 picks a free one (`MWSE_PORT`). */
@@ -77,6 +78,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     transport: read('MWSE_TRANSPORT', 'auto', (text) => parseChoice(text, TRANSPORTS)),
     ...readLimits(read),
     ...readBridge(read),
+    ...readTls(read, cwd),
   };
 }
 
