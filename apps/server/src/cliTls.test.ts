@@ -61,14 +61,16 @@ describe('mwse-server CLI with TLS', () => {
     expect(scheme).toBe('ws');
   });
 
+  const pair = { MWSE_TLS_CERT: plain.certFile, MWSE_TLS_KEY: plain.keyFile };
+  const locked = { MWSE_TLS_CERT: encrypted.certFile, MWSE_TLS_KEY: encrypted.keyFile };
   it.each([
     ['MWSE_TLS_KEY', 'only the certificate is set', { MWSE_TLS_CERT: plain.certFile }],
     ['MWSE_TLS_CERT', 'only the key is set', { MWSE_TLS_KEY: plain.keyFile }],
-    ['MWSE_TLS_CERT', 'the certificate file is missing', { MWSE_TLS_CERT: '/nonexistent/cert.pem', MWSE_TLS_KEY: plain.keyFile }],
-    ['MWSE_TLS_KEY', 'the key file holds a certificate', { MWSE_TLS_CERT: plain.certFile, MWSE_TLS_KEY: plain.certFile }],
-    ['MWSE_TLS_KEY', 'the key is of another certificate', { MWSE_TLS_CERT: plain.certFile, MWSE_TLS_KEY: encrypted.keyFile, MWSE_TLS_PASSPHRASE: 'hunter2 hunter2' }],
-    ['MWSE_TLS_PASSPHRASE', 'an encrypted key has none', { MWSE_TLS_CERT: encrypted.certFile, MWSE_TLS_KEY: encrypted.keyFile }],
-    ['MWSE_TLS_PASSPHRASE', 'it is wrong', { MWSE_TLS_CERT: encrypted.certFile, MWSE_TLS_KEY: encrypted.keyFile, MWSE_TLS_PASSPHRASE: 'nope' }],
+    ['MWSE_TLS_CERT', 'the certificate file is missing', { ...pair, MWSE_TLS_CERT: '/nonexistent/cert.pem' }],
+    ['MWSE_TLS_KEY', 'the key file holds a certificate', { ...pair, MWSE_TLS_KEY: plain.certFile }],
+    ['MWSE_TLS_KEY', 'the key is of another certificate', { ...locked, MWSE_TLS_CERT: plain.certFile, MWSE_TLS_PASSPHRASE: 'hunter2 hunter2' }],
+    ['MWSE_TLS_PASSPHRASE', 'an encrypted key has none', locked],
+    ['MWSE_TLS_PASSPHRASE', 'it is wrong', { ...locked, MWSE_TLS_PASSPHRASE: 'nope' }],
   ])('exits 1 naming %s when %s', async (variable, _when, env) => {
     const cli = start({ MWSE_TRANSPORT: 'uws', ...env });
     expect(await cli.exited).toBe(1);

@@ -126,7 +126,7 @@ describe.skipIf(skip).each(TRANSPORTS)('nginx timeouts against the engine ping o
       upstreamPort: engine.port,
       certFile: certificate.certFile,
       keyFile: certificate.keyFile,
-      edit: (site) => site.replace(/proxy_read_timeout 60s;/, 'proxy_read_timeout 1s;').replace(/proxy_send_timeout 60s;/, 'proxy_send_timeout 1s;'),
+      edit: (site) => site.replace(/proxy_(read|send)_timeout 60s;/g, 'proxy_$1_timeout 1s;'),
     });
     const mwse = await tlsClient(`wss://127.0.0.1:${nginx.port}/`, certificate.cert, 'json');
     try {

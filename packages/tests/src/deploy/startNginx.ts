@@ -106,7 +106,8 @@ export async function startNginx(site: Omit<NginxSite, 'listenPort'>): Promise<R
   ].join('\n');
   const conf = join(dir, 'nginx.conf');
   writeFileSync(conf, main);
-  const child = spawn(NGINX, ['-p', dir, '-c', conf, '-e', join(dir, 'logs', 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const args = ['-p', dir, '-c', conf, '-e', join(dir, 'logs', 'error.log')];
+  const child = spawn(NGINX, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   let exit: string | undefined;
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));

@@ -102,7 +102,11 @@ describe.each(TRANSPORTS)('the SDK with its default WebSocket over %s', (transpo
         execFile(
           process.execPath,
           ['--input-type=module', '-e', script, `wss://127.0.0.1:${engine.port}/`],
-          { cwd: fileURLToPath(new URL('../..', import.meta.url)), env: { ...process.env, NODE_EXTRA_CA_CERTS: certFile }, timeout: 10_000 },
+          {
+            cwd: fileURLToPath(new URL('../..', import.meta.url)),
+            env: { ...process.env, NODE_EXTRA_CA_CERTS: certFile },
+            timeout: 10_000,
+          },
           (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out)),
         );
       });

@@ -16,7 +16,12 @@ export function trustingWebSocket(ca: string, options: ClientOptions = {}): WebS
 }
 
 /** A scoped SDK client (no auto-reconnect) on `endpoint`, trusting `ca`. */
-export async function tlsClient(endpoint: string, ca: string, codec: 'binary' | 'json', options: ClientOptions = {}): Promise<MWSE> {
+export async function tlsClient(
+  endpoint: string,
+  ca: string,
+  codec: 'binary' | 'json',
+  options: ClientOptions = {},
+): Promise<MWSE> {
   const mwse = new MWSE({ endpoint, reconnect: false, codec, WebSocket: trustingWebSocket(ca, options) });
   await withTimeout(new Promise<void>((resolve) => mwse.scope(() => resolve())), 5000, `scope on ${endpoint}`);
   return mwse;
