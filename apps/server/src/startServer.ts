@@ -15,7 +15,7 @@ export interface RunningServer {
   readonly port: number;
   /** The WebSocket library actually carrying connections. */
   readonly transport: 'uws' | 'ws';
-  /** `ws://host:port`, for clients and logs. */
+  /** `ws://host:port` (`wss://` with TLS), for clients and logs. */
   readonly url: string;
   /** Stop accepting and close every connection with 1001; resolves once all are closed or after `shutdownTimeout`. */
   close(): Promise<void>;
@@ -46,7 +46,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     host,
     port,
     transport: engine.transport,
-    url: `ws://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `${config.tls ? 'wss' : 'ws'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close: () => engine.close(),
   };
 }

@@ -46,6 +46,7 @@ export class Engine {
     const transport = await loadTransport(resolved.transport, {
       maxMessageSize: resolved.maxMessageSize,
       highWaterMark: HIGH_WATER_MARK,
+      tls: resolved.tls,
     });
     const hub = new Hub(resolved, jsonCodec);
     // Sockets the transport has not reported closed; shutdown waits for these, not for peers.

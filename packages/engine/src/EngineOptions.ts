@@ -4,6 +4,20 @@ import type { Logger } from './log/Logger.js';
 /** Which WebSocket library carries the connections. `auto` picks uWebSockets.js when it loads. */
 export type TransportName = 'auto' | 'uws' | 'ws';
 
+/**
+ * TLS on the engine's own port, as PEM file paths (uWebSockets.js reads its files itself, so
+ * paths are what both transports can take). WebSocket clients then use `wss://` and the HTTP
+ * routes answer over `https://`; plain `ws://` and `http://` are no longer served there.
+ */
+export interface TlsOptions {
+  /** PEM certificate; the intermediates follow the server's own certificate in the same file. */
+  certFile: string;
+  /** PEM private key of that certificate. */
+  keyFile: string;
+  /** Passphrase of an encrypted key. */
+  passphrase?: string;
+}
+
 /** Options of {@link createEngine}. Durations are in milliseconds unless named otherwise. */
 export interface EngineOptions {
   /** Bind address (default `0.0.0.0`). */
@@ -11,6 +25,8 @@ export interface EngineOptions {
   /** Port; `0` picks a free one, read it back from `engine.port` (default 7707). */
   port?: number;
   transport?: TransportName;
+  /** Serve `wss://` and `https://` instead of `ws://` and `http://` (default: off). */
+  tls?: TlsOptions;
   /**
    * Messages that may wait for one connection once its transport stopped taking more; past it
    * the connection is a slow consumer, closed with 1008 (default 1024).
@@ -113,7 +129,7 @@ export interface EngineOptions {
   logger?: Logger;
 }
 
-type OptionalKeys = 'http' | 'approveUrl' | 'triggerUrl' | 'bridgeSecret' | 'adminToken' | 'logger';
+type OptionalKeys = 'tls' | 'http' | 'approveUrl' | 'triggerUrl' | 'bridgeSecret' | 'adminToken' | 'logger';
 
 /** {@link EngineOptions} with every default filled in. */
 export type ResolvedEngineOptions = Required<Omit<EngineOptions, OptionalKeys>> &

@@ -1,4 +1,5 @@
 import type { WireData } from '@mwse/protocol';
+import type { TlsOptions } from '../EngineOptions.js';
 import type { HttpHandler } from '../http/HttpTypes.js';
 
 /**
@@ -56,6 +57,8 @@ export interface TransportOptions {
   maxMessageSize: number;
   /** `bufferedAmount` above which the engine pauses a socket; the library must buffer past it without dropping. */
   highWaterMark: number;
+  /** Serve TLS (`wss://`, `https://`) with these files; plain when absent. */
+  tls?: TlsOptions;
 }
 
 /** A WebSocket server library behind the engine's contract. */

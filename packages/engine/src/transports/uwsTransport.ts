@@ -1,7 +1,9 @@
 import { CloseCode, type WireData } from '@mwse/protocol';
 import { HttpBodyTooLarge, type HttpHandler, type HttpRequest, type HttpResponse } from '../http/HttpTypes.js';
 import { STATUS_CODES } from 'node:http';
+import type { TlsOptions } from '../EngineOptions.js';
 import { diagnoseListenFailure } from './ListenError.js';
+import { readTlsFiles } from './readTlsFiles.js';
 import type {
   Transport,
   TransportHandlers,
@@ -45,9 +47,15 @@ interface UwsApp {
   any(pattern: string, handler: (res: UwsHttpResponse, req: UwsHttpRequest) => void): UwsApp;
   listen(host: string, port: number, options: number, cb: (socket: unknown) => void): UwsApp;
 }
+interface UwsAppOptions {
+  key_file_name: string;
+  cert_file_name: string;
+  passphrase?: string;
+}
 /** The part of the uWebSockets.js module the transport uses. */
 export interface UwsModule {
   App(): UwsApp;
+  SSLApp(options: UwsAppOptions): UwsApp;
   us_listen_socket_close(socket: unknown): void;
   us_socket_local_port(socket: unknown): number;
   /** Listen without SO_REUSEPORT; older builds lack the constant (their value is 1). */
@@ -181,14 +189,26 @@ function serveHttp(handler: HttpHandler, res: UwsHttpResponse, req: UwsHttpReque
     );
 }
 
-/** uWebSockets.js behind the transport contract: one App serves WebSocket and HTTP. */
+/**
+ * An SSLApp on the files in `tls`. uWS takes file names and reads them itself; they are read and
+ * checked here first, since on any problem uWS says only "App construction failed".
+ */
+function sslApp(uws: UwsModule, tls: TlsOptions): () => UwsApp {
+  readTlsFiles(tls);
+  const options: UwsAppOptions = { key_file_name: tls.keyFile, cert_file_name: tls.certFile };
+  if (tls.passphrase) options.passphrase = tls.passphrase;
+  return () => uws.SSLApp(options);
+}
+
+/** uWebSockets.js behind the transport contract: one App (SSLApp with `tls`) serves WebSocket and HTTP. */
 export function createUwsTransport(uws: UwsModule, options: TransportOptions): Transport {
   let listenSocket: unknown;
+  const createApp = options.tls ? sslApp(uws, options.tls) : () => uws.App();
 
   return {
     name: 'uws',
     listen<C>(host: string, port: number, handlers: TransportHandlers<C>) {
-      const app = uws.App();
+      const app = createApp();
       app.ws<UserData<C>>('/*', {
         compression: 0,
         maxPayloadLength: uwsPayloadLimit(options.maxMessageSize),

@@ -1,10 +1,12 @@
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { WireData } from '@mwse/protocol';
 import { HttpBodyTooLarge, type HttpHandler, type HttpRequest } from '../http/HttpTypes.js';
 import { writeNodeResponse } from '../http/respond.js';
 import { ListenError } from './ListenError.js';
+import { readTlsFiles } from './readTlsFiles.js';
 import type {
   Transport,
   TransportHandlers,
@@ -135,9 +137,14 @@ function bind<C>(ws: WebSocket, remoteAddress: string, context: unknown, handler
   (ws as unknown as { _socket?: Duplex })._socket?.on('drain', () => handlers.drain(conn));
 }
 
-/** The `ws` library behind the transport contract, on a node:http server that also serves HTTP. */
+/**
+ * The `ws` library behind the transport contract, on a node:http server (node:https with `tls`)
+ * that also serves HTTP.
+ */
 export function createWsTransport(options: TransportOptions): Transport {
-  let server: Server | undefined;
+  let server: Server | HttpsServer | undefined;
+  // Read now, so bad files fail the engine's start before anything listens.
+  const credentials = options.tls && readTlsFiles(options.tls);
 
   return {
     name: 'ws',
@@ -148,7 +155,8 @@ export function createWsTransport(options: TransportOptions): Transport {
         perMessageDeflate: false,
         clientTracking: false,
       });
-      const http = createServer((req, res) => void serveHttp(handlers.http, req, res));
+      const onRequest = (req: IncomingMessage, res: ServerResponse) => void serveHttp(handlers.http, req, res);
+      const http = credentials ? createHttpsServer(credentials, onRequest) : createServer(onRequest);
       server = http;
       const accept = (req: IncomingMessage, socket: Duplex, head: Buffer, context: unknown) => {
         const remoteAddress = req.socket.remoteAddress ?? '';
