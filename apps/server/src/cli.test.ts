@@ -1,7 +1,8 @@
-import { createServer as createTcpServer, connect as tcpConnect } from 'node:net';
+import { connect as tcpConnect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { spawnCli, type CliProcess } from './testing/spawnCli.js';
+import { freePort } from '@mwse/testkit/net';
 
 const STARTUP = /^mwse-server (\d+\.\d+\.\d+\S*) listening on ws:\/\/127\.0\.0\.1:(\d+) \(transport: (uws|ws)\)$/;
 
@@ -15,17 +16,6 @@ afterEach(() => {
   for (const cli of running.splice(0)) cli.child.kill('SIGKILL');
 });
 
-/** A port that was free a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createTcpServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** Open a WebSocket and wait for the server's first frame (the hello), so the peer is registered. */
 async function connect(port: number): Promise<WebSocket> {

@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@mwse/testkit/net';
+
 
 /** The nginx the tests run: Debian's `nginx-light`. */
 export const NGINX = '/usr/sbin/nginx';
@@ -10,17 +12,6 @@ export const NGINX = '/usr/sbin/nginx';
 /** The site configuration docs/deploy.md shows, read from the one file both use. */
 export const NGINX_TEMPLATE_URL = new URL('../../../../docs/deploy/nginx.conf', import.meta.url);
 
-/** A port that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** Replace the one line matching `pattern`; throws when the template has none or several. */
 function replaceOnce(text: string, pattern: RegExp, replacement: string): string {

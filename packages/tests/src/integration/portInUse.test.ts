@@ -1,19 +1,8 @@
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createEngine, ListenError, type Engine } from '@mwse/engine';
 import { TRANSPORTS } from './harness.js';
+import { freePort } from '@mwse/testkit/net';
 
-/** A port that was free a moment ago: the first engine must bind a fixed port, as servers do. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 describe.each(TRANSPORTS)('a port already taken, second server over %s', (second) => {
   it.each(TRANSPORTS)(
