@@ -139,3 +139,17 @@ describe('connect/error', () => {
     mwse.close();
   });
 });
+
+describe('calls after a failed attempt', () => {
+  it('a call made while waiting to retry goes out with the next attempt that reaches the hello', async () => {
+    vi.useFakeTimers();
+    const { mwse, server } = startClient({ scoped: false, reconnect: fast });
+    server.socket.drop(1006);
+    const later = mwse.setSession({ pairauth: false });
+    await vi.advanceTimersByTimeAsync(100);
+    server.socket.hello(ids.me);
+    server.socket.push({ type: 'result', id: server.socket.last('session/set').id, data: {} });
+    await expect(later).resolves.toEqual({});
+    vi.useRealTimers();
+  });
+});
