@@ -17,6 +17,20 @@ const browserTwins: EsbuildPlugin = {
   },
 };
 
+/**
+ * The self-contained build is the one an MWSE server serves (`/sdk/client/index.js`): there
+ * `servedFrom.ts` becomes `servedFrom.served.ts`, so `new MWSE()` connects to the server the module
+ * came from instead of the page's origin.
+ */
+const servedTwins: EsbuildPlugin = {
+  name: 'served-twins',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/servedFrom\.js$/ }, (args) => ({
+      path: join(args.resolveDir, 'servedFrom.served.ts'),
+    }));
+  },
+};
+
 const common = { sourcemap: true, target: 'es2022' } satisfies Options;
 
 // Cleaned once here rather than with `clean: true`: the three builds below run in parallel, and a
@@ -49,6 +63,6 @@ export default defineConfig([
     platform: 'browser',
     noExternal: [/.*/],
     minify: true,
-    esbuildPlugins: [browserTwins],
+    esbuildPlugins: [browserTwins, servedTwins],
   },
 ]);

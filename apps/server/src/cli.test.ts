@@ -5,6 +5,7 @@ import { spawnCli, type CliProcess } from './testing/spawnCli.js';
 import { freePort } from '@mwse/testkit/net';
 
 const STARTUP = /^mwse-server (\d+\.\d+\.\d+\S*) listening on ws:\/\/127\.0\.0\.1:(\d+) \(transport: (uws|ws)\)$/;
+const PAGE_LINE = /^mwse-server open (http:\/\/127\.0\.0\.1:(\d+)\/) in a browser \(demos: (\S+)\)$/;
 
 const running: CliProcess[] = [];
 function start(env: Record<string, string>, args?: string[]): CliProcess {
@@ -45,13 +46,25 @@ async function silentWebSocket(port: number) {
 }
 
 describe('mwse-server CLI', () => {
-  it.each(['uws', 'ws', 'auto'])('prints one start-up line naming version, address and transport (%s)', async (transport) => {
+  it.each(['uws', 'ws', 'auto'])('prints the start-up line naming version, address and transport, then the page URL (%s)', async (transport) => {
     const cli = start({ MWSE_TRANSPORT: transport });
     const [line, version, port, runs] = await cli.line(STARTUP);
+    const [pageLine, pageUrl, pagePort, demos] = await cli.line(PAGE_LINE);
     expect(version).toBe('0.1.0');
     expect(Number(port)).toBeGreaterThan(0);
     expect(runs).toBe(transport === 'ws' ? 'ws' : 'uws');
-    expect(cli.stdout().trim()).toBe(line);
+    expect(pagePort).toBe(port);
+    expect(demos).toBe(`${pageUrl}demos/`);
+    expect(cli.stdout().trim().split('\n')).toEqual([line, pageLine]);
+  });
+
+  it('prints a page URL that opens the landing page, with the demos behind it (regression: "/" was a bare Not Found, the line only ws://)', async () => {
+    const cli = start({});
+    const [, pageUrl, , demos] = await cli.line(PAGE_LINE);
+    const landing = await fetch(pageUrl!);
+    expect(landing.status).toBe(200);
+    expect(await landing.text()).toContain('href="/demos/chat.html"');
+    expect((await fetch(demos!)).status).toBe(200);
   });
 
   it('honours --port and --transport over the environment', async () => {

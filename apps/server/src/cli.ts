@@ -83,7 +83,9 @@ async function main(): Promise<void> {
     fail(startFailure(error, config.host, config.port));
   }
   handleSignals(server, config.shutdownTimeout);
+  // The first line's format is parsed by scripts and tests; what people need comes on a second.
   process.stdout.write(`mwse-server ${VERSION} listening on ${server.url} (transport: ${server.transport})\n`);
+  process.stdout.write(`mwse-server open ${server.pageUrl} in a browser (demos: ${server.pageUrl}demos/)\n`);
 }
 
 await main();

@@ -17,6 +17,11 @@ export interface RunningServer {
   readonly transport: 'uws' | 'ws';
   /** `ws://host:port` (`wss://` with TLS), for clients and logs. */
   readonly url: string;
+  /**
+   * `http://host:port/` (`https` with TLS), the landing page with links to the demos and Studio, for people. A
+   * wildcard bind address (`0.0.0.0`, `::`) is shown as `localhost`, which a browser can open.
+   */
+  readonly pageUrl: string;
   /** Stop accepting and close every connection with 1001; resolves once all are closed or after `shutdownTimeout`. */
   close(): Promise<void>;
 }
@@ -46,7 +51,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     host,
     port,
     transport: engine.transport,
-    url: `${config.tls ? 'wss' : 'ws'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `${config.tls ? 'wss' : 'ws'}://${hostPart(host)}:${port}`,
+    pageUrl: `${config.tls ? 'https' : 'http'}://${hostPart(host === '0.0.0.0' || host === '::' ? 'localhost' : host)}:${port}/`,
     close: () => engine.close(),
   };
+}
+
+/** A host as it goes in a URL: IPv6 addresses in brackets. */
+function hostPart(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }

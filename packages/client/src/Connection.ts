@@ -1,4 +1,5 @@
 import type { ServerFrame, ServerFrameOf } from '@mwse/protocol';
+import { attemptFailure, errorTextOf, isFinalRefusal, type AttemptFailure } from './attemptFailure.js';
 import { Backoff, type BackoffOptions } from './Backoff.js';
 import { parseServerFrame } from './parseServerFrame.js';
 import { closeCodesWithoutReconnect, closeNormal } from './protocolConstants.js';
@@ -20,6 +21,14 @@ export interface CloseInfo {
   willReconnect: boolean;
 }
 
+/** A connection attempt that ended before the server's hello. */
+export interface FailedAttempt extends AttemptFailure {
+  /** Failed attempts in a row, 1 for the first. */
+  attempt: number;
+  /** True when the SDK will try again by itself. */
+  willReconnect: boolean;
+}
+
 /** What the connection tells its owner. Calls are synchronous and in this order per socket. */
 export interface ConnectionHandlers {
   /** The server said hello. Runs before queued frames are flushed. */
@@ -29,6 +38,8 @@ export interface ConnectionHandlers {
   frame(frame: ServerFrame): void;
   /** A connection that had said hello was lost. */
   down(info: CloseInfo): void;
+  /** An attempt ended before the hello: refused, unreachable or timed out. Queued frames stay. */
+  failed(failure: FailedAttempt): void;
   /** Waiting `delay` ms before attempt number `attempt`. */
   retry(attempt: number, delay: number): void;
   /** Final: no more sockets will be opened; every queued frame was dropped. */
@@ -41,6 +52,8 @@ export interface ConnectionOptions {
   reconnect: BackoffOptions | false;
   /** Frames kept while not connected; more are refused. */
   queueLimit: number;
+  /** Milliseconds an attempt may take to reach the hello; 0 or `Infinity` for no limit. */
+  connectTimeout: number;
 }
 
 /** `connecting`: socket opening or waiting for hello; `waiting`: between attempts. */
@@ -58,6 +71,10 @@ export class Connection {
   #backoff: Backoff | undefined;
   #socket: WebSocketLike | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Bounds the current attempt: a black-holed address would otherwise hang for minutes. */
+  #connectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Attempts in a row that ended before a hello. */
+  #failures = 0;
   #queue = new Set<Outgoing>();
   #state: ConnectionState = 'connecting';
   #epoch = 0;
@@ -108,6 +125,7 @@ export class Connection {
     // Set first: a `down` or `closed` listener that calls close() again must find nothing to do.
     this.#state = 'closed';
     clearTimeout(this.#timer);
+    clearTimeout(this.#connectTimer);
     const socket = this.#socket;
     this.#socket = undefined;
     if (socket) {
@@ -130,21 +148,40 @@ export class Connection {
       socket = new this.#options.WebSocket(this.#options.url);
     } catch (error) {
       if (first) throw error;
-      this.#lost(1006, error instanceof Error ? error.message : String(error));
+      this.#lost(1006, '', error instanceof Error ? error.message : String(error));
       return;
     }
     this.#socket = socket;
+    let errorText = '';
     socket.binaryType = 'arraybuffer';
     socket.onopen = ignore;
-    // Errors are always followed by a close event, which is where they are handled. The handler
+    // Errors are always followed by a close event, which is where they are handled; only their
+    // text is kept, as it is the one place `ws` names a refused handshake's status. The handler
     // must stay set: `ws` throws an 'error' that has no listener.
-    socket.onerror = ignore;
+    socket.onerror = (event: unknown) => {
+      errorText = errorTextOf(event) || errorText;
+    };
     socket.onmessage = (event: { data: unknown }) => this.#receive(event.data);
     socket.onclose = (event: { code?: number; reason?: string }) => {
       if (this.#socket !== socket) return;
       this.#socket = undefined;
-      this.#lost(event.code ?? 1006, event.reason ?? '');
+      clearTimeout(this.#connectTimer);
+      this.#lost(event.code ?? 1006, event.reason ?? '', errorText);
     };
+    const { connectTimeout } = this.#options;
+    if (connectTimeout > 0 && Number.isFinite(connectTimeout)) {
+      this.#connectTimer = setTimeout(() => {
+        if (this.#socket !== socket || this.#state !== 'connecting') return;
+        this.#socket = undefined;
+        this.#detach(socket);
+        try {
+          socket.close();
+        } catch {
+          // A socket still connecting may refuse close() in some implementations; it is dropped.
+        }
+        this.#lost(1006, '', '', true);
+      }, connectTimeout);
+    }
   }
 
   #receive(data: unknown): void {
@@ -160,6 +197,8 @@ export class Connection {
   #hello(frame: ServerFrameOf<'hello'>): void {
     this.#state = 'open';
     this.#epoch += 1;
+    this.#failures = 0;
+    clearTimeout(this.#connectTimer);
     this.#backoff?.reset();
     this.#handlers.hello(frame);
     const queued = [...this.#queue];
@@ -181,14 +220,23 @@ export class Connection {
     out.written?.();
   }
 
-  #lost(code: number, reason: string): void {
+  #lost(code: number, reason: string, errorText = '', timedOut = false): void {
     const wasOpen = this.#state === 'open';
-    const delay =
-      this.#backoff && !closeCodesWithoutReconnect.has(code) ? this.#backoff.next() : undefined;
-    const info: CloseInfo = { code, reason, willReconnect: delay !== undefined };
+    const failure = wasOpen ? undefined : attemptFailure({ code, closeReason: reason, errorText, timedOut });
+    const final = closeCodesWithoutReconnect.has(code) || (failure !== undefined && isFinalRefusal(failure));
+    const delay = this.#backoff && !final ? this.#backoff.next() : undefined;
+    const info: CloseInfo = {
+      code,
+      reason: reason || (failure?.status ? `handshake refused with HTTP ${failure.status}` : ''),
+      willReconnect: delay !== undefined,
+    };
     // No socket from here on, so a listener calling close() ends things without a second `down`.
     this.#state = 'waiting';
     if (wasOpen) this.#handlers.down(info);
+    else if (failure) {
+      this.#failures += 1;
+      this.#handlers.failed({ ...failure, attempt: this.#failures, willReconnect: info.willReconnect });
+    }
     if (this.isClosed()) return;
     if (delay === undefined) {
       this.#state = 'closed';

@@ -7,6 +7,7 @@ import type {
   VirtualAddress,
 } from '@mwse/protocol';
 import { roomNameError } from '@mwse/protocol/binary';
+import { connectFailure, type ConnectFailure } from './ConnectFailure.js';
 import { Connection, type CloseInfo, type ConnectionState, type Outgoing } from './Connection.js';
 import { Emitter } from './Emitter.js';
 import { deliverRequest, IncomingRequest } from './IncomingRequest.js';
@@ -52,6 +53,13 @@ export interface MWSEEvents {
   reconnecting: (attempt: number, delay: number) => void;
   /** The connection dropped; `info.willReconnect` says whether the SDK reconnects. */
   disconnect: (info: CloseInfo) => void;
+  /**
+   * A connection attempt failed before the server's hello (Socket.IO's `connect_error`): refused
+   * (`status` 403, 429, 503… where the platform shows it: Node, not browsers), unreachable, or
+   * timed out. Calls waiting for this attempt have been rejected with `failure.error`. Then
+   * `reconnecting` follows, or `close` when the SDK gives up (a 4xx refusal, `maxAttempts`).
+   */
+  'connect/error': (failure: ConnectFailure) => void;
   /** Closed for good: `close()`, a policy close, or no reconnect attempt left. */
   close: (info: CloseInfo) => void;
   /** A refusal no call waited for, a listener that threw, a protocol mismatch. */
@@ -154,12 +162,14 @@ export class MWSE extends Emitter<MWSEEvents> {
         WebSocket: options.WebSocket ?? defaultWebSocket(),
         reconnect: reconnectOption(options.reconnect),
         queueLimit: this.#queueLimit,
+        connectTimeout: options.connectTimeout ?? defaultOptions.connectTimeout,
       },
       {
         hello: (frame) => this.#hello(frame),
         ready: () => this.#ready(),
         frame: (frame) => routeServerFrame(frame, router),
         down: (info) => this.#down(info),
+        failed: (attempt) => this.#failed(connectFailure(this.endpoint, attempt)),
         retry: (attempt, delay) => this.emit('reconnecting', attempt, delay),
         closed: (info) => this.#closed(info),
       },
@@ -366,6 +376,18 @@ export class MWSE extends Emitter<MWSEEvents> {
     this.#calls.rejectWritten(() => new MWSEError('disconnected'));
     for (const room of this.#rooms.values()) room.disconnected();
     this.emit('disconnect', info);
+  }
+
+  #failed(failure: ConnectFailure): void {
+    // The SDK now knows it cannot connect: what waited for this attempt fails at once instead of
+    // sitting until its own timeout. Plain sends stay queued for the next attempt.
+    const error = () => new MWSEError(failure.error.code, failure.error.message);
+    this.#calls.rejectQueued(error);
+    for (const waiter of this.#waiters) waiter.reject(error());
+    this.#waiters.clear();
+    if (this.listenerCount('connect/error') > 0) this.emit('connect/error', failure);
+    // Nobody listens: say it once per run of failures rather than staying silent (or spamming).
+    else if (failure.attempt === 1) this.#report(failure.error);
   }
 
   #closed(info: CloseInfo): void {

@@ -10,6 +10,7 @@ const defaultMessages: Partial<Record<ErrorCode, string>> = {
   exhausted: 'too many frames are waiting to be sent',
   'not-paired': 'the peer has pair-auth on and has not accepted you',
   unreachable: 'the peer is not connected',
+  refused: 'the server refused the connection',
 };
 
 /**

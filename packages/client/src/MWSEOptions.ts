@@ -4,8 +4,9 @@ import type { WebSocketConstructor } from './WebSocketLike.js';
 /** Options of `new MWSE(options)`. */
 export interface MWSEOptions {
   /**
-   * The server's WebSocket URL (`ws://127.0.0.1:7707`; `http(s)://` is accepted too). Defaults to
-   * the page's own origin in a browser; required in Node.
+   * The server's WebSocket URL (`ws://127.0.0.1:7707`; `http(s)://` is accepted too). Default:
+   * with the SDK a server serves (`/sdk/index.js`), that server, whichever page imported it; with
+   * the npm package in a browser, the page's own origin; in Node it is required.
    */
   endpoint?: string;
   /**
@@ -23,6 +24,11 @@ export interface MWSEOptions {
    */
   queueLimit?: number;
   /**
+   * Milliseconds one connection attempt may take to reach the server's hello (default 10 000);
+   * past it the attempt fails with `connect/error` reason `timeout`. `0` for no limit.
+   */
+  connectTimeout?: number;
+  /**
    * Wire format of direct, room and request/response traffic: `binary` (default) asks the server
    * for the binary framing, which it routes on a header without parsing payloads; a server that
    * does not offer it answers in JSON, and the SDK follows. `json` keeps every frame readable text.
@@ -34,6 +40,7 @@ export interface MWSEOptions {
 export const defaultOptions = {
   requestTimeout: 30_000,
   queueLimit: 1024,
+  connectTimeout: 10_000,
 } as const;
 
 /** Reads `reconnect` into backoff options, or `false`. */

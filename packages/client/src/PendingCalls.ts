@@ -81,6 +81,13 @@ export class PendingCalls {
     }
   }
 
+  /** Fails every call still queued (not written): the attempt they waited for failed. */
+  rejectQueued(error: () => MWSEError): void {
+    for (const [id, entry] of this.#entries) {
+      if (!entry.written) this.#fail(id, error());
+    }
+  }
+
   /** Fails every call (the client closed for good). */
   rejectAll(error: () => MWSEError): void {
     for (const id of [...this.#entries.keys()]) this.#take(id)?.reject(error());

@@ -16,6 +16,12 @@ describe.skipIf(!built)('browser bundles', () => {
     expect(code).not.toMatch(/permessage-deflate|Sec-WebSocket-Key/); // ws internals
   });
 
+  it('only the served build defaults to the server it was loaded from (its import.meta.url)', () => {
+    expect(readFileSync(dist('browser/index.js'), 'utf8')).toContain('import.meta.url');
+    expect(readFileSync(dist('index.browser.js'), 'utf8')).not.toContain('import.meta');
+    expect(readFileSync(dist('index.js'), 'utf8')).not.toContain('import.meta');
+  });
+
   it('the bundler build imports neither ws nor @mwse/protocol at runtime', () => {
     const code = readFileSync(dist('index.browser.js'), 'utf8');
     expect(code).not.toMatch(/from\s*["'](ws|@mwse\/protocol)["']/);

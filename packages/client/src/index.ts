@@ -20,6 +20,7 @@ export { Emitter } from './Emitter.js';
 export type { EventMap, ListenerErrorHandler } from './Emitter.js';
 export type { BackoffOptions } from './Backoff.js';
 export type { CloseInfo, ConnectionState } from './Connection.js';
+export type { ConnectFailure } from './ConnectFailure.js';
 export type { WebSocketConstructor, WebSocketLike } from './WebSocketLike.js';
 export type {
   ErrorCode,

@@ -34,4 +34,12 @@ describe('resolveEndpoint', () => {
     global.location = { protocol: 'http:', host: 'localhost:7707', href: 'http://localhost:7707/' };
     expect(resolveEndpoint()).toBe('ws://localhost:7707/');
   });
+
+  it('connects the SDK an MWSE server served to that server, not to the page that imported it', () => {
+    global.location = { protocol: 'http:', host: 'app.example.test', href: 'http://app.example.test/page.html' };
+    expect(resolveEndpoint(undefined, 'http://localhost:7707/')).toBe('ws://localhost:7707/');
+    expect(resolveEndpoint(undefined, 'https://example.test/mwse/')).toBe('wss://example.test/mwse/');
+    // An explicit endpoint still wins, and relative ones still mean the page.
+    expect(resolveEndpoint('/ws', 'http://localhost:7707/')).toBe('ws://app.example.test/ws');
+  });
 });

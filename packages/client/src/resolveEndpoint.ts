@@ -1,3 +1,5 @@
+import { servedFrom } from './servedFrom.js';
+
 interface PageLocation {
   protocol: string;
   host: string;
@@ -7,15 +9,18 @@ interface PageLocation {
 /**
  * Turns `options.endpoint` into the WebSocket URL to open.
  *
- * - No endpoint in a page: the page's own origin (`wss:` under `https:`), as the seed's
- *   `new MWSE()` expects when the server also serves the page.
+ * - No endpoint, in the SDK an MWSE server serves (`/sdk/index.js`, `/sdk/client/index.js`): that
+ *   server (`home`, derived from the module's own URL), whatever page imported it. This is what
+ *   lets `import MWSE from 'http://localhost:7707/sdk/index.js'` work from any origin.
+ * - No endpoint, in the npm package in a page: the page's own origin (`wss:` under `https:`).
  * - No endpoint elsewhere (Node): a `TypeError` naming the option, since there is no origin to use.
  * - `http:`/`https:` endpoints are accepted and mapped to `ws:`/`wss:`; relative ones are resolved
  *   against the page.
  */
-export function resolveEndpoint(endpoint?: string): string {
+export function resolveEndpoint(endpoint?: string, home: string | undefined = servedFrom()): string {
   const page = (globalThis as { location?: PageLocation }).location;
   if (endpoint === undefined || endpoint === '') {
+    if (home) return toWebSocketUrl(new URL(home)).href;
     if (!page?.host) {
       throw new TypeError(
         'MWSE: options.endpoint is required outside a browser page, e.g. new MWSE({ endpoint: "ws://127.0.0.1:7707" })',
@@ -29,14 +34,20 @@ export function resolveEndpoint(endpoint?: string): string {
   } catch {
     throw new TypeError(`MWSE: options.endpoint is not a valid URL: ${JSON.stringify(endpoint)}`);
   }
-  if (url.protocol === 'http:') url.protocol = 'ws:';
-  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  toWebSocketUrl(url);
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
     throw new TypeError(
       `MWSE: options.endpoint must be a ws:, wss:, http: or https: URL, got ${url.protocol}`,
     );
   }
   return url.href;
+}
+
+/** Maps `http:`/`https:` to `ws:`/`wss:` in place; other schemes are left for the caller to refuse. */
+function toWebSocketUrl(url: URL): URL {
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  return url;
 }
 
 /** The endpoint with `codec=binary` in its query: how the SDK asks for the binary framing. */

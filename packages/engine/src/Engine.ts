@@ -66,6 +66,7 @@ export class Engine {
       },
       hub.metrics,
       closing,
+      hub.log,
     );
     // Nothing may throw out of a transport callback: a bug met while handling one connection
     // closes that connection (1011) and is logged, and the process and the others go on.

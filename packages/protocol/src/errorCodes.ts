@@ -37,6 +37,11 @@ export const ErrorCode = {
   Exhausted: 'exhausted',
   /** The connection closed before the server answered (client side only). */
   Disconnected: 'disconnected',
+  /**
+   * The server refused the WebSocket handshake (an HTTP error such as 403, 429 or 503 instead of
+   * the upgrade), or closed the connection before its hello (client side only).
+   */
+  Refused: 'refused',
   /** The server failed while handling a valid frame; the connection stays up. */
   Internal: 'internal',
 } as const;

@@ -1,4 +1,8 @@
 import type { HttpHandler, HttpRequest, HttpResponse } from '@mwse/engine';
+import { VERSION } from '../version.js';
+import { preflight, SDK_METHODS, withCors } from './cors.js';
+import { favicon, FAVICON_NAMES } from './favicon.js';
+import { landingPage } from './landingPage.js';
 import { parseRequestPath } from './parseRequestPath.js';
 import { badRequest, internalError, methodNotAllowed, redirect } from './responses.js';
 import { serveDirectory } from './serveDirectory.js';
@@ -23,8 +27,10 @@ const isReadMethod = (method: string): method is ReadMethod =>
 /**
  * The server's plain-HTTP routes (SPEC §5), as one engine HTTP handler:
  * `GET /sdk.js` → 301 `/sdk/index.js`; `GET /sdk/*` → files of `sdkDir`; `GET /demos/*` → files
- * of `demosDir`; `GET /*` → files of
- * `publicDir`. HEAD works wherever GET does; other methods get 405 with `allow`.
+ * of `demosDir`; `GET /*` → files of `publicDir`, with a built-in landing page at `/` and an icon
+ * at `/favicon.svg` and `/favicon.ico` while `publicDir` has none of its own. HEAD works wherever
+ * GET does; other methods get 405 with `allow`. The SDK routes send CORS headers and answer
+ * OPTIONS preflights, so pages on any origin can import the SDK.
  */
 export function createHttpHandler({
   publicDir,
@@ -40,12 +46,22 @@ export function createHttpHandler({
     const path = parseRequestPath(req.path);
     if (!path) return badRequest();
     const method = req.method.toUpperCase();
-    if (!isReadMethod(method)) return methodNotAllowed(READ_METHODS);
     const [first, ...rest] = path.segments;
-    if (first === 'sdk.js' && rest.length === 0) return redirect('/sdk/index.js');
-    if (first === 'sdk') return sdk({ segments: rest, trailingSlash: path.trailingSlash }, method);
+    if (first === 'sdk' || (first === 'sdk.js' && rest.length === 0)) {
+      if (method === 'OPTIONS') return preflight(req.headers['access-control-request-headers']);
+      if (!isReadMethod(method)) return withCors(methodNotAllowed(SDK_METHODS));
+      // The redirect needs the headers too: a cross-origin import follows it in CORS mode.
+      if (first === 'sdk.js') return withCors(redirect('/sdk/index.js'));
+      return withCors(await sdk({ segments: rest, trailingSlash: path.trailingSlash }, method));
+    }
+    if (!isReadMethod(method)) return methodNotAllowed(READ_METHODS);
     if (first === 'demos' && demos) return demos({ segments: rest, trailingSlash: path.trailingSlash }, method);
-    return files(path, method);
+    const found = await files(path, method);
+    if (found.status !== 404) return found;
+    // The public folder's own files win; these only fill in what a fresh install lacks.
+    if (path.segments.length === 0) return landingPage(VERSION, method);
+    if (path.segments.length === 1 && FAVICON_NAMES.has(first!)) return favicon(method);
+    return found;
   };
 
   return async (req) => {

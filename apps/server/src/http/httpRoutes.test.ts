@@ -88,10 +88,12 @@ describe.each(['uws', 'ws'] as const)('HTTP routes over %s', (transport) => {
   });
 
   it.each(['POST', 'PUT', 'DELETE', 'PATCH'])('refuses %s with 405 and allow', async (method) => {
-    for (const path of ['/index.html', '/sdk/index.js', '/sdk.js']) {
+    expect((await get('/index.html', method)).status).toBe(405);
+    expect((await get('/index.html', method)).headers.allow).toBe('GET, HEAD');
+    for (const path of ['/sdk/index.js', '/sdk.js']) {
       const res = await get(path, method);
       expect(res.status).toBe(405);
-      expect(res.headers.allow).toBe('GET, HEAD');
+      expect(res.headers.allow).toBe('GET, HEAD, OPTIONS');
     }
   });
 

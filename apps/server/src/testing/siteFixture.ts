@@ -23,14 +23,14 @@ export interface SiteFixture {
  * root/public/escape -> ../outside           symlinks out of the root: must not be served
  * root/public/leak.txt -> ../secret.txt
  * root/public/alias.txt -> docs/page.txt     symlink that stays inside: served
- * root/sdk/index.js
+ * root/sdk/index.js, client/index.js, webrtc/index.js, studio/index.js, studio/style.css
  * ```
  */
 export function createSiteFixture(): SiteFixture {
   const root = mkdtempSync(join(tmpdir(), 'mwse-site-'));
   const publicDir = join(root, 'public');
   const sdkDir = join(root, 'sdk');
-  for (const dir of [publicDir, sdkDir, join(publicDir, 'docs'), join(root, 'outside')]) {
+  for (const dir of [publicDir, sdkDir, join(publicDir, 'docs'), join(root, 'outside'), ...['client', 'webrtc', 'studio'].map((d) => join(sdkDir, d))]) {
     mkdirSync(dir, { recursive: true });
   }
   const files: Record<string, string> = {
@@ -45,6 +45,10 @@ export function createSiteFixture(): SiteFixture {
     'public/docs/index.html': '<!doctype html><title>docs</title>',
     'public/docs/page.txt': 'a page',
     'sdk/index.js': 'export default class MWSE {}',
+    'sdk/client/index.js': 'export class MWSE {}',
+    'sdk/webrtc/index.js': 'export class RTCEngine {}',
+    'sdk/studio/index.js': 'export default class Studio {}',
+    'sdk/studio/style.css': '.mws-studio { color: white }',
   };
   for (const [path, content] of Object.entries(files)) writeFileSync(join(root, path), content);
   symlinkSync('../outside', join(publicDir, 'escape'));

@@ -1,3 +1,4 @@
+import type { Logger } from '../log/Logger.js';
 import type { Metrics } from '../metrics/Metrics.js';
 import type { UpgradeDecision, UpgradeRequest } from '../transports/Transport.js';
 import { BridgeApprover, type Approval } from './BridgeApprover.js';
@@ -37,6 +38,8 @@ export class Admission {
     private readonly options: AdmissionOptions,
     private readonly metrics: Metrics,
     private readonly closing: () => boolean,
+    /** Refusals are logged here (the hub's rate-limited logger): a refused client cannot say why. */
+    private readonly log?: Logger,
   ) {
     if (options.approveUrl) {
       this.approver = new BridgeApprover({
@@ -50,15 +53,18 @@ export class Admission {
   }
 
   async decide(request: UpgradeRequest): Promise<UpgradeDecision> {
-    if (this.closing()) return this.refuse('shutting-down', 503, 'server shutting down');
+    // Worked out first (it reads two headers) so that every refusal can be logged with it.
+    const address = clientAddress(request.headers, request.remoteAddress, this.options.trustProxy);
     const origin = request.headers.origin;
+    const refuse = (reason: string, status: number, message: string) =>
+      this.refuse(reason, status, message, { address, ...(origin === undefined ? {} : { origin }) });
+    if (this.closing()) return refuse('shutting-down', 503, 'server shutting down');
     const { allowedOrigins } = this.options;
     if (origin !== undefined && allowedOrigins.length > 0 && !allowedOrigins.includes(origin)) {
-      return this.refuse('origin', 403, `origin ${origin} is not allowed`);
+      return refuse('origin', 403, `origin ${origin} is not allowed`);
     }
-    const address = clientAddress(request.headers, request.remoteAddress, this.options.trustProxy);
     if ((this.perAddress.get(address) ?? 0) >= this.options.maxConnectionsPerAddress) {
-      return this.refuse('connection-cap', 429, 'too many connections from this address');
+      return refuse('connection-cap', 429, 'too many connections from this address');
     }
     const binary = new URLSearchParams(request.query).get('codec') === 'binary';
     if (!this.approver) return { accept: true, context: { address, binary } satisfies Admitted };
@@ -71,9 +77,9 @@ export class Admission {
     } finally {
       this.count(address, -1);
     }
-    if (approval === 'denied') return this.refuse(approval, 403, 'connection not approved');
+    if (approval === 'denied') return refuse(approval, 403, 'connection not approved');
     // The app server could not answer: refused all the same (fail-closed), but as unavailable.
-    if (typeof approval === 'string') return this.refuse(approval, 503, 'connection approval unavailable');
+    if (typeof approval === 'string') return refuse(approval, 503, 'connection approval unavailable');
     return { accept: true, context: { ...approval, address, binary } satisfies Admitted };
   }
 
@@ -92,8 +98,13 @@ export class Admission {
     else this.perAddress.set(address, n);
   }
 
-  private refuse(reason: string, status: number, message: string): UpgradeDecision {
+  private refuse(reason: string, status: number, message: string, who: Record<string, string>): UpgradeDecision {
     this.metrics.inc('mwse_refused_connections_total', reason);
+    // One fixed message per status keeps the rate limiter's key (level + text) from growing with
+    // origins; what differs goes in the fields. Shutting down is expected, the rest worth a look.
+    const fields = { reason, status, ...who };
+    if (reason === 'shutting-down' || reason === 'denied') this.log?.info(fields, `refused a handshake (${status})`);
+    else this.log?.warn(fields, `refused a handshake (${status})`);
     return { accept: false, status, message };
   }
 }

@@ -1,4 +1,4 @@
-import type { MWSE } from '@mwse/client';
+import type { ConnectFailure, MWSE } from '@mwse/client';
 import type { PeerDirectory } from '../state/PeerDirectory.js';
 import { h, setText } from './dom.js';
 import { shortId } from './format.js';
@@ -14,6 +14,8 @@ export class TitleBar {
   readonly #me = h('span', { class: 'mws-titlebar__me' });
   readonly #server = h('span', { class: 'mws-titlebar__server' });
   readonly #offs: Array<() => void> = [];
+  /** The last failed connection attempt, until the next `scope`. */
+  #failure: ConnectFailure | undefined;
 
   constructor(mwse: MWSE, peers: PeerDirectory) {
     this.#mwse = mwse;
@@ -33,15 +35,27 @@ export class TitleBar {
       mwse.on(event, update);
       this.#offs.push(() => mwse.off(event, update));
     }
+    const failed = (failure: ConnectFailure) => {
+      this.#failure = failure;
+      update();
+    };
+    const scoped = () => (this.#failure = undefined);
+    mwse.on('connect/error', failed).on('scope', scoped);
+    this.#offs.push(() => mwse.off('connect/error', failed).off('scope', scoped));
     this.#offs.push(peers.changed.subscribe(update));
   }
 
   /** Redraws from the client's current state. */
   update(): void {
     const mwse = this.#mwse;
-    const state = mwse.connected ? 'online' : mwse.state === 'closed' ? 'closed' : 'connecting';
+    const failure = mwse.connected ? undefined : this.#failure;
+    const state = mwse.connected ? 'online' : failure ? 'failed' : mwse.state === 'closed' ? 'closed' : 'connecting';
     this.#state.dataset.state = state;
-    setText(this.#state, { online: 'Connected', closed: 'Closed', connecting: 'Connecting…' }[state]);
+    const why = failure?.status ? ` (HTTP ${failure.status})` : failure?.reason === 'timeout' ? ' (no answer)' : '';
+    const cannot = `Cannot connect${why}${failure?.willReconnect && mwse.state !== 'closed' ? ' · retrying' : ''}`;
+    setText(this.#state, { online: 'Connected', closed: 'Closed', connecting: 'Connecting…', failed: cannot }[state]);
+    // The whole story (endpoint, what the platform said) for whoever hovers.
+    this.#state.title = failure?.message ?? '';
     setText(this.#me, mwse.connected ? `${this.#peers.name(mwse.me)} · ${shortId(mwse.me.socketId)}` : '');
     this.#me.dataset.socketId = mwse.me.socketId;
     const hello = mwse.server;
