@@ -1,13 +1,25 @@
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { defineConfig, type Options } from 'tsup';
 
-const common = { entry: { index: 'src/index.ts' }, format: ['esm'], platform: 'browser', target: 'es2022', sourcemap: true } satisfies Options;
+// The theme is inlined as text too: Studio injects it when it mounts (src/StudioStyle.ts).
+const common = {
+  entry: { index: 'src/index.ts' },
+  format: ['esm'],
+  platform: 'browser',
+  target: 'es2022',
+  sourcemap: true,
+  loader: { '.css': 'text' },
+} satisfies Options;
 
-/** The theme ships as a plain stylesheet next to each build. */
-function copyStyle(dir: string): () => Promise<void> {
+/**
+ * The theme also ships as a plain stylesheet next to each build, for a `<link>` or a bundler's
+ * `import '@mwse/studio/style.css'`; its declaration file lets that import type-check.
+ */
+function copyStyle(dir: string, types = false): () => Promise<void> {
   return async () => {
     mkdirSync(dir, { recursive: true });
     copyFileSync('src/style.css', `${dir}/style.css`);
+    if (types) writeFileSync(`${dir}/style.css.d.ts`, '// The Studio theme: imported for its side effect, it exports nothing.\nexport {};\n');
   };
 }
 
@@ -18,7 +30,7 @@ rmSync(new URL('dist', import.meta.url), { recursive: true, force: true });
 // build contains a copy of the client (tests check the served file imports nothing).
 export default defineConfig([
   // For bundlers: `import Studio from '@mwse/studio'` and `import '@mwse/studio/style.css'`.
-  { ...common, outDir: 'dist', dts: true, onSuccess: copyStyle('dist') },
+  { ...common, outDir: 'dist', dts: true, onSuccess: copyStyle('dist', true) },
   // Served by @mwse/server as /sdk/studio/index.js and /sdk/studio/style.css.
   { ...common, outDir: 'dist/browser', minify: true, onSuccess: copyStyle('dist/browser') },
 ]);

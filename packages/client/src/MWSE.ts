@@ -22,6 +22,7 @@ import {
 import { NotificationInbox } from './NotificationInbox.js';
 import { Peer } from './Peer.js';
 import { PeerRegistry } from './PeerRegistry.js';
+import { PairTracker } from './PairTracker.js';
 import { PendingCalls } from './PendingCalls.js';
 import { protocolVersion } from './protocolConstants.js';
 import { encodeBinaryFrame } from './binaryFrames.js';
@@ -70,7 +71,7 @@ export interface MWSEEvents {
   request: (request: IncomingRequest) => void;
   /** `peer` asks to pair with you. */
   'request/pair': (peer: Peer) => void;
-  /** Pairing with `peer` was accepted, by it or by you. */
+  /** Pairing with `peer` was accepted, by it or by you: once per pairing (see `Peer`). */
   'accepted/pair': (peer: Peer) => void;
   /** `peer` rejected or ended the pairing. */
   'end/pair': (peer: Peer) => void;
@@ -138,6 +139,7 @@ export class MWSE extends Emitter<MWSEEvents> {
   #scoped = false;
   #waiters = new Set<Waiter>();
   #calls = new PendingCalls();
+  #pairs = new PairTracker();
   #peers = new PeerRegistry();
   #rooms = new Map<string, Room>();
   #inbox = new NotificationInbox((nid) => this.#post({ type: 'notify/ack', nid }));
@@ -471,6 +473,7 @@ export class MWSE extends Emitter<MWSEEvents> {
   }
 
   #firePair(event: PairEvent, peer: Peer): void {
+    if (!this.#pairs.admit(event, peer.socketId, this.#connection.epoch)) return;
     peer.emit(event, peer);
     if (peer !== this.me) this.me.emit(event, peer);
     this.emit(event, peer);
@@ -528,6 +531,7 @@ export class MWSE extends Emitter<MWSEEvents> {
       },
       peer: (socketId) => this.peer(socketId),
       firePair: (event, peer) => this.#firePair(event, peer),
+      forgetPair: (peer) => this.#pairs.forget(peer.socketId),
       pin: (peer, pinned) => this.#peers.pin(peer, pinned),
       reportListenerError: (error, event) => this.listenerFailed(error, event),
     };
@@ -542,6 +546,7 @@ export class MWSE extends Emitter<MWSEEvents> {
       deliverRequest: (frame) => this.#deliverRequest(frame),
       deliverNotification: (frame) => this.#deliverNotification(frame),
       firePair: (event, peer) => this.#firePair(event, peer),
+      forgetPair: (peer) => this.#pairs.forget(peer.socketId),
       reportError: (error) => this.#report(error),
     };
   }

@@ -16,7 +16,10 @@ export interface PeerEvents {
   info: (key: string, value: unknown) => void;
   /** This peer asks to pair with you. On `mwse.me`: anyone does. */
   'request/pair': (peer: Peer) => void;
-  /** Pairing with this peer was accepted, by it or by you. On `mwse.me`: with anyone. */
+  /**
+   * Pairing with this peer was accepted, by it or by you: once per pairing, however many times
+   * either side accepts, until `end/pair` or a disconnect. On `mwse.me`: with anyone.
+   */
   'accepted/pair': (peer: Peer) => void;
   /** This peer rejected or ended the pairing. On `mwse.me`: anyone did. */
   'end/pair': (peer: Peer) => void;
@@ -115,7 +118,8 @@ export class Peer extends Emitter<PeerEvents> {
   /**
    * Trusts this peer: its direct messages and requests reach you. Works without a prior request.
    * Once the server applied it, `accepted/pair` fires here too (on the client, `mwse.me` and this
-   * peer), as it does on the other side.
+   * peer), as it does on the other side, unless this pairing fired it already: it fires once per
+   * pairing, also when both sides accept each other.
    */
   async acceptPair(): Promise<void> {
     await this.#call((to) => ({ type: 'pair/accept', to }));
@@ -127,9 +131,10 @@ export class Peer extends Emitter<PeerEvents> {
     await this.#call((to) => ({ type: 'pair/reject', to }));
   }
 
-  /** Ends the pairing both ways; this peer gets `end/pair`. */
+  /** Ends the pairing both ways; this peer gets `end/pair`. A later acceptance fires again. */
   async endPair(): Promise<void> {
     await this.#call((to) => ({ type: 'pair/end', to }));
+    this.#wire.forgetPair(this);
   }
 
   /**

@@ -37,6 +37,8 @@ export interface Wire {
   readonly me: Peer;
   peer(socketId: string): Peer;
   firePair(event: PairEvent, peer: Peer): void;
+  /** The pairing with `peer` ended on our side (`endPair`): a new acceptance fires again. */
+  forgetPair(peer: Peer): void;
   /** A peer gained its first listener or lost its last: keep it cached (or not). */
   pin(peer: Peer, pinned: boolean): void;
   /** Listener failures of peers and rooms go where the client's go. */

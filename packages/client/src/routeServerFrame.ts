@@ -15,6 +15,8 @@ export interface RouterContext {
   deliverRequest(frame: ServerFrameOf<'request'>): void;
   deliverNotification(frame: ServerFrameOf<'notify'>): void;
   firePair(event: PairEvent, peer: Peer): void;
+  /** `peer` left: its pairing is over. */
+  forgetPair(peer: Peer): void;
   /** A refusal that no call waits for (a `pack/room` the server refused). */
   reportError(error: MWSEError): void;
 }
@@ -70,6 +72,7 @@ export function routeServerFrame(frame: ServerFrame, ctx: RouterContext): void {
       calls.rejectTo(frame.peer);
       const peer = ctx.peer(frame.peer);
       peer.markGone();
+      ctx.forgetPair(peer);
       peer.emit('disconnect');
       client.emit('peer/disconnect', peer);
       return;

@@ -8,6 +8,7 @@ import { RoomDirectory } from './state/RoomDirectory.js';
 import type { Store } from './state/Store.js';
 import { TrafficLog } from './state/TrafficLog.js';
 import type { StudioContext } from './StudioContext.js';
+import { ensureStudioStyle } from './StudioStyle.js';
 import { h } from './ui/dom.js';
 import { PathBar } from './ui/PathBar.js';
 import { TitleBar } from './ui/TitleBar.js';
@@ -25,7 +26,8 @@ export interface StudioOptions {
 /**
  * MWSE Studio: a desktop-like, Miller-column explorer of everything a peer can see (itself, public
  * rooms and their members, pairs, notifications, traffic), live. It works on the client it is
- * given and bundles none of its own. Load `style.css` for its dark theme.
+ * given and bundles none of its own. It brings its dark theme along: mounting adds the stylesheet
+ * to the page once (shared by every Studio, skipped when the page loads `style.css` itself).
  *
  * Studio starts watching the client's events when it is created, so create it early: pair requests
  * and notifications from before are not known to it.
@@ -94,6 +96,7 @@ export class Studio {
     this.#columns = columns;
     this.#titleBar = titleBar;
     host.append(this.#root);
+    ensureStudioStyle(this.#root);
     titleBar.update();
     const first = columns.setRoot(new RootView(this.#ctx));
     pathBar.update(columns);

@@ -20,8 +20,15 @@ export const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.u
 
 const path = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
 
-/** Serves the client's and Studio's browser builds and the demo page, like `@mwse/server` does. */
-const serveFiles: HttpHandler = async (req) => {
+/**
+ * Serves the client's and Studio's browser builds and the demo page, like `@mwse/server` does, and
+ * any test `pages` (path → HTML).
+ */
+const serveFiles = (pages: Record<string, string>): HttpHandler => async (req) => {
+  const html = pages[req.path];
+  if (html !== undefined && req.method === 'GET') {
+    return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: html };
+  }
   const file = FILES[req.path];
   if (!file || req.method !== 'GET') return undefined;
   const type = TYPES[file.slice(file.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
@@ -40,13 +47,17 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Starts the engine and the browser; fails early when a build is missing. */
-export async function startHarness(): Promise<Harness> {
+/**
+ * Starts the engine and the browser; fails early when a build is missing. `pages` are served too
+ * (from the engine itself: Chromium refuses a page's WebSocket to 127.0.0.1 from a document that
+ * did not come from there).
+ */
+export async function startHarness(pages: Record<string, string> = {}): Promise<Harness> {
   for (const file of Object.values(FILES)) {
     if (!existsSync(path(file))) throw new Error(`${path(file)} is missing: build @mwse/client and @mwse/studio first`);
   }
   mkdirSync(SCREENSHOTS, { recursive: true });
-  const engine = await createEngine({ host: '127.0.0.1', port: 0, transport: 'ws', http: serveFiles });
+  const engine = await createEngine({ host: '127.0.0.1', port: 0, transport: 'ws', http: serveFiles(pages) });
   const browser = await launchChromium();
   const peers: MWSE[] = [];
   return {

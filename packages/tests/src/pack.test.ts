@@ -1,5 +1,5 @@
 /**
- * Packs the four published packages the way `pnpm publish` would, installs the tarballs with npm
+ * Packs the six published packages the way `pnpm publish` would, installs the tarballs with npm
  * into an empty project, and uses them from there as a stranger would: `npx mwse-server`,
  * `import` and `require` of @mwse/client, the browser bundles, and publint on each tarball.
  * Nothing of the workspace leaks in: no symlinks, no workspace: ranges, no devDependencies.
@@ -19,6 +19,8 @@ const PACKAGES = {
   '@mwse/protocol': 'packages/protocol',
   '@mwse/engine': 'packages/engine',
   '@mwse/client': 'packages/client',
+  '@mwse/webrtc': 'packages/webrtc',
+  '@mwse/studio': 'packages/studio',
   '@mwse/server': 'apps/server',
 } as const;
 type PackageName = keyof typeof PACKAGES;
@@ -181,6 +183,22 @@ mwse.on('scope', () => {
       // Internals of the ws package, in case a bundler inlined it instead of importing it.
       expect(code, file).not.toMatch(/PerMessageDeflate|permessage-deflate|Sec-WebSocket-Key/i);
     }
+  });
+
+  // The packages said MIT but shipped no licence text, and @mwse/studio went out as 0.0.0.
+  it.each(Object.keys(PACKAGES))('%s ships the MIT LICENSE and the same, real version as the others', async (name) => {
+    const tarball = tarballs[name as PackageName];
+    const { stdout: listing } = await run('tar', ['-tzf', tarball]);
+    expect(listing.split('\n')).toContain('package/LICENSE');
+    const { stdout: license } = await run('tar', ['-xOzf', tarball, 'package/LICENSE']);
+    expect(license).toMatch(/^MIT License\n\nCopyright \(c\) 2026 MWSE contributors\n/);
+    const { stdout: manifest } = await run('tar', ['-xOzf', tarball, 'package/package.json']);
+    const { version, license: declared } = JSON.parse(manifest) as { version: string; license: string };
+    expect(declared).toBe('MIT');
+    expect(version).not.toBe('0.0.0');
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    const server = JSON.parse(readFileSync(join(project, 'node_modules/@mwse/server/package.json'), 'utf8')) as { version: string };
+    expect(version).toBe(server.version);
   });
 
   it.each(Object.keys(PACKAGES))('publint finds nothing to report in %s', async (name) => {

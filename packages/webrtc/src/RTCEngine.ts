@@ -194,7 +194,11 @@ export class RTCEngine extends Emitter<RTCEngineEvents> {
     this.#connection.negotiator.restartIce();
   }
 
-  /** Sends `stream` to the other side under `name` (replacing a stream of that name); renegotiates. */
+  /**
+   * Sends `stream` to the other side under `name`; renegotiates. The same stream again changes
+   * nothing; a different one under a known name replaces it (in place while connected: the other
+   * side keeps one stream of that name).
+   */
   addStream(name: string, stream: MediaStream, options?: AddStreamOptions): this {
     this.#streams.add(name, stream, options);
     return this;
@@ -292,7 +296,11 @@ export class RTCEngine extends Emitter<RTCEngineEvents> {
       send: (body) => session.send(body),
       localStreams: () => this.#streams.names(),
       remoteStreams: (names) => this.#remote.setNames(names),
-      described: (description, origin) => this.emit('negotiation', description, origin),
+      described: (description, origin) => {
+        // Every track a remote description brings has arrived once it is applied.
+        if (origin === 'remote') this.#remote.flush();
+        this.emit('negotiation', description, origin);
+      },
       failed: (error) => this.#error(error),
     });
     const watchdog = new IceWatchdog(pc, {
@@ -400,7 +408,7 @@ export class RTCEngine extends Emitter<RTCEngineEvents> {
     const call = listener as (...args: unknown[]) => void;
     const pending: unknown[][] =
       event === 'track'
-        ? this.#remote.liveTracks().map(([track, streams]) => [track, streams, streams[0] && this.#remote.nameOf(streams[0].id)])
+        ? this.#remote.reported().map(([track, streams]) => [track, streams, streams[0] && this.#remote.nameOf(streams[0].id)])
         : this.#remote.entries().map(([name, stream]) => [stream, name]);
     if (pending.length === 0) return;
     queueMicrotask(() => {

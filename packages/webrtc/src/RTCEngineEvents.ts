@@ -28,8 +28,11 @@ export interface RTCEngineEvents {
   /** The other side connected while this side is not: call `connect()` to answer. */
   incoming: () => void;
   /**
-   * A remote track arrived; `name` is the name its stream was added under on the other side.
-   * A listener added later still gets the tracks that arrived before it.
+   * Remote tracks arrived; `name` is the name their stream was added under on the other side. Once
+   * per stream and negotiation: a stream's audio and video arrive together and are reported as one
+   * event, with the video track (so one `<video>` per event shows each remote camera once); a track
+   * added to a stream later is an event of its own. Every track is in `streams[0]`. A listener
+   * added later still gets what arrived before it.
    */
   track: (track: MediaStreamTrack, streams: readonly MediaStream[], name: string | undefined) => void;
   /** A remote stream appeared (its first track arrived). Late listeners get the current ones. */

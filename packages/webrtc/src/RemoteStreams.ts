@@ -6,6 +6,23 @@ export interface RemoteStreamEvents {
 }
 
 /**
+ * Tracks that arrived together, grouped by their first stream (a track without a stream is a group
+ * of its own), each group as the track that stands for it: the video track when there is one (a
+ * page shows the stream in a `<video>`), else the first.
+ */
+export function groupTracks(
+  tracks: Iterable<[MediaStreamTrack, readonly MediaStream[]]>,
+): [MediaStreamTrack, readonly MediaStream[]][] {
+  const groups = new Map<unknown, [MediaStreamTrack, readonly MediaStream[]]>();
+  for (const [track, streams] of tracks) {
+    const key = streams[0]?.id ?? track;
+    const known = groups.get(key);
+    if (!known || (known[0].kind !== 'video' && track.kind === 'video')) groups.set(key, [track, streams]);
+  }
+  return [...groups.values()];
+}
+
+/**
  * The remote side's streams, by the names it gave them. The names come with each of its
  * descriptions, keyed by `MediaStream.id` (which both sides see the same through the SDP's msid),
  * and are applied before the description, so a `track` event already knows its stream's name.
@@ -14,6 +31,8 @@ export class RemoteStreams {
   #names = new Map<string, string>();
   #streams = new Map<string, MediaStream>();
   #tracks = new Map<MediaStreamTrack, readonly MediaStream[]>();
+  /** Tracks of the description being applied, reported by {@link flush}. */
+  #arrived: [MediaStreamTrack, readonly MediaStream[]][] = [];
   readonly #events: RemoteStreamEvents;
 
   constructor(events: RemoteStreamEvents) {
@@ -38,6 +57,11 @@ export class RemoteStreams {
     return [...this.#tracks].filter(([track]) => track.readyState === 'live');
   }
 
+  /** What `track` reported so far, as a late listener gets it: one entry per stream. */
+  reported(): [MediaStreamTrack, readonly MediaStream[]][] {
+    return groupTracks(this.liveTracks());
+  }
+
   /** The name of the stream `streamId`, if the remote named it. */
   nameOf(streamId: string): string | undefined {
     return this.#names.get(streamId);
@@ -55,7 +79,10 @@ export class RemoteStreams {
     }
   }
 
-  /** A `track` event of the peer connection. */
+  /**
+   * A `track` event of the peer connection. The stream is reported at once; the track waits for
+   * {@link flush}, so that a stream's audio and video, which arrive together, are one `track`.
+   */
   addTrack(event: RTCTrackEvent): void {
     const { track, streams } = event;
     this.#tracks.set(track, streams);
@@ -65,7 +92,19 @@ export class RemoteStreams {
       this.#streams.set(stream.id, stream);
       this.#events.stream(stream, this.#names.get(stream.id) ?? stream.id);
     }
-    this.#events.track(track, streams, streams[0] && this.#names.get(streams[0].id));
+    this.#arrived.push([track, streams]);
+  }
+
+  /**
+   * The remote description is applied: every track it brought has arrived. Reports them, once per
+   * stream.
+   */
+  flush(): void {
+    const arrived = this.#arrived;
+    this.#arrived = [];
+    for (const [track, streams] of groupTracks(arrived)) {
+      this.#events.track(track, streams, streams[0] && this.#names.get(streams[0].id));
+    }
   }
 
   /** Forgets everything (the connection closed). */
@@ -73,5 +112,6 @@ export class RemoteStreams {
     this.#names.clear();
     this.#streams.clear();
     this.#tracks.clear();
+    this.#arrived = [];
   }
 }

@@ -27,6 +27,11 @@ interface Slot {
 
 interface LocalStream {
   stream: MediaStream;
+  /**
+   * The stream the other side knows this name by (its id is in the SDP): `stream`, or the stream
+   * it replaced in place, whose senders now carry `stream`'s tracks.
+   */
+  wire: MediaStream;
   slots: Slot[];
 }
 
@@ -64,7 +69,7 @@ export class StreamManager {
   /** Names of the streams by `MediaStream.id`, as the remote side learns them. */
   names(): Record<string, string> {
     const names: Record<string, string> = {};
-    for (const [name, { stream }] of this.#streams) names[stream.id] = name;
+    for (const [name, { wire }] of this.#streams) names[wire.id] = name;
     return names;
   }
 
@@ -79,21 +84,27 @@ export class StreamManager {
   }
 
   /**
-   * Sends `stream` under `name`; a different stream already under that name is removed first.
-   * Adding the same stream again (same tracks, no options) changes nothing, so calling it from an
-   * event that fires more than once is safe.
+   * Sends `stream` under `name`. Adding the same stream again (same tracks, no options) changes
+   * nothing, so calling it from an event that fires more than once is safe. A different stream
+   * under a known name replaces the old one: while connected, in place (its tracks go out on the
+   * old stream's senders, so the other side keeps one stream under that name and sees no new one);
+   * with options, or before connecting, by removing the old stream first.
    */
   add(name: string, stream: MediaStream, options: AddStreamOptions = {}): void {
     const known = this.#streams.get(name);
+    const noOptions = options.encodings === undefined && options.simulcast === undefined;
     if (known) {
       const tracks = stream.getTracks();
       const same =
         known.stream === stream &&
-        options.encodings === undefined &&
-        options.simulcast === undefined &&
+        noOptions &&
         known.slots.length === tracks.length &&
         known.slots.every((slot) => tracks.includes(slot.track));
       if (same) return;
+      if (noOptions && this.#pc) {
+        this.#replace(known, stream, this.#pc);
+        return;
+      }
       this.remove(name);
     }
     const videoEncodings = options.encodings ?? (options.simulcast ? SIMULCAST_LAYERS.map((l) => ({ ...l })) : undefined);
@@ -103,7 +114,7 @@ export class StreamManager {
       sendEncodings: track.kind === 'video' ? videoEncodings : undefined,
       change: undefined,
     }));
-    const local = { stream, slots };
+    const local = { stream, wire: stream, slots };
     this.#streams.set(name, local);
     if (this.#pc) for (const slot of slots) this.#send(this.#pc, stream, slot);
   }
@@ -158,8 +169,10 @@ export class StreamManager {
   /** Adds every stream to a (new) peer connection. */
   attach(pc: RTCPeerConnection): void {
     this.#pc = pc;
-    for (const { stream, slots } of this.#streams.values()) {
-      for (const slot of slots) this.#send(pc, stream, slot);
+    for (const local of this.#streams.values()) {
+      // A new connection: the other side learns the stream itself.
+      local.wire = local.stream;
+      for (const slot of local.slots) this.#send(pc, local.wire, slot);
     }
   }
 
@@ -172,6 +185,31 @@ export class StreamManager {
   /** Stops sending everything and forgets the streams (their tracks are the caller's to stop). */
   clear(): void {
     for (const name of [...this.#streams.keys()]) this.remove(name);
+  }
+
+  /**
+   * Puts `stream`'s tracks on `local`'s senders, kind for kind, without renegotiating; a track of a
+   * kind the old stream did not have is added (that renegotiates), an old track left over removed.
+   */
+  #replace(local: LocalStream, stream: MediaStream, pc: RTCPeerConnection): void {
+    const old = [...local.slots];
+    const slots: Slot[] = [];
+    for (const track of stream.getTracks()) {
+      const i = old.findIndex((slot) => slot.track.kind === track.kind);
+      const slot = i >= 0 ? old.splice(i, 1)[0]! : undefined;
+      if (slot?.sender) {
+        slot.track = track;
+        slots.push(slot);
+        void slot.sender.replaceTrack(track).catch(() => {}); // the connection closed meanwhile
+      } else {
+        const added: Slot = { track, sender: undefined, sendEncodings: undefined, change: undefined };
+        slots.push(added);
+        this.#send(pc, local.wire, added);
+      }
+    }
+    for (const slot of old) this.#unsend(slot);
+    local.stream = stream;
+    local.slots = slots;
   }
 
   #send(pc: RTCPeerConnection, stream: MediaStream, slot: Slot): void {

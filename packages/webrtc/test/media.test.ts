@@ -51,6 +51,39 @@ describe('media between two pages', () => {
     await closePages([a, b]);
   });
 
+  // The seed snippet, run twice for one pairing, added a second camera under 'cam': the other side
+  // got a second stream (sometimes named by its raw id) and two `track` events per stream.
+  it('addStream under a name in use replaces the stream in place, and track fires once per stream', async () => {
+    const [a, b] = await callPair(harness);
+    await b.page.evaluate((id) => {
+      const seen = ((window as any).seen = { streams: [] as string[], tracks: [] as string[] });
+      T.rtcOf(id).on('stream', (_s: MediaStream, name: string) => seen.streams.push(name));
+      T.rtcOf(id).on('track', (t: MediaStreamTrack, _s: readonly MediaStream[], name: string) => seen.tracks.push(`${name}:${t.kind}`));
+    }, a.socketId);
+    await a.page.evaluate(async (id) => {
+      T.rtcOf(id).addStream('cam', await W.MediaSources.cameraAndMic());
+    }, b.socketId);
+    await b.page.evaluate(async (id) => {
+      const stream = await T.until(() => logs[id].streams.cam, 15000, 'stream "cam"');
+      await T.until(() => stream.getTracks().length === 2, 10000, 'two tracks');
+    }, a.socketId);
+    await a.page.evaluate(async (id) => {
+      T.rtcOf(id).addStream('cam', await W.MediaSources.cameraAndMic());
+    }, b.socketId);
+    await new Promise((r) => setTimeout(r, 1500));
+    const seen = await b.page.evaluate((id) => ({
+      ...(window as any).seen,
+      removed: logs[id].removed,
+      names: [...T.rtcOf(id).remoteStreams.keys()],
+    }), a.socketId);
+    expect(seen).toEqual({ streams: ['cam'], tracks: ['cam:video'], removed: [], names: ['cam'] });
+    const [before, after] = await framesOver(b, a.socketId);
+    expect(after).toBeGreaterThan(before);
+    expect(await a.errors()).toEqual([]);
+    expect(await b.errors()).toEqual([]);
+    await closePages([a, b]);
+  });
+
   it('settles when both sides add a stream at the same moment (glare)', async () => {
     const [a, b] = await callPair(harness);
     await settled(a, b.socketId);
