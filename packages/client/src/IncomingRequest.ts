@@ -1,5 +1,6 @@
 import type { ErrorCode } from '@mwse/protocol';
 import type { Peer } from './Peer.js';
+import type { Sendable } from './Sendable.js';
 
 /** The answer sent back for a request. */
 export type RequestAnswer =
@@ -23,12 +24,13 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * `no-handler`, so the requester never waits for nothing.
  *
  * @example
- * mwse.on('request', async (req) => {
+ * type Sum = { type: 'addition'; number1: number; number2: number };
+ * mwse.on('request', async (req: IncomingRequest<Sum>) => {
  *   if (req.body.type === 'addition') req.response(req.body.number1 + req.body.number2);
  *   else req.response(lookup(req.body)); // a promise is awaited
  * });
  */
-export class IncomingRequest<T = any> {
+export class IncomingRequest<T = unknown> {
   /** What the requester sent. */
   readonly body: T;
   /** Who sent it. */
@@ -52,7 +54,7 @@ export class IncomingRequest<T = any> {
    * Answers with `value`, or with what `value` resolves to when it is a promise; a promise that
    * rejects answers `remote-error`. Returns false when the request was already answered.
    */
-  response(value?: unknown): boolean {
+  response<R>(value?: (R & Sendable<R>) | PromiseLike<unknown>): boolean {
     if (!this.#claim()) return false;
     if (isThenable(value)) {
       value.then(

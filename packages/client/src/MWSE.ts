@@ -66,9 +66,10 @@ export interface MWSEEvents {
   /** A refusal no call waited for, a listener that threw, a protocol mismatch. */
   error: (error: Error) => void;
   /** Every direct message; from the HTTP API, `peer` is `mwse.peer('server')`. */
-  message: (pack: any, peer: Peer) => void;
+  // Payload events are methods, so a listener may declare the payload type it expects (see PeerEvents).
+  message(pack: unknown, peer: Peer): void;
   /** Every request, from anyone. */
-  request: (request: IncomingRequest) => void;
+  request(request: IncomingRequest): void;
   /** `peer` asks to pair with you. */
   'request/pair': (peer: Peer) => void;
   /** Pairing with `peer` was accepted, by it or by you: once per pairing (see `Peer`). */

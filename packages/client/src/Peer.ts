@@ -2,14 +2,17 @@ import { Emitter } from './Emitter.js';
 import type { IncomingRequest } from './IncomingRequest.js';
 import type { NotifyOptions, NotifyResult } from './Notification.js';
 import { PeerInfo } from './PeerInfo.js';
+import type { Sendable } from './Sendable.js';
 import type { CallFrame, Wire } from './Wire.js';
 
 /** Events of a {@link Peer}. */
 export interface PeerEvents {
+  // Payload events are methods, so a listener may declare the payload type it expects
+  // (`(pack: Chat) => …`, `(req: IncomingRequest<Query>) => …`): a claim the SDK cannot check.
   /** A direct message from this peer (`peer.send`). Never room traffic. */
-  message: (pack: any) => void;
+  message(pack: unknown): void;
   /** A request from this peer; answer with `request.response(value)`. */
-  request: (request: IncomingRequest) => void;
+  request(request: IncomingRequest): void;
   /** This peer left the server (told for peers you exchanged messages or requests with, or paired). */
   disconnect: () => void;
   /** A pair changed one key of its info; `value` is `undefined` when the key was removed. */
@@ -27,7 +30,7 @@ export interface PeerEvents {
    * Signalling from this peer for a library built on MWSE (`@mwse/webrtc`): a channel apart from
    * `message`, so application listeners never see it.
    */
-  signal: (data: any) => void;
+  signal(data: unknown): void;
 }
 
 /** Options of {@link Peer.request}. */
@@ -74,7 +77,7 @@ export class Peer extends Emitter<PeerEvents> {
   }
 
   /** Sends `pack` (any JSON value) to this peer. Fire and forget: dropped if pair-auth refuses it. */
-  send(pack: unknown): void {
+  send<T>(pack: T & Sendable<T>): void {
     if (this.isMe && !this.#wire.isScoped) {
       void this.#wire.scoped().then(
         () => this.send(pack),
@@ -89,7 +92,7 @@ export class Peer extends Emitter<PeerEvents> {
    * Sends signalling `data` to this peer's `signal` listeners (pair-auth applies, as for `send`).
    * For libraries such as `@mwse/webrtc`; applications use `send`.
    */
-  signal(data: unknown): void {
+  signal<T>(data: T & Sendable<T>): void {
     this.#wire.post({ type: 'signal/to', to: this.#socketId, data });
   }
 
@@ -98,7 +101,7 @@ export class Peer extends Emitter<PeerEvents> {
    * whose code is `timeout` (then the server is told to forget it), `peer-disconnected`,
    * `not-paired`, `unreachable`, `forbidden`, `no-handler`, `remote-error` or `disconnected`.
    */
-  request<T = any>(body: unknown, options: RequestOptions = {}): Promise<T> {
+  request<Res = unknown, Body = unknown>(body: Body & Sendable<Body>, options: RequestOptions = {}): Promise<Res> {
     return this.#call((to) => ({ type: 'request/to', to, body }), {
       to: this.#socketId,
       ...(options.timeout === undefined ? {} : { timeout: options.timeout }),

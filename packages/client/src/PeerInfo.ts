@@ -1,5 +1,6 @@
 import type { Peer } from './Peer.js';
 import type { Wire } from './Wire.js';
+import type { Sendable } from './Sendable.js';
 
 /**
  * A peer's public key/value metadata (name, avatar, user id…). Anyone may read it (unless the owner
@@ -40,7 +41,7 @@ export class PeerInfo {
    * it; your pairs are told (`peer.on('info')`), and `mwse.me` fires `info` too
    * (with `undefined` for a removed key, as pairs see it).
    */
-  async set(key: string, value: unknown): Promise<void> {
+  async set<T>(key: string, value: T & Sendable<T>): Promise<void> {
     await this.#wire.call({ type: 'info/set', key, value: value ?? null });
     this.#wire.me.emit('info', key, value ?? undefined);
   }

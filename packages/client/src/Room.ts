@@ -3,6 +3,7 @@ import { Emitter } from './Emitter.js';
 import type { Peer } from './Peer.js';
 import { RoomInfo } from './RoomInfo.js';
 import type { Wire } from './Wire.js';
+import type { Sendable } from './Sendable.js';
 
 /** How to create (or join) a room. Only `name` is needed to join one that exists. */
 export interface RoomOptions {
@@ -23,7 +24,8 @@ export interface RoomOptions {
 /** Events of a {@link Room}. */
 export interface RoomEvents {
   /** A member sent `pack` to the room (`room.send`). Your own sends do not come back. */
-  message: (pack: any, peer: Peer) => void;
+  // A method, so a listener may declare the pack type it expects (see PeerEvents).
+  message(pack: unknown, peer: Peer): void;
   /** `peer` joined the room; `address` is its virtual address when the room has a subnet. */
   join: (peer: Peer, address?: string) => void;
   /** `peer` left the room (or was ejected). */
@@ -141,7 +143,7 @@ export class Room extends Emitter<RoomEvents> {
   }
 
   /** Sends `pack` to every other member. Fire and forget; a refusal comes as the client's `error`. */
-  send(pack: unknown): void {
+  send<T>(pack: T & Sendable<T>): void {
     this.#wire.post({ type: 'pack/room', room: this.name, pack });
   }
 

@@ -1,4 +1,5 @@
 import type { Wire } from './Wire.js';
+import type { Sendable } from './Sendable.js';
 
 /**
  * A room's shared key/value state. Members write it; every member is told of each change
@@ -30,7 +31,7 @@ export class RoomInfo {
   }
 
   /** Sets one key (members only); `null` or `undefined` removes it. Rejects with `too-large`. */
-  async set(key: string, value: unknown): Promise<void> {
+  async set<T>(key: string, value: T & Sendable<T>): Promise<void> {
     await this.#wire.call({ type: 'room/info/set', name: this.#name, key, value: value ?? null });
   }
 

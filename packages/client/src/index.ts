@@ -8,6 +8,7 @@ export { PeerInfo } from './PeerInfo.js';
 export { Room } from './Room.js';
 export type { RoomEvents, RoomOptions } from './Room.js';
 export { IncomingRequest } from './IncomingRequest.js';
+export type { Sendable } from './Sendable.js';
 export { Notification } from './Notification.js';
 export type {
   NotificationAction,

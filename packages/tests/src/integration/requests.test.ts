@@ -1,3 +1,4 @@
+import type { IncomingRequest } from '@mwse/client';
 import { describe, expect, it } from 'vitest';
 import { MWSEError } from '@mwse/client';
 import { SETUPS, once, useServer } from './harness.js';
@@ -14,7 +15,7 @@ describe.each(SETUPS)('request/response over %s with %s frames', (transport, cod
 
   it('answers a request as the seed wiki writes it (1 + 5 = 6)', async () => {
     const { bFromA, aFromB } = await pairOff();
-    aFromB.on('request', (request: { body: { type: string; number1: number; number2: number }; peer: unknown; response(v: unknown): void }) => {
+    aFromB.on('request', (request: IncomingRequest<{ type: string; number1: number; number2: number }>) => {
       expect(request.peer).toBe(aFromB);
       if (request.body.type === 'addition') request.response(request.body.number1 + request.body.number2);
     });
@@ -24,13 +25,13 @@ describe.each(SETUPS)('request/response over %s with %s frames', (transport, cod
 
   it('routes requests from anyone to mwse.on("request")', async () => {
     const { b, bFromA } = await pairOff();
-    b.on('request', (req: { body: string; response(v: unknown): void }) => req.response(req.body.toUpperCase()));
+    b.on('request', (req: IncomingRequest<string>) => req.response(req.body.toUpperCase()));
     expect(await bFromA.request('shout')).toBe('SHOUT');
   });
 
   it('matches answers that come back out of order', async () => {
     const { aFromB, bFromA } = await pairOff();
-    aFromB.on('request', (req: { body: number; response(v: unknown): void }) => {
+    aFromB.on('request', (req: IncomingRequest<number>) => {
       // the first question is answered last
       setTimeout(() => req.response(`answer${req.body}`), req.body === 1 ? 150 : 10);
     });

@@ -1,3 +1,4 @@
+import type { IncomingRequest } from '@mwse/client';
 import { describe, expect, it } from 'vitest';
 import { MWSEError } from '@mwse/client';
 import { SETUPS, once, settle, useServer } from './harness.js';
@@ -58,7 +59,7 @@ describe.each(SETUPS)('room names in bytes over %s with %s frames', (transport, 
   it('answers the right request when a JSON requester uses ids past 32 bits', async () => {
     const answerer = await client();
     await answerer.setSession({ pairauth: false });
-    answerer.on('request', (req: { body: string; response(v: unknown): void }) => req.response(`for ${req.body}`));
+    answerer.on('request', (req: IncomingRequest<string>) => req.response(`for ${req.body}`));
     const asker = await raw();
     const big = 2 ** 32 + 5;
     asker.send({ type: 'request/to', id: big, to: answerer.me.socketId, body: 'big' });

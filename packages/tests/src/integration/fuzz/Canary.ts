@@ -92,7 +92,7 @@ export class Canary {
         peer.send({ seq: tally.sent.direct++ });
         this.rooms.get(self)!.send({ seq: tally.sent.room++ });
         const seq = tally.sent.request++;
-        const call = peer.request({ seq }).then(
+        const call = peer.request<{ seq?: unknown }>({ seq }).then(
           (answer: { seq?: unknown }) => {
             if (answer?.seq !== seq) this.failures.push(`canary request ${seq} answered ${JSON.stringify(answer)}`);
             else tally.receive('request', seq, this.failures, 'canary request');
