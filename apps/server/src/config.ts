@@ -5,12 +5,13 @@ import type { TransportName } from '@mwse/engine';
 import { readBridge, type BridgeConfig } from './bridgeConfig.js';
 import { defaultSdkDir } from './defaultSdkDir.js';
 import { readLimits, type LimitsConfig } from './limitsConfig.js';
+import { readStore, type StoreConfig } from './storeConfig.js';
 import { LOG_FORMATS, LOG_LEVELS, defaultLogFormat, type LogFormat, type ServerLogLevel } from './logging/createLogger.js';
 import { parseChoice, parseDuration, parseInteger, type Parsed } from './parseValues.js';
 import { variableReader, type Env } from './readVariable.js';
 
 /** Everything the server needs to start, read from the environment by {@link loadConfig}. */
-export interface ServerConfig extends LimitsConfig, BridgeConfig {
+export interface ServerConfig extends LimitsConfig, BridgeConfig, StoreConfig {
   /** Bind address (`MWSE_HOST`). */
   host: string;
   /** Port; 0 picks a free one (`MWSE_PORT`). */
@@ -84,6 +85,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     logFormat: read('MWSE_LOG_FORMAT', defaultLogFormat(), (text) => parseChoice(text, LOG_FORMATS)),
     ...readLimits(read),
     ...readBridge(read),
+    ...readStore(read, cwd),
   };
 }
 

@@ -1,4 +1,7 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createEngine, type Engine } from '@mwse/engine';
+import { ConfigError } from './ConfigError.js';
 import type { ServerConfig } from './config.js';
 import { defaultDemosDir } from './defaultDemosDir.js';
 import { engineOptions } from './engineOptions.js';
@@ -33,6 +36,7 @@ export interface RunningServer {
  * await server.close();
  */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  if (typeof config.store === 'object' && 'sqlite' in config.store) makeDataDir(dirname(config.store.sqlite));
   const engine = await createEngine({
     ...engineOptions(config),
     version: VERSION,
@@ -49,4 +53,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     url: `ws://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close: () => engine.close(),
   };
+}
+
+/** The data folder, made on first start (its parent was checked writable by the config). */
+function makeDataDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new ConfigError('MWSE_DATA_DIR', `${dir} cannot be created: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
