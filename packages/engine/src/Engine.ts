@@ -82,7 +82,7 @@ export class Engine {
           hub.contain(peer, where, error);
         }
       };
-    const port = await transport.listen<Peer>(resolved.host, resolved.port, {
+    const listening = transport.listen<Peer>(resolved.host, resolved.port, {
       upgrade: (request) => admission.decide(request),
       open: (socket, context) => {
         const admitted = context as Admitted;
@@ -104,6 +104,12 @@ export class Engine {
         hub.close(peer);
       }),
       http: createControlPlane({ hub, keys: new KeyStore(store.keys), closing }, resolved.http),
+    });
+    const port = await listening.catch(async (error: unknown) => {
+      // Not started: resumed webhooks must not run against a store this engine closes.
+      hub.bridge.stop();
+      if (owned) await store.close();
+      throw error;
     });
     const sweeper = setInterval(() => {
       try {

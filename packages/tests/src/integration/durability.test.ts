@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { eventually, withTimeout } from './harness.js';
+import { TRANSPORTS, eventually, withTimeout, type TransportUnderTest } from './harness.js';
 import { HttpStub, sendJson } from './httpStub.js';
 
 /*
@@ -41,22 +41,24 @@ const receiver = new HttpStub((req, res) => {
   sendJson(res, 200, { ok: true });
 });
 
-const dataDir = mkdtempSync(join(tmpdir(), 'mwse-durability-'));
+const root = mkdtempSync(join(tmpdir(), 'mwse-durability-'));
 const children: ChildProcess[] = [];
+beforeAll(() => Promise.all([approver.start(), receiver.start()]));
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await Promise.all([approver.close(), receiver.close()]);
-  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(root, { recursive: true, force: true });
 });
 
-/** Start the server on the data folder; resolves with its port and how long start-up took. */
-async function startServer(): Promise<{ child: ChildProcess; port: number; ms: number }> {
+/** Start the server on `dataDir`; resolves with its port and how long start-up took. */
+async function startServer(transport: TransportUnderTest, dataDir: string): Promise<{ child: ChildProcess; port: number; ms: number }> {
   const started = Date.now();
   const child = spawn(process.execPath, [CLI], {
     env: {
       PATH: process.env.PATH,
       MWSE_HOST: '127.0.0.1',
       MWSE_PORT: '0',
+      MWSE_TRANSPORT: transport,
       MWSE_STORE: 'sqlite',
       MWSE_DATA_DIR: dataDir,
       MWSE_LOG_LEVEL: 'warn',
@@ -122,12 +124,14 @@ async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
 }
 
-describe('durable state across kill -9 of mwse-server (SQLite)', () => {
+describe.each(TRANSPORTS)('durable state across kill -9 of mwse-server (SQLite) over %s', (transport) => {
   it(
     'delivers every stored notification once, keeps keys and finishes pending webhooks with one event id each',
     async () => {
-      await Promise.all([approver.start(), receiver.start()]);
-      const first = await startServer();
+      tries.clear();
+      delivered.clear();
+      const dataDir = mkdtempSync(join(root, `${transport}-`));
+      const first = await startServer(transport, dataDir);
 
       // 10,000 notifications to 1,000 offline identities, each acknowledged `stored`.
       const sender = await connect(first.port, 'sender');
@@ -170,7 +174,7 @@ describe('durable state across kill -9 of mwse-server (SQLite)', () => {
       expect(delivered.size).toBe(0);
       const eventIds = [...tries.keys()];
 
-      const second = await startServer();
+      const second = await startServer(transport, dataDir);
       console.log(`restart on ${sent.size} stored notifications: ${second.ms} ms to listening`);
 
       // Pending webhooks go on: each event id taken exactly once.
