@@ -9,5 +9,5 @@ export default defineConfig({
   target: 'es2022',
   platform: 'node',
   shims: true,
-  external: ['uWebSockets.js', 'ws'],
+  external: ['uWebSockets.js', 'ws', 'libsql'],
 });

@@ -37,7 +37,7 @@ describe.each(['uws', 'ws'] as const)('the served SDK in Chromium (%s)', (transp
     publicDir = mkdtempSync(join(tmpdir(), 'mwse-page-'));
     writeFileSync(join(publicDir, 'index.html'), PAGE);
     server = await startServer({
-      ...loadConfig({}),
+      ...loadConfig({ MWSE_STORE: 'memory' }),
       host: '127.0.0.1',
       port: 0,
       transport,

@@ -18,7 +18,7 @@ describe.each(['uws', 'ws'] as const)('the chat demo in Chromium (%s)', (transpo
     if (!existsSync(join(BUILT_SDK, 'index.js'))) {
       throw new Error(`${BUILT_SDK}index.js is missing: build @mwse/client, then @mwse/server`);
     }
-    server = await startServer({ ...loadConfig({}), host: '127.0.0.1', port: 0, transport, sdkDir: BUILT_SDK });
+    server = await startServer({ ...loadConfig({ MWSE_STORE: 'memory' }), host: '127.0.0.1', port: 0, transport, sdkDir: BUILT_SDK });
     browser = await launchChromium();
   });
   afterAll(async () => {

@@ -46,7 +46,7 @@ describe('loadConfig', () => {
 
   it("takes the engine's defaults for every capability variable, and leaves the bridge off", () => {
     const config = load({});
-    const { http: _http, ...engineDefaults } = { ...ENGINE_DEFAULTS, http: undefined };
+    const { http: _http, store: _store, ...engineDefaults } = { ...ENGINE_DEFAULTS, http: undefined };
     for (const [option, value] of Object.entries(engineDefaults)) {
       expect(config[option as keyof typeof config], option).toEqual(value);
     }

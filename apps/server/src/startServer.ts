@@ -1,4 +1,7 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createEngine, type Engine } from '@mwse/engine';
+import { ConfigError } from './ConfigError.js';
 import type { ServerConfig } from './config.js';
 import { defaultDemosDir } from './defaultDemosDir.js';
 import { engineOptions } from './engineOptions.js';
@@ -38,6 +41,7 @@ export interface RunningServer {
  * await server.close();
  */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  if (typeof config.store === 'object' && 'sqlite' in config.store) makeDataDir(dirname(config.store.sqlite));
   const engine = await createEngine({
     ...engineOptions(config),
     version: VERSION,
@@ -60,4 +64,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 /** A host as it goes in a URL: IPv6 addresses in brackets. */
 function hostPart(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/** The data folder, made on first start (its parent was checked writable by the config). */
+function makeDataDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new ConfigError('MWSE_DATA_DIR', `${dir} cannot be created: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }

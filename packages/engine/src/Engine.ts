@@ -9,6 +9,8 @@ import type { Peer } from './Peer.js';
 import { HIGH_WATER_MARK } from './OutboundQueue.js';
 import type { Transport } from './transports/Transport.js';
 import { loadTransport } from './transports/loadTransport.js';
+import { openStore } from './store/openStore.js';
+import type { Store } from './store/Store.js';
 import { ENGINE_VERSION } from './version.js';
 
 /** A running MWSE engine: the transport listening, the hub routing, the heartbeat ticking. */
@@ -24,6 +26,8 @@ export class Engine {
     readonly options: ResolvedEngineOptions,
     private readonly sweeper: NodeJS.Timeout,
     private readonly openSockets: Set<Peer>,
+    /** The store the engine opened itself (and so closes); undefined when it was given one. */
+    private readonly ownedStore: Store | undefined,
   ) {}
 
   /** Which library carries the connections. */
@@ -48,7 +52,8 @@ export class Engine {
       highWaterMark: HIGH_WATER_MARK,
       tls: resolved.tls,
     });
-    const hub = new Hub(resolved, jsonCodec);
+    const { store, owned } = openStore(resolved.store);
+    const hub = new Hub(resolved, jsonCodec, store);
     // Sockets the transport has not reported closed; shutdown waits for these, not for peers.
     const openSockets = new Set<Peer>();
     let engine: Engine | undefined;
@@ -79,7 +84,7 @@ export class Engine {
           hub.contain(peer, where, error);
         }
       };
-    const port = await transport.listen<Peer>(resolved.host, resolved.port, {
+    const listening = transport.listen<Peer>(resolved.host, resolved.port, {
       upgrade: (request) => admission.decide(request),
       open: (socket, context) => {
         const admitted = context as Admitted;
@@ -100,11 +105,24 @@ export class Engine {
         admission.closed(peer.address);
         hub.close(peer);
       }),
-      http: createControlPlane({ hub, keys: new KeyStore(), closing }, resolved.http),
+      http: createControlPlane({ hub, keys: new KeyStore(store.keys), closing }, resolved.http),
     });
-    const sweeper = setInterval(() => hub.notifications.sweep(), 60_000);
+    const port = await listening.catch(async (error: unknown) => {
+      // Not started: resumed webhooks must not run against a store this engine closes.
+      hub.bridge.stop();
+      if (owned) await store.close();
+      throw error;
+    });
+    const sweeper = setInterval(() => {
+      try {
+        const swept = hub.notifications.sweep();
+        if (swept instanceof Promise) swept.catch((error: unknown) => hub.log.error({ err: error }, 'the store sweep failed'));
+      } catch (error) {
+        hub.log.error({ err: error }, 'the store sweep failed');
+      }
+    }, 60_000);
     sweeper.unref();
-    engine = new Engine(port, transport, hub, new Heartbeat(hub, resolved.pingInterval), resolved, sweeper, openSockets);
+    engine = new Engine(port, transport, hub, new Heartbeat(hub, resolved.pingInterval), resolved, sweeper, openSockets, owned ? store : undefined);
     return engine;
   }
 
@@ -142,6 +160,7 @@ export class Engine {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     for (const peer of [...this.openSockets]) peer.socket.terminate();
+    await this.ownedStore?.close();
   }
 }
 

@@ -1,5 +1,6 @@
 import type { HttpHandler } from './http/HttpTypes.js';
 import type { Logger } from './log/Logger.js';
+import type { StoreOption } from './store/openStore.js';
 
 /** Which WebSocket library carries the connections. `auto` picks uWebSockets.js when it loads. */
 export type TransportName = 'auto' | 'uws' | 'ws';
@@ -113,6 +114,13 @@ export interface EngineOptions {
   inbox?: boolean;
   inboxSize?: number;
 
+  /**
+   * Where stored notifications, reply routes, API keys, the bridge inbox and webhook retries are
+   * kept (docs/storage.md): `memory` (default; an embedded engine writes no files),
+   * `{ sqlite: path }` for a durable file, or a `Store` instance.
+   */
+  store?: StoreOption;
+
   /** Bearer token that allows minting API keys from non-loopback addresses. */
   adminToken?: string;
   /** Largest HTTP API request body in bytes (default 64 KiB). */
@@ -177,4 +185,5 @@ export const ENGINE_DEFAULTS = {
   inbox: false,
   inboxSize: 10_000,
   apiBodyLimit: 64 * 1024,
+  store: 'memory',
 } as const satisfies Omit<ResolvedEngineOptions, 'version' | OptionalKeys>;

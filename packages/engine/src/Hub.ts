@@ -31,7 +31,8 @@ import type { TransportSocket } from './transports/Transport.js';
 import { createAddressService } from './services/addresses.js';
 import { createInfoService } from './services/info.js';
 import { InfoPool } from './services/InfoPool.js';
-import { NotificationStore } from './services/NotificationStore.js';
+import { MemoryStore } from './store/MemoryStore.js';
+import type { NotificationBox, Store } from './store/Store.js';
 import { createNotifyService } from './services/notify.js';
 import type { Room } from './services/Room.js';
 import { createPairingService } from './services/pairing.js';
@@ -67,7 +68,7 @@ export class Hub {
   readonly metrics = new Metrics();
   readonly processMetrics = new ProcessMetrics();
   readonly addresses: AddressBook;
-  readonly notifications: NotificationStore;
+  readonly notifications: NotificationBox;
   readonly bridge: Bridge;
   /** Rate-limited: clients can make the server log, and must not flood it. */
   readonly log: Logger;
@@ -81,17 +82,12 @@ export class Hub {
   constructor(
     readonly options: ResolvedEngineOptions,
     readonly codec: Codec,
+    /** Durable state (docs/storage.md); memory unless the engine was given another. */
+    readonly store: Store = new MemoryStore(),
   ) {
     this.log = new RateLimitedLogger(options.logger ?? consoleLogger);
     this.addresses = new AddressBook(options.peersNetwork, options.roomsNetwork);
-    this.notifications = new NotificationStore({
-      perIdentity: options.notifyMaxPerIdentity,
-      perSender: options.notifyMaxPerSender,
-      total: options.notifyMaxStored,
-      bytesPerIdentity: options.notifyMaxBytesPerIdentity,
-      bytesPerSender: options.notifyMaxBytesPerSender,
-      bytesTotal: options.notifyMaxBytesStored,
-    });
+    this.notifications = store.notifications;
     this.bridge = new Bridge(
       {
         triggerUrl: options.triggerUrl,
@@ -103,6 +99,7 @@ export class Hub {
         timeout: options.triggerTimeout,
         maxInFlight: options.triggerMaxInFlight,
       },
+      store,
       this.metrics,
       this.log,
     );

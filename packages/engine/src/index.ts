@@ -10,3 +10,20 @@ export {
   type HttpResponse,
 } from './http/HttpTypes.js';
 export { consoleLogger, type Logger, type LogLevel } from './log/Logger.js';
+export { MemoryStore } from './store/MemoryStore.js';
+export { SqliteStore, type SqliteStoreOptions } from './store/SqliteStore.js';
+export type { StoreOption } from './store/openStore.js';
+export type {
+  Awaitable,
+  Inbox,
+  KeyRecord,
+  KeyRecords,
+  NotificationBox,
+  ReplyRoute,
+  ReplyRoutes,
+  Store,
+  StoredEvent,
+  WebhookJob,
+  WebhookQueue,
+} from './store/Store.js';
+export type { NotificationQuotas, QuotaRefusal, StoredNotification } from './services/NotificationStore.js';

@@ -13,7 +13,7 @@ describe.each(['uws', 'ws'] as const)('HTTP routes over %s', (transport) => {
   beforeAll(async () => {
     site = createSiteFixture();
     server = await startServer({
-      ...loadConfig({}),
+      ...loadConfig({ MWSE_STORE: 'memory' }),
       host: '127.0.0.1',
       port: 0,
       transport,

@@ -16,11 +16,14 @@ export interface CliProcess {
   line(pattern: RegExp): Promise<RegExpMatchArray>;
 }
 
-/** Start `node dist/cli.js` with `env` added to a clean environment. */
-export function spawnCli(env: Record<string, string>, args: string[] = []): CliProcess {
+/**
+ * Start `node dist/cli.js` with `env` added to a clean environment, in `cwd`. The store is memory
+ * unless `env` names one, so tests write no database into the working folder.
+ */
+export function spawnCli(env: Record<string, string>, args: string[] = [], cwd?: string): CliProcess {
   if (!existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: build @mwse/server first`);
   const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(MWSE|BRIDGE)_/.test(name)));
-  const child = spawn(process.execPath, [CLI_PATH, ...args], { env: { ...clean, ...env } });
+  const child = spawn(process.execPath, [CLI_PATH, ...args], { env: { ...clean, MWSE_STORE: 'memory', ...env }, cwd });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));

@@ -58,7 +58,9 @@ interface Tally {
 
 /**
  * Store-and-forward for identities (SPEC §4, notify): bounded per recipient, per sender and in
- * all, in count and in bytes; expired by ttl, removed only by the recipient's ack.
+ * all, in count and in bytes; expired by ttl, removed only by the recipient's ack. This is the
+ * in-memory index every local store keeps (`store/MemoryStore.ts`); `SqliteStore` writes each
+ * change it accepts to disk as well.
  */
 export class NotificationStore {
   private readonly byIdentity = new Map<string, Box>();
@@ -67,20 +69,20 @@ export class NotificationStore {
   private totalBytes = 0;
   private lastSweep = 0;
 
-  constructor(readonly quotas: NotificationQuotas) {}
-
-  /** Keep `n`; says which quota is full when it cannot. */
-  put(n: StoredNotification, now = Date.now()): QuotaRefusal | undefined {
-    const q = this.quotas;
+  /**
+   * Keep `n`; says which quota is full when it cannot. The quotas come with each call, as a
+   * store shared by engines (or a cluster store) takes them: they are the engine's options.
+   */
+  put(n: StoredNotification, q: NotificationQuotas, now = Date.now()): QuotaRefusal | undefined {
     if (n.bytes > Math.min(q.bytesPerIdentity, q.bytesPerSender, q.bytesTotal)) return 'oversized';
     this.expire(n.identity, now);
-    let full = this.refusal(n);
+    let full = this.refusal(n, q);
     // Expired notifications of other recipients still count until a sweep (the engine runs one a
     // minute); a refusal sweeps first so expiry frees a sender's quota on time. Throttled: a
     // sender hammering a full quota must not make every frame walk the whole store.
     if (full && now - this.lastSweep >= SWEEP_ON_REFUSAL_EVERY) {
       this.sweep(now);
-      full = this.refusal(n);
+      full = this.refusal(n, q);
     }
     if (full) return full;
     const box = this.byIdentity.get(n.identity);
@@ -137,8 +139,7 @@ export class NotificationStore {
     return this.totalBytes;
   }
 
-  private refusal(n: StoredNotification): QuotaRefusal | undefined {
-    const q = this.quotas;
+  private refusal(n: StoredNotification, q: NotificationQuotas): QuotaRefusal | undefined {
     const box = this.byIdentity.get(n.identity);
     const tally = this.bySender.get(n.sender);
     if ((box?.items.size ?? 0) >= q.perIdentity) return 'identity';

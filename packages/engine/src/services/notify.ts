@@ -4,19 +4,9 @@ import type { Hub } from '../Hub.js';
 import type { Peer } from '../Peer.js';
 import type { Service } from '../Service.js';
 import { ServiceError } from '../ServiceError.js';
+import type { ResolvedEngineOptions } from '../EngineOptions.js';
+import { andThen, type Awaitable, type ReplyRoute } from '../store/Store.js';
 import type { NotificationQuotas, QuotaRefusal, StoredNotification } from './NotificationStore.js';
-
-/** What a reply needs to find its way back: kept until the notification expires. */
-interface Sent {
-  nid: string;
-  from: string;
-  fromIdentity?: string;
-  /** The recipient: an identity, or a socket id for peer targets. */
-  identity?: string;
-  to?: string;
-  actions?: { id: string }[];
-  expiresAt: number;
-}
 
 /** What the sender is told when the store refuses a notification (docs/limits.md). */
 function quotaError(full: QuotaRefusal, bytes: number, q: NotificationQuotas): [ErrorCode, string] {
@@ -40,8 +30,22 @@ function quotaError(full: QuotaRefusal, bytes: number, q: NotificationQuotas): [
   }
 }
 
-/** Bound on replies the server can still route; the oldest are forgotten first. */
-const MAX_ROUTABLE = 100_000;
+/** The store's bounds, from the engine's options (docs/limits.md). */
+function notifyQuotas(o: ResolvedEngineOptions): NotificationQuotas {
+  return {
+    perIdentity: o.notifyMaxPerIdentity,
+    perSender: o.notifyMaxPerSender,
+    total: o.notifyMaxStored,
+    bytesPerIdentity: o.notifyMaxBytesPerIdentity,
+    bytesPerSender: o.notifyMaxBytesPerSender,
+    bytesTotal: o.notifyMaxBytesStored,
+  };
+}
+
+/** A store call that nobody waits on (an ack): its failure is logged, never thrown at the client. */
+function background(hub: Hub, what: string, value: Awaitable<unknown>): void {
+  if (value instanceof Promise) value.catch((error: unknown) => hub.log.error({ err: error }, `${what} failed in the store`));
+}
 
 const byteLength = (data: WireData) => (typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength);
 
@@ -55,13 +59,9 @@ const byteLength = (data: WireData) => (typeof data === 'string' ? Buffer.byteLe
  * failing later, on delivery inside a connect.
  */
 export function createNotifyService(hub: Hub): Service<'notify/send' | 'notify/ack' | 'notify/reply'> {
-  const sent = new Map<string, Sent>();
+  const { routes } = hub.store;
+  const quotas = notifyQuotas(hub.options);
   hub.metrics.gauge('mwse_stored_notification_bytes', 'Bytes of notification frames waiting for an ack.', () => hub.notifications.bytes);
-
-  function remember(entry: Sent): void {
-    if (sent.size >= MAX_ROUTABLE) sent.delete(sent.keys().next().value!);
-    sent.set(entry.nid, entry);
-  }
 
   /** Encode `frame` now, or refuse the frame that carries it. */
   function encodeOrRefuse(frame: ServerFrame): WireData {
@@ -110,14 +110,15 @@ export function createNotifyService(hub: Hub): Service<'notify/send' | 'notify/a
           sentAt: now,
           expiresAt,
         });
-        const route: Sent = { nid, from, fromIdentity, actions, expiresAt };
+        const route: ReplyRoute = { nid, from, fromIdentity, actions, expiresAt };
         if (to !== undefined) {
           const peer = hub.peer(to);
           if (!peer) throw new ServiceError('unreachable', `peer ${to} is not connected`);
           if (!peer.accepts(self)) throw new ServiceError('not-paired', `peer ${to} has not accepted you`);
-          remember({ ...route, to });
-          hub.sendEncoded(peer, encoded, 'notify');
-          return { nid, status: 'delivered' };
+          return andThen(routes.put({ ...route, to }), () => {
+            hub.sendEncoded(peer, encoded, 'notify');
+            return { nid, status: 'delivered' };
+          });
         }
         const n: StoredNotification = {
           nid,
@@ -127,64 +128,76 @@ export function createNotifyService(hub: Hub): Service<'notify/send' | 'notify/a
           frame: encoded,
           bytes: byteLength(encoded),
         };
-        const full = hub.notifications.put(n, now);
-        if (full) {
-          hub.metrics.inc('mwse_dropped_total', `notify-quota-${full}`);
-          throw new ServiceError(...quotaError(full, n.bytes, hub.notifications.quotas));
-        }
-        remember({ ...route, identity });
-        const online = hub.peersOf(identity!);
-        for (const peer of online) deliver(peer, encoded);
-        return { nid, status: online.size > 0 ? 'delivered' : 'stored' };
+        // `stored` is said only once the store has it (committed, for a durable store).
+        return andThen(hub.notifications.put(n, quotas, now, { ...route, identity }), (full) => {
+          if (full) {
+            hub.metrics.inc('mwse_dropped_total', `notify-quota-${full}`);
+            throw new ServiceError(...quotaError(full, n.bytes, quotas));
+          }
+          const online = hub.peersOf(identity!);
+          for (const peer of online) deliver(peer, encoded);
+          return { nid, status: online.size > 0 ? 'delivered' : 'stored' };
+        });
       },
 
       'notify/ack'(self, { nid }) {
-        if (self.identity) hub.notifications.ack(self.identity, nid);
+        if (self.identity) background(hub, 'notify/ack', hub.notifications.ack(self.identity, nid));
       },
 
       'notify/reply'(self, { nid, action, data }) {
-        const route = sent.get(nid);
-        const isRecipient = route && (route.to === self.id || (route.identity !== undefined && route.identity === self.identity));
-        if (!route || !isRecipient || route.expiresAt <= Date.now()) {
-          throw new ServiceError('not-found', `no notification ${nid} to reply to`);
-        }
-        if (route.actions && !route.actions.some((a) => a.id === action)) {
-          throw new ServiceError('bad-frame', `notification ${nid} has no action "${action}"`);
-        }
-        const reply = encodeOrRefuse({
-          type: 'notify/reply',
-          nid,
-          from: self.id,
-          fromIdentity: self.identity,
-          action,
-          data,
-        });
-        const senders = new Set<Peer>(route.fromIdentity ? hub.peersOf(route.fromIdentity) : []);
-        const sender = hub.peer(route.from);
-        if (sender) senders.add(sender);
-        for (const peer of senders) hub.sendEncoded(peer, reply, 'notify/reply');
-        hub.bridge.emit({
-          event: 'notify/reply',
-          at: Date.now(),
-          nid,
-          action,
-          data,
-          from: self.id,
-          fromIdentity: self.identity ?? null,
-          to: route.from,
-          toIdentity: route.fromIdentity ?? null,
-        });
-        return null;
+        return andThen(routes.get(nid), (route) => routeReply(self, route, nid, action, data));
       },
     },
 
     connect(peer) {
       if (!peer.identity) return;
-      // Each frame was encoded when it was sent: nothing here encodes, and `deliver` contains the rest.
-      for (const n of hub.notifications.waiting(peer.identity)) {
-        if (peer.closed) return;
-        deliver(peer, n.frame);
-      }
+      const waiting = hub.notifications.waiting(peer.identity);
+      const send = (stored: StoredNotification[]) => {
+        // Each frame was encoded when it was sent: nothing here encodes, and `deliver` contains the rest.
+        for (const n of stored) {
+          if (peer.closed) return;
+          deliver(peer, n.frame);
+        }
+      };
+      if (waiting instanceof Promise) waiting.then(send, (error: unknown) => hub.log.error({ err: error }, 'stored notifications could not be read'));
+      else send(waiting);
     },
   };
+
+  /** Route a reply to the sender, the trigger URL and the inbox. */
+  function routeReply(self: Peer, route: ReplyRoute | undefined, nid: string, action: string, data: unknown): Awaitable<null> {
+    const isRecipient = route && (route.to === self.id || (route.identity !== undefined && route.identity === self.identity));
+    if (!route || !isRecipient || route.expiresAt <= Date.now()) {
+      throw new ServiceError('not-found', `no notification ${nid} to reply to`);
+    }
+    if (route.actions && !route.actions.some((a) => a.id === action)) {
+      throw new ServiceError('bad-frame', `notification ${nid} has no action "${action}"`);
+    }
+    const encoded = encodeOrRefuse({
+      type: 'notify/reply',
+      nid,
+      from: self.id,
+      fromIdentity: self.identity,
+      action,
+      data,
+    });
+    const senders = new Set<Peer>(route.fromIdentity ? hub.peersOf(route.fromIdentity) : []);
+    const sender = hub.peer(route.from);
+    if (sender) senders.add(sender);
+    for (const peer of senders) hub.sendEncoded(peer, encoded, 'notify/reply');
+    return andThen(
+      hub.bridge.emit({
+        event: 'notify/reply',
+        at: Date.now(),
+        nid,
+        action,
+        data,
+        from: self.id,
+        fromIdentity: self.identity ?? null,
+        to: route.from,
+        toIdentity: route.fromIdentity ?? null,
+      }),
+      () => null,
+    );
+  }
 }

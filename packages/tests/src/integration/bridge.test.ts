@@ -200,6 +200,7 @@ describe.each(TRANSPORTS)('bridge webhooks and inbox over %s', (transport) => {
     expect(timestamp).toBeGreaterThanOrEqual(sent - 10);
     expect(timestamp).toBeLessThanOrEqual(Date.now());
     expect(request!.json).toEqual({
+      id: request!.headers['x-mwse-event-id'],
       event: 'notify/reply',
       at: expect.any(Number),
       nid,
@@ -221,6 +222,10 @@ describe.each(TRANSPORTS)('bridge webhooks and inbox over %s', (transport) => {
     await eventually(() => receiver.to('/hook').length === 2, 2000, 'the retry');
     const [first, second] = receiver.to('/hook');
     expect(second!.body).toBe(first!.body);
+    // One event id on every try, in the body and the header, for the receiver to dedupe.
+    expect(second!.headers['x-mwse-event-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(second!.headers['x-mwse-event-id']).toBe(first!.headers['x-mwse-event-id']);
+    expect(first!.json.id).toBe(first!.headers['x-mwse-event-id']);
     expect(verifySignature(SECRET, second!)).toBe(true);
     expect(await metric(base, /^mwse_bridge_webhooks_total\{outcome="retried"\}/)).toBe(retried + 1);
     expect(await metric(base, /^mwse_bridge_webhooks_total\{outcome="delivered"\}/)).toBeGreaterThan(0);

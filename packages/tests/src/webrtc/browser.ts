@@ -22,7 +22,7 @@ export async function startBrowserServer(pages: Record<string, string>): Promise
   const publicDir = mkdtempSync(join(tmpdir(), 'mwse-webrtc-pages-'));
   for (const [name, html] of Object.entries(pages)) writeFileSync(join(publicDir, name), html);
   // sdkDir stays the default: the SDK the server's build assembled, as published.
-  const server = await startServer({ ...loadConfig({}), host: '127.0.0.1', port: 0, publicDir });
+  const server = await startServer({ ...loadConfig({ MWSE_STORE: 'memory' }), host: '127.0.0.1', port: 0, publicDir });
   const browser = await launchChromium({ media: true });
   const contexts: BrowserContext[] = [];
   const origin = `http://127.0.0.1:${server.port}`;

@@ -36,10 +36,10 @@ function decodePathSegment(segment: string): string {
 }
 
 /** 401 without a key, 403 with one that is not ours. */
-function requireKey(req: HttpRequest, ctx: ControlPlaneContext): string {
+async function requireKey(req: HttpRequest, ctx: ControlPlaneContext): Promise<string> {
   const key = req.headers['x-api-key'];
   if (!key) throw new ApiError(401, 'unauthorized', 'x-api-key header is required');
-  const domain = ctx.keys.check(key);
+  const domain = await ctx.keys.check(key);
   if (domain === undefined) throw new ApiError(403, 'forbidden', 'x-api-key is not valid');
   return domain;
 }
@@ -67,7 +67,8 @@ export const ROUTES: Route[] = [
         throw new ApiError(401, 'unauthorized', 'keys are minted from loopback or with the admin token');
       }
       const { domain } = await readJson(req, ApiBodies.mintKey, options.apiBodyLimit);
-      const key = ctx.keys.mint(domain);
+      // 201 only once the key's digest is in the store (committed, for a durable one).
+      const key = await ctx.keys.mint(domain);
       if (!key) throw new ApiError(429, 'exhausted', 'too many API keys');
       return json(201, { key, domain });
     },
@@ -81,7 +82,7 @@ export const ROUTES: Route[] = [
     method: 'POST',
     pattern: /^\/api\/client\/([^/]+)\/send$/,
     async handle(req, [id], ctx) {
-      requireKey(req, ctx);
+      await requireKey(req, ctx);
       const { pack } = await readJson(req, ApiBodies.sendToClient, ctx.hub.options.apiBodyLimit);
       const peer = ctx.hub.peer(decodePathSegment(id!));
       if (!peer) throw new ApiError(404, 'not-found', `no peer ${id} is connected`);
@@ -92,10 +93,10 @@ export const ROUTES: Route[] = [
   {
     method: 'POST',
     pattern: /^\/api\/bridge\/inbox$/,
-    handle(req, _params, ctx) {
-      requireKey(req, ctx);
+    async handle(req, _params, ctx) {
+      await requireKey(req, ctx);
       if (!ctx.hub.bridge.inboxEnabled) throw new ApiError(404, 'not-found', 'the inbox is off (BRIDGE_INBOX=1 turns it on)');
-      return json(200, { events: ctx.hub.bridge.drain() });
+      return json(200, { events: await ctx.hub.bridge.drain() });
     },
   },
   { method: 'GET', pattern: /^\/healthz$/, handle: () => json(200, { status: 'ok' }) },

@@ -1,0 +1,59 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError } from './ConfigError.js';
+import { loadConfig } from './config.js';
+import { spawnCli } from './testing/spawnCli.js';
+
+const cwd = mkdtempSync(join(tmpdir(), 'mwse-store-config-'));
+writeFileSync(join(cwd, 'file.txt'), 'not a folder');
+afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+const load = (env: Record<string, string>) => loadConfig(env, { cwd });
+
+function errorFor(env: Record<string, string>): ConfigError {
+  try {
+    load(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`no error for ${JSON.stringify(env)}`);
+}
+
+describe('store configuration', () => {
+  it('defaults to SQLite in ./mwse-data, without creating it while reading the config', () => {
+    expect(load({}).store).toEqual({ sqlite: join(cwd, 'mwse-data', 'mwse.db') });
+    expect(existsSync(join(cwd, 'mwse-data'))).toBe(false);
+  });
+
+  it('takes MWSE_STORE=memory and a relative MWSE_DATA_DIR', () => {
+    expect(load({ MWSE_STORE: 'memory' }).store).toBe('memory');
+    expect(load({ MWSE_STORE: 'SQLite', MWSE_DATA_DIR: 'state/db' }).store).toEqual({ sqlite: join(cwd, 'state', 'db', 'mwse.db') });
+  });
+
+  it.each([
+    ['MWSE_STORE', { MWSE_STORE: 'postgres' }, /not one of memory, sqlite/],
+    ['MWSE_DATA_DIR', { MWSE_DATA_DIR: 'file.txt' }, /is not a directory/],
+    ['MWSE_DATA_DIR', { MWSE_DATA_DIR: 'file.txt/below' }, /is not a directory/],
+  ])('refuses a bad %s', (variable, env, message) => {
+    const error = errorFor(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message).toMatch(message);
+  });
+
+  it('mwse-server creates the data folder on start and refuses a bad one naming the variable', async () => {
+    const started = spawnCli({ MWSE_HOST: '127.0.0.1', MWSE_PORT: '0', MWSE_STORE: 'sqlite' }, [], cwd);
+    try {
+      await started.line(/listening on/);
+      expect(existsSync(join(cwd, 'mwse-data', 'mwse.db'))).toBe(true);
+    } finally {
+      started.child.kill('SIGTERM');
+      await started.exited;
+    }
+    const refused = spawnCli({ MWSE_HOST: '127.0.0.1', MWSE_PORT: '0', MWSE_STORE: 'sqlite', MWSE_DATA_DIR: 'file.txt' }, [], cwd);
+    expect(await refused.exited).toBe(1);
+    expect(refused.stderr()).toMatch(/MWSE_DATA_DIR: .*file\.txt is not a directory/);
+  });
+});
