@@ -54,7 +54,7 @@ describe.each(['uws', 'ws'] as const)('the seed snippet on a page of another ori
       throw new Error(`${BUILT_SDK}index.js is missing: build @mwse/client, then @mwse/server`);
     }
     publicDir = mkdtempSync(join(tmpdir(), 'mwse-public-'));
-    server = await startServer({ ...loadConfig({}), host: '127.0.0.1', port: 0, transport, publicDir, sdkDir: BUILT_SDK });
+    server = await startServer({ ...loadConfig({ MWSE_STORE: 'memory' }), host: '127.0.0.1', port: 0, transport, publicDir, sdkDir: BUILT_SDK });
     site = await otherSite(seedPage(`http://127.0.0.1:${server.port}/sdk/index.js`));
     browser = await launchChromium();
   });

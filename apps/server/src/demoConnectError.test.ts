@@ -21,7 +21,7 @@ describe.each(['uws', 'ws'] as const)('the demos when the server refuses the pag
       throw new Error(`${BUILT_SDK}index.js is missing: build @mwse/client, then @mwse/server`);
     }
     server = await startServer({
-      ...loadConfig({ MWSE_ALLOWED_ORIGINS: 'https://only-this.example' }),
+      ...loadConfig({ MWSE_ALLOWED_ORIGINS: 'https://only-this.example', MWSE_STORE: 'memory' }),
       host: '127.0.0.1',
       port: 0,
       transport,

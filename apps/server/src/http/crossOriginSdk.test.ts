@@ -22,7 +22,7 @@ describe.each(['uws', 'ws'] as const)('the SDK for pages on other origins, over 
 
   beforeAll(async () => {
     site = createSiteFixture();
-    server = await startServer({ ...loadConfig({}), host: '127.0.0.1', port: 0, transport, publicDir: site.publicDir, sdkDir: site.sdkDir });
+    server = await startServer({ ...loadConfig({ MWSE_STORE: 'memory' }), host: '127.0.0.1', port: 0, transport, publicDir: site.publicDir, sdkDir: site.sdkDir });
   });
   afterAll(async () => {
     await server?.close();

@@ -15,7 +15,7 @@ describe.each(['uws', 'ws'] as const)('a fresh install, public folder without in
 
   beforeAll(async () => {
     emptyPublic = mkdtempSync(join(tmpdir(), 'mwse-empty-public-'));
-    server = await startServer({ ...loadConfig({}), host: '127.0.0.1', port: 0, transport, publicDir: emptyPublic });
+    server = await startServer({ ...loadConfig({ MWSE_STORE: 'memory' }), host: '127.0.0.1', port: 0, transport, publicDir: emptyPublic });
   });
   afterAll(async () => {
     await server?.close();
@@ -62,7 +62,7 @@ describe.each(['uws', 'ws'] as const)("the public folder's own files over %s", (
   beforeAll(async () => {
     site = createSiteFixture();
     writeFileSync(join(site.publicDir, 'favicon.ico'), 'own icon');
-    server = await startServer({ ...loadConfig({}), host: '127.0.0.1', port: 0, transport, publicDir: site.publicDir, sdkDir: site.sdkDir });
+    server = await startServer({ ...loadConfig({ MWSE_STORE: 'memory' }), host: '127.0.0.1', port: 0, transport, publicDir: site.publicDir, sdkDir: site.sdkDir });
   });
   afterAll(async () => {
     await server?.close();

@@ -33,7 +33,8 @@ export class ServerProcess {
     if (!existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: build @mwse/server first`);
     const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(MWSE|BRIDGE)_/.test(name)));
     const child = spawn(process.execPath, [CLI_PATH], {
-      env: { ...clean, MWSE_HOST: '127.0.0.1', MWSE_PORT: '0', ...env },
+      // In memory: a fuzz run must not leave notifications for the next one in a database file.
+      env: { ...clean, MWSE_HOST: '127.0.0.1', MWSE_PORT: '0', MWSE_STORE: 'memory', ...env },
     });
     const server = new ServerProcess(child);
     const deadline = Date.now() + timeout;
