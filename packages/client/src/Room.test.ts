@@ -127,6 +127,46 @@ describe('Room', () => {
     expect(room.owner).toBe(mwse.peer(ids.alice));
   });
 
+  it('room/presence fires one join per peer after my own, then the leaves, in order', () => {
+    const { mwse, socket } = startClient();
+    const room = mwse.room('genel');
+    const events: string[] = [];
+    room.on('join', (p, address) => events.push(`join:${p.socketId}${address ? `@${address}` : ''}`));
+    room.on('leave', (p) => events.push(`leave:${p.socketId}`));
+    // alice joined before me (my join's members listed her): only bob's join is news.
+    socket().push({
+      type: 'room/presence',
+      room: 'genel',
+      joined: [ids.alice, ids.me, ids.bob],
+      left: [ids.alice],
+      addresses: { [ids.bob]: '10.200.0.3' },
+    });
+    socket().push({ type: 'room/presence', room: 'genel', joined: [ids.alice], left: [] });
+    expect(events).toEqual([`join:${ids.bob}@10.200.0.3`, `leave:${ids.alice}`, `join:${ids.alice}`]);
+  });
+
+  it('join({ role }) asks for a role; room/audience and room/closed update a broadcast room', async () => {
+    const { mwse, socket } = startClient();
+    const room = mwse.room('live');
+    const joined = room.join({ role: 'audience' });
+    expect(socket().sent.at(-1)).toMatchObject({ type: 'room/join', name: 'live', role: 'audience' });
+    answer(socket(), 'room/join', { ...description(ids.alice, [ids.alice]), name: 'live', mode: 'broadcast', role: 'audience', audience: 7 });
+    await joined;
+    expect(room.role).toBe('audience');
+    expect(room.audience).toBe(7);
+    const counts: number[] = [];
+    room.on('audience', (n) => counts.push(n));
+    socket().push({ type: 'room/audience', room: 'live', count: 9 });
+    expect(counts).toEqual([9]);
+    expect(room.audience).toBe(9);
+    const closed = vi.fn();
+    room.on('closed', closed);
+    socket().push({ type: 'room/closed', room: 'live' });
+    expect(closed).toHaveBeenCalledOnce();
+    expect(room.joined).toBe(false);
+    expect(room.role).toBeUndefined();
+  });
+
   it('fetchPeers returns the other members as the same Peer objects', async () => {
     const { mwse, socket } = startClient();
     const alice = mwse.peer(ids.alice);

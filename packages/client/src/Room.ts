@@ -1,4 +1,4 @@
-import type { JoinType, RoomDescription, ServerFrameOf } from '@mwse/protocol';
+import type { JoinType, RoomDescription, RoomMode, RoomRole, ServerFrameOf } from '@mwse/protocol';
 import { Emitter } from './Emitter.js';
 import type { Peer } from './Peer.js';
 import { RoomInfo } from './RoomInfo.js';
@@ -19,6 +19,25 @@ export interface RoomOptions {
   description?: string;
   /** Private rooms are not listed by the server's `/api/rooms`. Default `public`. */
   visibility?: 'public' | 'private';
+  /**
+   * `broadcast`: a stage of listed members (you, and whoever you invite) and an audience that is
+   * only counted: it receives the stage's messages and room info, sends nothing, and causes no
+   * join or leave events. Default `normal`.
+   */
+  mode?: RoomMode;
+  /** Broadcast rooms: most audience members at once (`maxMembers` caps the stage). */
+  maxAudience?: number;
+}
+
+/** How to join a room (`room.join()`). */
+export interface JoinOptions {
+  /** Defaults to `options.password`. */
+  password?: string;
+  /**
+   * Broadcast rooms only. Left out: the stage when the owner invited you, else the audience.
+   * `member` asks for the stage (rejects `not-invited` without an invitation); `audience` watches.
+   */
+  role?: RoomRole;
 }
 
 /** Events of a {@link Room}. */
@@ -40,11 +59,18 @@ export interface RoomEvents {
   info: (key: string, value: unknown) => void;
   /** The owner gave the room a /24 (`claimSubnet`): each member's address in it, by socket id. */
   subnet: (subnet: string, addresses: Record<string, string>) => void;
+  /** Broadcast rooms, on the stage: the audience count changed (at most once a second). */
+  audience: (count: number) => void;
+  /** Broadcast rooms, in the audience: the last stage member left and the room is gone. */
+  closed: () => void;
 }
 
 /** Server frames about one room. */
 export type RoomFrame = ServerFrameOf<
   | 'room/pack'
+  | 'room/presence'
+  | 'room/audience'
+  | 'room/closed'
   | 'room/joined'
   | 'room/left'
   | 'room/owner'
@@ -78,6 +104,7 @@ export class Room extends Emitter<RoomEvents> {
   #joined = false;
   #owner: Peer | undefined;
   #description: RoomDescription | undefined;
+  #audience: number | undefined;
 
   /** Made by `mwse.room()`; not meant to be called directly. */
   constructor(options: RoomOptions, wire: Wire) {
@@ -103,12 +130,26 @@ export class Room extends Emitter<RoomEvents> {
     return this.#description;
   }
 
+  /** Broadcast rooms: how you are in it (`member` = on the stage); undefined when not joined. */
+  get role(): RoomRole | undefined {
+    if (!this.#joined) return undefined;
+    return this.#description?.role ?? 'member';
+  }
+
+  /**
+   * Broadcast rooms: the audience count, from the join and then (on the stage) from `audience`
+   * updates; undefined for normal rooms.
+   */
+  get audience(): number | undefined {
+    return this.#audience;
+  }
+
   /**
    * Creates the room with {@link options} and joins it as owner; with `ifexistsJoin`, joins it when
    * it exists. Rejects with `room-exists`, or a join refusal (`wrong-password`, `room-full`…).
    */
   async createRoom(): Promise<RoomDescription> {
-    const { name, joinType, password, ifexistsJoin, maxMembers, description, visibility } =
+    const { name, joinType, password, ifexistsJoin, maxMembers, description, visibility, mode, maxAudience } =
       this.options;
     const created = await this.#wire.call<RoomDescription>({
       type: 'room/create',
@@ -119,19 +160,30 @@ export class Room extends Emitter<RoomEvents> {
       maxMembers,
       description,
       visibility,
+      mode,
+      maxAudience,
     });
     return this.#entered(created);
   }
 
   /**
-   * Joins the existing room; `password` defaults to `options.password`. Rejects with
-   * `room-not-found`, `room-locked`, `not-invited`, `wrong-password` or `room-full`.
+   * Joins the existing room: `join('secret')` or `join({ password, role })`; the password defaults
+   * to `options.password`. Rejects with `room-not-found`, `room-locked`, `not-invited`,
+   * `wrong-password`, `room-full`, or `forbidden` (`role: 'audience'` in a normal room).
+   *
+   * @example
+   * const stage = mwse.room('launch');
+   * const described = await stage.join({ role: 'audience' });
+   * console.log(described.audience, 'watching');
+   * stage.on('message', (pack) => render(pack));
    */
-  async join(password = this.options.password): Promise<RoomDescription> {
+  async join(options: string | JoinOptions = {}): Promise<RoomDescription> {
+    const { password = this.options.password, role } = typeof options === 'string' ? { password: options } : options;
     const joined = await this.#wire.call<RoomDescription>({
       type: 'room/join',
       name: this.name,
       password,
+      ...(role === undefined ? {} : { role }),
     });
     return this.#entered(joined);
   }
@@ -142,7 +194,10 @@ export class Room extends Emitter<RoomEvents> {
     this.#left();
   }
 
-  /** Sends `pack` to every other member. Fire and forget; a refusal comes as the client's `error`. */
+  /**
+   * Sends `pack` to every other member (and a broadcast room's audience). Fire and forget; a
+   * refusal (`forbidden` from the audience) comes as the client's `error`.
+   */
   send<T>(pack: T & Sendable<T>): void {
     this.#wire.post({ type: 'pack/room', room: this.name, pack });
   }
@@ -193,6 +248,17 @@ export class Room extends Emitter<RoomEvents> {
       case 'room/pack':
         this.emit('message', frame.pack, this.#wire.peer(frame.from));
         break;
+      case 'room/presence':
+        this.#presence(frame);
+        break;
+      case 'room/audience':
+        this.#audience = frame.count;
+        this.emit('audience', frame.count);
+        break;
+      case 'room/closed':
+        this.#left();
+        this.emit('closed');
+        break;
       case 'room/joined':
         if (frame.address === undefined) this.emit('join', this.#wire.peer(frame.peer));
         else this.emit('join', this.#wire.peer(frame.peer), frame.address);
@@ -228,10 +294,27 @@ export class Room extends Emitter<RoomEvents> {
     this.#left();
   }
 
+  /**
+   * One turn's joins, then its leaves, one event each, in order. The frame that holds my own join
+   * also holds the joins before it, which my join's `members` listed: those are skipped.
+   */
+  #presence({ joined, left, addresses }: ServerFrameOf<'room/presence'>): void {
+    const me = this.#wire.me.socketId;
+    const mine = joined.indexOf(me);
+    for (let i = mine + 1; i < joined.length; i++) {
+      const id = joined[i]!;
+      const address = addresses?.[id];
+      if (address === undefined) this.emit('join', this.#wire.peer(id));
+      else this.emit('join', this.#wire.peer(id), address);
+    }
+    for (const id of left) if (id !== me) this.emit('leave', this.#wire.peer(id));
+  }
+
   #entered(description: RoomDescription): RoomDescription {
     this.#joined = true;
     this.#description = description;
     this.#owner = this.#wire.peer(description.owner);
+    this.#audience = description.audience;
     return description;
   }
 

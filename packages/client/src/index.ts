@@ -6,7 +6,7 @@ export { Peer } from './Peer.js';
 export type { PeerEvents, RequestOptions } from './Peer.js';
 export { PeerInfo } from './PeerInfo.js';
 export { Room } from './Room.js';
-export type { RoomEvents, RoomOptions } from './Room.js';
+export type { JoinOptions, RoomEvents, RoomOptions } from './Room.js';
 export { IncomingRequest } from './IncomingRequest.js';
 export type { Sendable } from './Sendable.js';
 export { Notification } from './Notification.js';
@@ -27,6 +27,8 @@ export type {
   ErrorCode,
   JoinType,
   RoomDescription,
+  RoomMode,
+  RoomRole,
   RoomSummary,
   ServerLimits,
   SessionFlags,

@@ -84,6 +84,9 @@ export function routeServerFrame(frame: ServerFrame, ctx: RouterContext): void {
       return;
     }
     case 'room/pack':
+    case 'room/presence':
+    case 'room/audience':
+    case 'room/closed':
     case 'room/joined':
     case 'room/left':
     case 'room/owner':

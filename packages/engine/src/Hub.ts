@@ -49,7 +49,7 @@ const BINARY_TYPE = ['', 'pack/to', 'pack/room', 'request/to', 'response/to', 's
 const CLOSE_GRACE = 2000;
 
 /** Features announced in the hello. */
-const FEATURES = ['tunnels', 'pairs', 'session', 'info', 'rooms', 'room-info', 'notify', 'addresses', 'signal', 'binary'];
+const FEATURES = ['tunnels', 'pairs', 'session', 'info', 'rooms', 'room-info', 'notify', 'addresses', 'signal', 'binary', 'presence', 'broadcast'];
 
 /**
  * The connection registry and router. Transports hand it sockets and raw frames; it decodes each
@@ -152,12 +152,7 @@ export class Hub {
   publicRooms() {
     return [...this.rooms.values()]
       .filter((room) => room.settings.visibility === 'public')
-      .map((room) => ({
-        name: room.name,
-        joinType: room.joinType,
-        members: room.members.size,
-        ...(room.settings.description === undefined ? {} : { description: room.settings.description }),
-      }));
+      .map((room) => room.summary());
   }
 
   /** A transport accepted a socket the admission let in: register it and greet it. */

@@ -7,7 +7,9 @@ import {
   JoinType,
   Payload,
   PeerId,
+  RoomMode,
   RoomName,
+  RoomRole,
   SessionFlags,
 } from './primitives.js';
 
@@ -64,6 +66,10 @@ export const ClientFrame = z.discriminatedUnion('type', [
       maxMembers: z.number().int().min(1).max(1_000_000).optional(),
       description: z.string().max(FieldLimits.roomDescription).optional(),
       visibility: z.enum(['public', 'private']).default('public'),
+      /** `broadcast`: joiners are a counted audience unless invited to the stage. */
+      mode: RoomMode.default('normal'),
+      /** Broadcast rooms: most audience members at once (the stage has `maxMembers`). */
+      maxAudience: z.number().int().min(1).max(10_000_000).optional(),
     })
     .strict(),
   z
@@ -72,6 +78,11 @@ export const ClientFrame = z.discriminatedUnion('type', [
       id,
       name: RoomName,
       password: z.string().max(FieldLimits.password).optional(),
+      /**
+       * Broadcast rooms only. Absent: the stage when invited, else the audience. `member` asks for
+       * the stage (needs an invitation); `audience` watches even when invited.
+       */
+      role: RoomRole.optional(),
     })
     .strict(),
   z.object({ type: z.literal('room/leave'), id, name: RoomName }).strict(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorCode } from './errorCodes.js';
-import { CorrelationId, JoinType, Payload, PeerId, RoomName } from './primitives.js';
+import { CorrelationId, JoinType, Payload, PeerId, RoomMode, RoomName, RoomRole } from './primitives.js';
 import { ResponseError } from './ClientFrame.js';
 import { FeatureServerFrames, Identity } from './features.js';
 
@@ -31,6 +31,13 @@ export const RoomDescription = z.object({
   /** The room's /24 when it took one (virtual LAN), and its members' addresses in it. */
   subnet: z.string().optional(),
   addresses: z.record(z.string(), z.string()).optional(),
+  /** Present for broadcast rooms: `members` is then the stage. */
+  mode: RoomMode.optional(),
+  /** Broadcast rooms: how the caller is in the room. */
+  role: RoomRole.optional(),
+  /** Broadcast rooms: audience members now (counted, never listed). */
+  audience: z.number().int().optional(),
+  maxAudience: z.number().int().optional(),
 });
 export type RoomDescription = z.infer<typeof RoomDescription>;
 
@@ -77,7 +84,26 @@ export const ServerFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('peer/disconnect'), peer: PeerId }),
   /** A pair changed one key of its info (`value` absent: the key was removed). */
   z.object({ type: z.literal('peer/info'), from: PeerId, key: z.string(), value: Payload }),
+  /**
+   * Joins and leaves of one room in one server event-loop turn, in order: every join of the batch
+   * happened before every leave. One frame, encoded once, goes to every member, the new ones
+   * included: a member ignores the joins up to and including its own (its join's `members` had
+   * them). `addresses` holds the joiners' virtual addresses when the room has a subnet.
+   */
+  z.object({
+    type: z.literal('room/presence'),
+    room: RoomName,
+    joined: z.array(PeerId),
+    left: z.array(PeerId),
+    addresses: z.record(z.string(), z.string()).optional(),
+  }),
+  /** Broadcast rooms, to the stage: the audience count changed (at most once a second). */
+  z.object({ type: z.literal('room/audience'), room: RoomName, count: z.number().int() }),
+  /** Broadcast rooms, to the audience: the last stage member left, so the room is gone. */
+  z.object({ type: z.literal('room/closed'), room: RoomName }),
+  /** One join, as servers before `room/presence` sent it (the SDK still reads it). */
   z.object({ type: z.literal('room/joined'), room: RoomName, peer: PeerId, address: z.string().optional() }),
+  /** One leave, as servers before `room/presence` sent it (the SDK still reads it). */
   z.object({ type: z.literal('room/left'), room: RoomName, peer: PeerId }),
   z.object({ type: z.literal('room/owner'), room: RoomName, owner: PeerId }),
   z.object({ type: z.literal('room/invited'), room: RoomName, from: PeerId }),
@@ -91,6 +117,9 @@ export const RoomSummary = z.object({
   joinType: JoinType,
   members: z.number().int(),
   description: z.string().optional(),
+  /** Present for broadcast rooms, with their audience count. */
+  mode: RoomMode.optional(),
+  audience: z.number().int().optional(),
 });
 export type RoomSummary = z.infer<typeof RoomSummary>;
 

@@ -11,6 +11,8 @@ export {
   InfoKey,
   Payload,
   JoinType,
+  RoomMode,
+  RoomRole,
   SessionFlags,
 } from './primitives.js';
 export {

@@ -36,6 +36,17 @@ export const JoinType = z.enum(['free', 'password', 'invite', 'lock']);
 /** How a room admits new members. */
 export type JoinType = z.infer<typeof JoinType>;
 
+/**
+ * `normal`: every member is listed and told of every join and leave. `broadcast`: a stage of
+ * listed members, and an audience that is only counted (see docs/rooms.md).
+ */
+export const RoomMode = z.enum(['normal', 'broadcast']);
+export type RoomMode = z.infer<typeof RoomMode>;
+
+/** How a peer is in a room: a listed `member` (the stage, in a broadcast room) or `audience`. */
+export const RoomRole = z.enum(['member', 'audience']);
+export type RoomRole = z.infer<typeof RoomRole>;
+
 /** Session flags a peer sets on itself (SPEC §4, data sync). */
 export const SessionFlags = z
   .object({

@@ -1,8 +1,9 @@
-import type { JoinType, RoomDescription } from '@mwse/protocol';
+import type { JoinType, RoomDescription, RoomMode, RoomSummary } from '@mwse/protocol';
 import type { Peer } from '../Peer.js';
 import type { RoomSubnet } from '../addressing/AddressBook.js';
 import type { InfoPool } from './InfoPool.js';
 import type { PasswordHash } from './passwords.js';
+import type { PresenceBatch } from './RoomPresence.js';
 
 export interface RoomSettings {
   joinType: Exclude<JoinType, 'lock'>;
@@ -11,15 +12,29 @@ export interface RoomSettings {
   maxMembers?: number;
   description?: string;
   visibility: 'public' | 'private';
+  mode: RoomMode;
+  /** Broadcast rooms: most audience members at once; undefined = no cap of its own. */
+  maxAudience?: number;
 }
 
 /**
  * A named group. Members are kept in join order, so the oldest member is the first one left in
  * the set: ownership passes to it when the owner leaves.
+ *
+ * A broadcast room's `members` are its stage; its `audience` is only counted: audience members
+ * are in no list, cause no presence fan-out, may not send, and never own the room. Each costs
+ * the room one set entry.
  */
 export class Room {
   readonly members = new Set<Peer>();
+  readonly audience = new Set<Peer>();
   readonly invited = new Set<Peer>();
+  /** Joins and leaves not yet told to the members (see `RoomPresence`). */
+  presence: PresenceBatch | undefined;
+  /** The audience count the stage was last told, and the pending throttled update. */
+  audienceTold = 0;
+  audienceToldAt = 0;
+  audienceTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly name: string,
@@ -33,11 +48,26 @@ export class Room {
     return this.settings.locked ? 'lock' : this.settings.joinType;
   }
 
-  describe(created: boolean, subnet?: RoomSubnet): RoomDescription {
-    const { visibility, description, maxMembers } = this.settings;
+  get broadcast(): boolean {
+    return this.settings.mode === 'broadcast';
+  }
+
+  /** True when `peer` is in the room, on the stage or in the audience. */
+  has(peer: Peer): boolean {
+    return this.members.has(peer) || this.audience.has(peer);
+  }
+
+  describe(created: boolean, subnet?: RoomSubnet, viewer?: Peer): RoomDescription {
+    const { visibility, description, maxMembers, maxAudience } = this.settings;
     const lan = subnet && {
       subnet: subnet.cidr,
       addresses: Object.fromEntries([...subnet.members].map(([peer, { ip }]) => [peer.id, ip])),
+    };
+    const broadcast = this.broadcast && {
+      mode: 'broadcast' as const,
+      ...(viewer === undefined ? {} : { role: this.audience.has(viewer) ? ('audience' as const) : ('member' as const) }),
+      audience: this.audience.size,
+      ...(maxAudience === undefined ? {} : { maxAudience }),
     };
     return {
       name: this.name,
@@ -49,6 +79,19 @@ export class Room {
       members: [...this.members].map((p) => p.id),
       created,
       ...lan,
+      ...broadcast,
+    };
+  }
+
+  /** The room as `room/list` and `GET /api/rooms` show it. */
+  summary(): RoomSummary {
+    const { description } = this.settings;
+    return {
+      name: this.name,
+      joinType: this.joinType,
+      members: this.members.size,
+      ...(description === undefined ? {} : { description }),
+      ...(this.broadcast ? { mode: 'broadcast' as const, audience: this.audience.size } : {}),
     };
   }
 }

@@ -1,13 +1,15 @@
-import type { ClientFrameOf, WireData } from '@mwse/protocol';
+import type { ClientFrameOf, RoomRole, WireData } from '@mwse/protocol';
 import { BinaryKind } from '@mwse/protocol/binary';
 import type { Hub } from '../Hub.js';
 import type { Peer } from '../Peer.js';
 import type { Service } from '../Service.js';
 import { ServiceError } from '../ServiceError.js';
 import type { RawPayload } from '../tunnelEncoding.js';
+import { AudienceCount } from './AudienceCount.js';
 import { InfoPool } from './InfoPool.js';
 import { PasswordGate } from './PasswordGate.js';
 import { Room } from './Room.js';
+import { RoomPresence } from './RoomPresence.js';
 
 type RoomFrames =
   | 'room/create'
@@ -26,7 +28,9 @@ type RoomFrames =
 
 /**
  * Rooms (SPEC §4): unique names, join policies, ownership hand-over, owner actions, room
- * broadcasts (which ignore pair-auth), room info pools and room subnets.
+ * broadcasts (which ignore pair-auth), room info pools and room subnets. Presence (joins and
+ * leaves) is coalesced per turn (`RoomPresence`); broadcast rooms add a counted, unlisted
+ * audience (docs/rooms.md).
  */
 export function createRoomService(hub: Hub): Service<RoomFrames> {
   const { rooms } = hub;
@@ -34,10 +38,20 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     { max: hub.options.maxPasswordChecks, perPeer: hub.options.maxPasswordChecksPerPeer },
     hub.metrics,
   );
-  const describe = (room: Room, created: boolean) => room.describe(created, hub.addresses.roomSubnets.get(room));
+  const presence = new RoomPresence(hub);
+  const audienceCount = new AudienceCount(hub);
+  hub.metrics.gauge('mwse_room_audience', 'Audience members of broadcast rooms, all rooms together.', () => {
+    let n = 0;
+    for (const room of rooms.values()) n += room.audience.size;
+    return n;
+  });
+  const describe = (room: Room, created: boolean, viewer?: Peer) =>
+    room.describe(created, hub.addresses.roomSubnets.get(room), viewer);
 
+  /** The room, when `peer` is a listed member (the stage of a broadcast room). */
   function member(peer: Peer, name: string): Room {
     const room = find(name);
+    if (room.audience.has(peer)) throw new ServiceError('forbidden', `the audience of "${name}" may not do this`);
     if (!room.members.has(peer)) throw new ServiceError('forbidden', `you are not in room "${name}"`);
     return room;
   }
@@ -54,24 +68,32 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     return room;
   }
 
-  function broadcast(room: Room, frame: Parameters<Hub['encode']>[0], except?: Peer): void {
+  /**
+   * Tell the listed members (`withAudience`: the audience too). Presence waiting for the room
+   * goes first, so members see the joins and leaves that came before this frame.
+   */
+  function broadcast(room: Room, frame: Parameters<Hub['encode']>[0], except?: Peer, withAudience = false): void {
+    presence.flush(room);
     const data = hub.encode(frame);
     for (const member of room.members) if (member !== except) hub.sendEncoded(member, data, frame.type);
+    if (withAudience) for (const viewer of room.audience) hub.sendEncoded(viewer, data, frame.type);
   }
 
-  /** Fan a room message out, encoded once per codec in use. */
+  /** Fan a room message out to the stage and the audience, encoded once per codec in use. */
   function broadcastPack(peer: Peer, name: string, pack: unknown, raw?: RawPayload): void {
     const room = member(peer, name);
+    presence.flush(room);
     const frame = { type: 'room/pack', room: name, from: peer.id, pack } as const;
     let json: WireData | undefined;
     let binary: WireData | undefined;
-    for (const m of room.members) {
-      if (m === peer) continue;
+    const send = (m: Peer) => {
       const data = m.binary
         ? (binary ??= hub.encodeTunnel(frame, raw, true, peer))
         : (json ??= hub.encodeTunnel(frame, raw, false, peer));
       hub.sendEncoded(m, data, 'room/pack');
-    }
+    };
+    for (const m of room.members) if (m !== peer) send(m);
+    for (const m of room.audience) send(m);
   }
 
   function checkRoomQuota(peer: Peer): void {
@@ -87,45 +109,96 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     peer.unrelate('invitedTo', room);
   }
 
-  /** Apply the room's join policy, then add `peer`. */
-  async function admit(room: Room, peer: Peer, password: string | undefined): Promise<void> {
-    if (room.members.has(peer)) return;
+  /**
+   * How `peer` asking for `role` joins `room`: ordinary rooms have members only; a broadcast
+   * room puts an invited peer on the stage and everyone else in the audience, unless asked.
+   */
+  function roleOf(room: Room, peer: Peer, role: RoomRole | undefined): RoomRole {
+    if (!room.broadcast) {
+      if (role === 'audience') throw new ServiceError('forbidden', `room "${room.name}" is not a broadcast room`);
+      return 'member';
+    }
+    if (role === 'member' && !room.invited.has(peer) && !room.members.has(peer)) {
+      throw new ServiceError('not-invited', `the stage of "${room.name}" is by invitation only`);
+    }
+    return role ?? (room.invited.has(peer) || room.members.has(peer) ? 'member' : 'audience');
+  }
+
+  /** Apply the room's join policy, then add `peer` as `role` wants. */
+  async function admit(room: Room, peer: Peer, password: string | undefined, asked?: RoomRole): Promise<void> {
+    const role = roleOf(room, peer, asked);
+    const there = () => (role === 'member' ? room.members : room.audience).has(peer);
+    if (there()) return;
     const { settings } = room;
     if (settings.locked) throw new ServiceError('room-locked', `room "${room.name}" is locked`);
-    if (settings.joinType === 'invite' && !room.invited.has(peer)) {
+    if (settings.joinType === 'invite' && !room.invited.has(peer) && !room.has(peer)) {
       throw new ServiceError('not-invited', `room "${room.name}" is by invitation only`);
     }
-    if (settings.joinType === 'password' && settings.password) {
+    if (settings.joinType === 'password' && settings.password && !room.has(peer)) {
       const ok = password !== undefined && (await passwords.verify(peer, password, settings.password));
       if (!ok) throw new ServiceError('wrong-password', `wrong password for room "${room.name}"`);
       if (rooms.get(room.name) !== room) throw new ServiceError('room-not-found', `room "${room.name}" is gone`);
-      if (room.members.has(peer)) return;
+      if (there()) return;
     }
-    if (settings.maxMembers !== undefined && room.members.size >= settings.maxMembers) {
+    if (role === 'audience') {
+      if (settings.maxAudience !== undefined && room.audience.size >= settings.maxAudience) {
+        throw new ServiceError('room-full', `the audience of "${room.name}" is full`);
+      }
+    } else if (settings.maxMembers !== undefined && room.members.size >= settings.maxMembers) {
       throw new ServiceError('room-full', `room "${room.name}" is full`);
     }
-    checkRoomQuota(peer);
+    if (!room.has(peer)) checkRoomQuota(peer);
     if (peer.closed) return;
+    if (role === 'audience') {
+      room.audience.add(peer);
+      peer.relate('rooms', room);
+      audienceCount.changed(room);
+      return;
+    }
+    // An invited viewer stepping onto the stage leaves the audience without a word.
+    if (room.audience.delete(peer)) audienceCount.changed(room);
     addMember(room, peer);
-    const address = hub.addresses.joinSubnet(room, peer);
-    broadcast(room, { type: 'room/joined', room: room.name, peer: peer.id, address }, peer);
+    presence.joined(room, peer, hub.addresses.joinSubnet(room, peer));
   }
 
   function leave(room: Room, peer: Peer): void {
+    if (room.audience.delete(peer)) {
+      // Leaving the audience is silent: only the stage's throttled count changes.
+      peer.unrelate('rooms', room);
+      audienceCount.changed(room);
+      return;
+    }
     room.members.delete(peer);
     peer.unrelate('rooms', room);
     hub.addresses.leaveSubnet(room, peer);
     if (room.members.size === 0) {
-      rooms.delete(room.name);
-      hub.addresses.releaseSubnet(room);
-      for (const invited of room.invited) invited.unrelate('invitedTo', room);
+      close(room);
       return;
     }
     // The hand-over comes before any fan-out: members are told who owns the room in one state.
     const handOver = room.owner === peer;
     if (handOver) room.owner = room.members.values().next().value!;
-    broadcast(room, { type: 'room/left', room: room.name, peer: peer.id });
-    if (handOver) broadcast(room, { type: 'room/owner', room: room.name, owner: room.owner.id });
+    presence.left(room, peer);
+    if (handOver) broadcast(room, { type: 'room/owner', room: room.name, owner: room.owner.id }, undefined, true);
+  }
+
+  /**
+   * The last listed member left: the room is gone. The audience does not keep a room alive (it
+   * has no owner to hand it to); each viewer is told `room/closed`, encoded once.
+   */
+  function close(room: Room): void {
+    rooms.delete(room.name);
+    presence.drop(room);
+    audienceCount.stop(room);
+    hub.addresses.releaseSubnet(room);
+    for (const invited of room.invited) invited.unrelate('invitedTo', room);
+    if (room.audience.size === 0) return;
+    const data = hub.encode({ type: 'room/closed', room: room.name });
+    for (const viewer of room.audience) {
+      viewer.unrelate('rooms', room);
+      hub.sendEncoded(viewer, data, 'room/closed');
+    }
+    room.audience.clear();
   }
 
   async function create(peer: Peer, frame: ClientFrameOf<'room/create'>) {
@@ -133,7 +206,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     const joinExisting = async (room: Room) => {
       if (!ifexistsJoin) throw new ServiceError('room-exists', `room "${name}" already exists`);
       await admit(room, peer, password);
-      return describe(room, false);
+      return describe(room, false, peer);
     };
     const existing = rooms.get(name);
     if (existing) return joinExisting(existing);
@@ -152,33 +225,35 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
       maxMembers: frame.maxMembers,
       description: frame.description,
       visibility: frame.visibility,
+      mode: frame.mode,
+      maxAudience: frame.mode === 'broadcast' ? frame.maxAudience : undefined,
     };
     const room = new Room(name, peer, settings, new InfoPool(hub.options.maxRoomInfoKeys, hub.options.maxRoomInfoBytes));
     rooms.set(name, room);
     addMember(room, peer);
-    return describe(room, true);
+    return describe(room, true, peer);
   }
 
   return {
     handlers: {
       'room/create': create,
 
-      async 'room/join'(peer, { name, password }) {
+      async 'room/join'(peer, { name, password, role }) {
         const room = find(name);
-        await admit(room, peer, password);
-        return describe(room, false);
+        await admit(room, peer, password, role);
+        return describe(room, false, peer);
       },
 
       'room/leave'(peer, { name }) {
         const room = find(name);
-        if (!room.members.has(peer)) throw new ServiceError('not-found', `you are not in room "${name}"`);
+        if (!room.has(peer)) throw new ServiceError('not-found', `you are not in room "${name}"`);
         leave(room, peer);
         return null;
       },
 
       'room/peers'(peer, { name }) {
         const room = find(name);
-        if (room.settings.visibility === 'private' && !room.members.has(peer)) {
+        if (room.settings.visibility === 'private' && !room.has(peer)) {
           throw new ServiceError('forbidden', `room "${name}" is private`);
         }
         return [...room.members].map((p) => p.id);
@@ -199,7 +274,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
       'room/eject'(peer, { name, peer: id }) {
         const room = owned(peer, name);
         const member = hub.peer(id);
-        if (!member || !room.members.has(member)) {
+        if (!member || !room.has(member)) {
           throw new ServiceError('not-found', `peer ${id} is not in room "${name}"`);
         }
         if (member === peer) throw new ServiceError('forbidden', 'the owner leaves rather than ejects itself');
@@ -234,13 +309,13 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
 
       'room/info/set'(peer, { name, key, value }) {
         const room = member(peer, name);
-        if (room.info.set(key, value)) broadcast(room, { type: 'room/info', room: name, key, value: value ?? null });
+        if (room.info.set(key, value)) broadcast(room, { type: 'room/info', room: name, key, value: value ?? null }, undefined, true);
         return null;
       },
 
       'room/info/get'(peer, { name, key }) {
         const room = find(name);
-        if (room.settings.visibility === 'private' && !room.members.has(peer)) {
+        if (room.settings.visibility === 'private' && !room.has(peer)) {
           throw new ServiceError('forbidden', `room "${name}" is private`);
         }
         return key === undefined ? room.info.toObject() : room.info.get(key);
