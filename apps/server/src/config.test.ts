@@ -3,27 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENGINE_DEFAULTS } from '@mwse/engine';
-import { ConfigError } from './ConfigError.js';
-import { loadConfig } from './config.js';
 import { defaultSdkDir } from './defaultSdkDir.js';
+import { configLoader } from './testing/configErrors.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'mwse-config-'));
 mkdirSync(join(cwd, 'www'));
 writeFileSync(join(cwd, 'file.txt'), 'not a folder');
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
-const load = (env: Record<string, string>) => loadConfig(env, { cwd });
+const { load, errorFor } = configLoader(cwd);
 
-/** The ConfigError thrown for `env`, or a failure when none is thrown. */
-function errorFor(env: Record<string, string>): ConfigError {
-  try {
-    load(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error(`no error for ${JSON.stringify(env)}`);
-}
 
 const SECRET = 'a-long-enough-secret-0123';
 

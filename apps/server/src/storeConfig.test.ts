@@ -2,25 +2,15 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError } from './ConfigError.js';
-import { loadConfig } from './config.js';
 import { spawnCli } from './testing/spawnCli.js';
+import { configLoader } from './testing/configErrors.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'mwse-store-config-'));
 writeFileSync(join(cwd, 'file.txt'), 'not a folder');
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
-const load = (env: Record<string, string>) => loadConfig(env, { cwd });
+const { load, errorFor } = configLoader(cwd);
 
-function errorFor(env: Record<string, string>): ConfigError {
-  try {
-    load(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error(`no error for ${JSON.stringify(env)}`);
-}
 
 describe('store configuration', () => {
   it('defaults to SQLite in ./mwse-data, without creating it while reading the config', () => {

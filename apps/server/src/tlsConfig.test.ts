@@ -2,27 +2,18 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { selfSignedCertificate } from '@mwse/testkit/tls';
-import { ConfigError } from './ConfigError.js';
 import { loadConfig } from './config.js';
+import { configLoader } from './testing/configErrors.js';
 
 const plain = selfSignedCertificate();
 const encrypted = selfSignedCertificate({ passphrase: 'open sesame' });
 writeFileSync(join(plain.dir, 'junk.pem'), 'not a PEM file\n');
+const { errorFor } = configLoader(plain.dir);
 afterAll(() => {
   plain.remove();
   encrypted.remove();
 });
 
-/** The variable and message of the ConfigError thrown for `env`; fails when none is thrown. */
-function errorFor(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env, { cwd: plain.dir });
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error(`no error for ${JSON.stringify(env)}`);
-}
 
 describe('TLS configuration', () => {
   it('is off when no TLS variable is set', () => {

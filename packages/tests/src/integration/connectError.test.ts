@@ -2,28 +2,9 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import MWSE, { type ConnectFailure, type MWSEOptions } from '@mwse/client';
-import { createEngine, type Engine, type EngineOptions, type Logger } from '@mwse/engine';
-import { TRANSPORTS, settle, withTimeout } from './harness.js';
-
-/** A logger that keeps what the engine reports. */
-function recordingLogger() {
-  const lines: { level: string; message: string; fields: Record<string, unknown> }[] = [];
-  const at = (level: string) => (fields: Record<string, unknown>, message: string) => void lines.push({ level, message, fields });
-  const logger: Logger = { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') };
-  return { logger, lines };
-}
-
-/** A port nothing listens on (it was free a moment ago). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+import { createEngine, type Engine, type EngineOptions } from '@mwse/engine';
+import { freePort } from '@mwse/testkit/net';
+import { TRANSPORTS, recordingLogger, settle, withTimeout } from './harness.js';
 
 /** A `ws` WebSocket that sends `origin` in its handshake, as a page on that origin would. */
 function fromOrigin(origin: string): MWSEOptions['WebSocket'] {

@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Logger } from '@mwse/engine';
-import { TRANSPORTS, eventually, settle, useServer, withTimeout } from './harness.js';
-
-/** A logger that keeps what the engine reports. */
-function recordingLogger() {
-  const lines: { level: string; message: string; fields: Record<string, unknown> }[] = [];
-  const at = (level: string) => (fields: Record<string, unknown>, message: string) => void lines.push({ level, message, fields });
-  const logger: Logger = { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') };
-  return { logger, lines };
-}
+import { TRANSPORTS, eventually, recordingLogger, settle, useServer, withTimeout } from './harness.js';
 
 /** JSON nested `levels` deep, as text: JSON.stringify itself fails on such values. */
 const deep = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);

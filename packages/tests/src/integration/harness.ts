@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import WebSocket from 'ws';
-import { createEngine, type Engine, type EngineOptions } from '@mwse/engine';
+import { createEngine, type Engine, type EngineOptions, type Logger } from '@mwse/engine';
 import MWSE from '@mwse/client';
 
 /** Every integration suite runs once per transport (engine.io's EIO_WS_ENGINE, done as a loop). */
@@ -191,3 +191,11 @@ export async function eventually(check: () => boolean, ms = 2000, what = 'condit
 
 /** Let in-flight frames arrive (to prove something did NOT happen). */
 export const settle = (ms = 150) => new Promise((r) => setTimeout(r, ms));
+
+/** A logger that keeps what the engine reports, for tests that check what was logged. */
+export function recordingLogger() {
+  const lines: { level: string; message: string; fields: Record<string, unknown> }[] = [];
+  const at = (level: string) => (fields: Record<string, unknown>, message: string) => void lines.push({ level, message, fields });
+  const logger: Logger = { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') };
+  return { logger, lines };
+}
