@@ -48,7 +48,18 @@ const PEER_CORRELATED = new Set<ClientFrame['type']>(['request/to', 'response/to
 const BINARY_TYPE = ['', 'pack/to', 'pack/room', 'request/to', 'response/to', 'signal/to'] as const;
 
 /** How session control frames start as the SDK writes them: routed before counting and rate limits. */
-const SESSION_FRAME = '{"type":"session/';
+const SESSION_ACK = '{"type":"session/ack"';
+const SESSION_END = '{"type":"session/end"';
+const SESSION_RESUME = '{"type":"session/resume"';
+
+/** A session control frame (not `session/set`, an ordinary frame), read by its first bytes. */
+function isSessionControl(data: WireData): data is string {
+  return (
+    typeof data === 'string' &&
+    data.charCodeAt(0) === 123 &&
+    (data.startsWith(SESSION_ACK) || data.startsWith(SESSION_END) || data.startsWith(SESSION_RESUME))
+  );
+}
 
 /** Features announced in the hello. */
 const FEATURES = ['tunnels', 'pairs', 'session', 'info', 'rooms', 'room-info', 'notify', 'addresses', 'signal', 'binary'];
@@ -237,7 +248,7 @@ export class Hub {
    * session over, or else a new session (whose hello says why), which then handles the frame.
    */
   resumeLink(link: Link, data: WireData): Peer {
-    const decoded = typeof data === 'string' && data.startsWith(SESSION_FRAME) ? this.codec.decodeClient(data) : undefined;
+    const decoded = isSessionControl(data) ? this.codec.decodeClient(data) : undefined;
     const frame = decoded?.ok && decoded.frame.type === 'session/resume' ? decoded.frame : undefined;
     if (!frame) {
       const peer = this.open(link);
@@ -340,7 +351,7 @@ export class Hub {
     peer.lastSeen = now;
     const { session } = peer;
     if (session) {
-      if (typeof data === 'string' && data.startsWith(SESSION_FRAME)) {
+      if (isSessionControl(data)) {
         this.sessionFrame(peer, data);
         return;
       }
