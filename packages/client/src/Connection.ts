@@ -282,6 +282,12 @@ export class Connection {
     }
     this.#handlers.hello(frame, resumed, tried);
     if (resumed) {
+      // Tells the server the resumed hello (and its new token) arrived, so the old token stops working.
+      try {
+        this.#socket?.send(`{"type":"session/ack","seq":${this.#session!.received}}`);
+      } catch {
+        // Going away again: the next resume presents the token this hello replaced, still good.
+      }
       // Frames the server had not applied, in their order, before anything new.
       for (const out of this.#session!.unapplied()) {
         if (!this.#socket || this.#state !== 'open') break;

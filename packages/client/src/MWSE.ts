@@ -424,11 +424,14 @@ export class MWSE extends Emitter<MWSEEvents> {
 
   #failed(failure: ConnectFailure): void {
     // The SDK now knows it cannot connect: what waited for this attempt fails at once instead of
-    // sitting until its own timeout. Plain sends stay queued for the next attempt.
+    // sitting until its own timeout. Plain sends stay queued for the next attempt. While a kept
+    // session may still be resumed, calls wait for it instead (bounded by their own timeout).
     const error = () => new MWSEError(failure.error.code, failure.error.message);
-    this.#calls.rejectQueued(error);
-    for (const waiter of this.#waiters) waiter.reject(error());
-    this.#waiters.clear();
+    if (!this.#awaitingResume) {
+      this.#calls.rejectQueued(error);
+      for (const waiter of this.#waiters) waiter.reject(error());
+      this.#waiters.clear();
+    }
     if (this.listenerCount('connect/error') > 0) this.emit('connect/error', failure);
     // Nobody listens: say it once per run of failures rather than staying silent (or spamming).
     else if (failure.attempt === 1) this.#report(failure.error);

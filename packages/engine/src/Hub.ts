@@ -351,6 +351,8 @@ export class Hub {
     peer.lastSeen = now;
     const { session } = peer;
     if (session) {
+      // The client got its resumed hello (it speaks on the new socket): the old token is done.
+      session.previousHash = undefined;
       if (isSessionControl(data)) {
         this.sessionFrame(peer, data);
         return;

@@ -35,6 +35,12 @@ export class Session {
   private bytes = 0;
   private base = 0;
 
+  /**
+   * The token before the last rotation, still good until the client sends anything on the
+   * resumed socket: a cut that loses the resumed hello must not lose the session with it.
+   */
+  previousHash: Buffer | undefined;
+
   constructor(
     /** SHA-256 of the resume token: the token itself is never kept. */
     public tokenHash: Buffer,

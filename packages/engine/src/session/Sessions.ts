@@ -74,6 +74,7 @@ export class Sessions {
   /** The hello's `resume` field, with a new token: the old one stops working at once. */
   rotate(session: Session): { token: string; grace: number } {
     const token = randomBytes(32).toString('base64url');
+    session.previousHash = session.tokenHash;
     session.tokenHash = hash(token);
     return { token, grace: this.grace };
   }
@@ -151,7 +152,12 @@ export class Sessions {
       const stone = this.tombstones.get(frame.socketId);
       return stone && matches(stone.tokenHash, frame.token) ? stone.reason : 'unknown';
     }
-    if (!matches(session.tokenHash, frame.token)) return 'unknown';
+    const presented = hash(frame.token);
+    const current = timingSafeEqual(session.tokenHash, presented);
+    const previous = session.previousHash !== undefined && timingSafeEqual(session.previousHash, presented);
+    if (!current && !previous) return 'unknown';
+    // The client never saw the newer token (the resumed hello was lost): the older one stays current.
+    if (previous) session.tokenHash = session.previousHash!;
     // The bridge approved this socket again (fail-closed); it must be the same person or device.
     if (link.admitted.identity !== peer.identity) return 'identity';
     if (link.admitted.binary !== peer.binary) return 'codec';
