@@ -37,7 +37,8 @@ export interface EngineOptions {
   /**
    * Milliseconds a session outlives its WebSocket: a client that reconnects within it gets the
    * same socket id, relations and rooms back, and every frame it missed (docs/sessions.md).
-   * 0 turns resume off: a dropped socket ends its session at once (default 120 000).
+   * 0 turns resume off: a dropped socket ends its session at once (default 0 in the library, so
+   * an engine behaves as before unless asked; `mwse-server` defaults to 120 s, `MWSE_RESUME_GRACE`).
    */
   resumeGrace?: number;
   /**
@@ -164,7 +165,7 @@ export const ENGINE_DEFAULTS = {
   transport: 'auto',
   outboundBuffer: 1024,
   outboundBufferBytes: 8 * 1024 * 1024,
-  resumeGrace: 120_000,
+  resumeGrace: 0,
   maxMessageSize: 16 * 1024 * 1024,
   pingInterval: 10_000,
   shutdownTimeout: 10_000,

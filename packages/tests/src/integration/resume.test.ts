@@ -35,7 +35,7 @@ describe.each(TRANSPORTS)('resume tokens over %s', (transport) => {
     const user = new URLSearchParams(String(req.json?.query ?? '')).get('user') ?? 'alice';
     sendJson(res, 200, { allow: true, identity: user });
   });
-  const { state, raw: connectRaw } = useServer(transport, () => ({ approveUrl: `${approver.url}/approve` }));
+  const { state, raw: connectRaw } = useServer(transport, () => ({ approveUrl: `${approver.url}/approve`, resumeGrace: 120_000 }));
   const endpoint = () => endpointOf(state.engine);
 
   it('a wrong token is refused as unknown, leaks nothing, and leaves the real session resumable', async () => {
@@ -114,7 +114,7 @@ describe.each(SETUPS)('session bounds over %s with %s frames', (transport, codec
   const clients: MWSE[] = [];
 
   async function start(options: EngineOptions): Promise<void> {
-    engine = await createEngine({ host: '127.0.0.1', port: 0, transport, ...options });
+    engine = await createEngine({ host: '127.0.0.1', port: 0, transport, resumeGrace: 120_000, ...options });
     proxy = await new CutProxy(engine.port).start();
   }
   afterEach(async () => {

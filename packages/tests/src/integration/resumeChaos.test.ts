@@ -43,7 +43,7 @@ describe.each(SETUPS)('sessions survive TCP cuts over %s with %s frames', (trans
   const all: Tracked[] = [];
 
   beforeAll(async () => {
-    engine = await createEngine({ host: '127.0.0.1', port: 0, transport });
+    engine = await createEngine({ host: '127.0.0.1', port: 0, transport, resumeGrace: 120_000 });
     proxy = await new CutProxy(engine.port).start();
   });
   afterAll(async () => {
