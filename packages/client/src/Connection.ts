@@ -329,7 +329,8 @@ export class Connection {
       code,
       reason: reason || (failure?.status ? `handshake refused with HTTP ${failure.status}` : ''),
       willReconnect: delay !== undefined,
-      resuming: delay !== undefined && this.#session !== undefined,
+      // Only when true, so a client of a server without sessions sees the same events as before.
+      ...(delay !== undefined && this.#session !== undefined ? { resuming: true } : {}),
     };
     // No socket from here on, so a listener calling close() ends things without a second `down`.
     this.#state = 'waiting';
