@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       maxMessageSize: 16_777_216,
       pingInterval: 10_000,
       shutdownTimeout: 10_000,
+      resumeGrace: 120_000,
       transport: 'auto',
       logLevel: 'info',
     });
@@ -35,7 +36,9 @@ describe('loadConfig', () => {
 
   it("takes the engine's defaults for every capability variable, and leaves the bridge off", () => {
     const config = load({});
-    const { http: _http, store: _store, ...engineDefaults } = { ...ENGINE_DEFAULTS, http: undefined };
+    // The server keeps sessions for 120 s where the library defaults to none (tested below), and
+    // its store defaults to SQLite where the library's is memory.
+    const { http: _http, store: _store, resumeGrace: _resumeGrace, ...engineDefaults } = { ...ENGINE_DEFAULTS, http: undefined };
     for (const [option, value] of Object.entries(engineDefaults)) {
       expect(config[option as keyof typeof config], option).toEqual(value);
     }
@@ -186,6 +189,7 @@ describe('loadConfig', () => {
       MWSE_MAX_MESSAGE_SIZE: '65536',
       MWSE_PING_INTERVAL: '500ms',
       MWSE_SHUTDOWN_TIMEOUT: '2m',
+      MWSE_RESUME_GRACE: '30s',
       MWSE_TRANSPORT: 'ws',
       MWSE_LOG_LEVEL: 'debug',
       MWSE_LOG_FORMAT: 'pretty',
@@ -200,6 +204,7 @@ describe('loadConfig', () => {
       maxMessageSize: 65_536,
       pingInterval: 500,
       shutdownTimeout: 120_000,
+      resumeGrace: 30_000,
       transport: 'ws',
       logLevel: 'debug',
       logFormat: 'pretty',

@@ -29,6 +29,8 @@ export interface ServerConfig extends LimitsConfig, BridgeConfig, TlsConfig, Sto
   maxMessageSize: number;
   /** Heartbeat interval in ms (`MWSE_PING_INTERVAL`). */
   pingInterval: number;
+  /** How long a session outlives its dropped socket, in ms; 0 turns resume off (`MWSE_RESUME_GRACE`). */
+  resumeGrace: number;
   /** Longest graceful shutdown in ms (`MWSE_SHUTDOWN_TIMEOUT`). */
   shutdownTimeout: number;
   /** WebSocket library: `auto` takes uWebSockets.js when installed, else ws (`MWSE_TRANSPORT`). */
@@ -80,6 +82,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       parseInteger(text, 1, MAX_MESSAGE_SIZE_CEILING),
     ),
     pingInterval: read('MWSE_PING_INTERVAL', 10_000, (text) => parseDuration(text, { min: 1 })),
+    resumeGrace: read('MWSE_RESUME_GRACE', 120_000, (text) => parseDuration(text)),
     shutdownTimeout: read('MWSE_SHUTDOWN_TIMEOUT', 10_000, (text) => parseDuration(text)),
     transport: read('MWSE_TRANSPORT', 'auto', (text) => parseChoice(text, TRANSPORTS)),
     logLevel: read('MWSE_LOG_LEVEL', 'info', (text) => parseChoice(text, LOG_LEVELS)),

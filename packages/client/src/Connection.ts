@@ -3,6 +3,7 @@ import { attemptFailure, errorTextOf, isFinalRefusal, type AttemptFailure } from
 import { Backoff, type BackoffOptions } from './Backoff.js';
 import { parseServerFrame } from './parseServerFrame.js';
 import { closeCodesWithoutReconnect, closeNormal } from './protocolConstants.js';
+import { ACK_DELAY, ACK_EVERY, ResumableSession } from './ResumableSession.js';
 import type { WebSocketConstructor, WebSocketLike } from './WebSocketLike.js';
 
 /** One encoded frame waiting to be written. */
@@ -19,6 +20,11 @@ export interface CloseInfo {
   reason: string;
   /** True when the SDK will connect again by itself. */
   willReconnect: boolean;
+  /**
+   * True when it will try to resume the same session (the server keeps it for a grace window):
+   * calls in flight, rooms and pairs wait for the outcome, which `reconnect` reports.
+   */
+  resuming?: boolean;
 }
 
 /** A connection attempt that ended before the server's hello. */
@@ -31,8 +37,11 @@ export interface FailedAttempt extends AttemptFailure {
 
 /** What the connection tells its owner. Calls are synchronous and in this order per socket. */
 export interface ConnectionHandlers {
-  /** The server said hello. Runs before queued frames are flushed. */
-  hello(frame: ServerFrameOf<'hello'>): void;
+  /**
+   * The server said hello. Runs before queued frames are flushed. `resumed`: the same session
+   * came back (nothing was lost); otherwise a new one started (after a refused resume, `frame.reason`).
+   */
+  hello(frame: ServerFrameOf<'hello'>, resumed: boolean, triedResume: boolean): void;
   /** Queued frames were flushed; frames now go out at once. */
   ready(): void;
   frame(frame: ServerFrame): void;
@@ -54,6 +63,9 @@ export interface ConnectionOptions {
   queueLimit: number;
   /** Milliseconds an attempt may take to reach the hello; 0 or `Infinity` for no limit. */
   connectTimeout: number;
+  /** Written frames kept until the server applied them, for resending after a resume. */
+  resendFrames: number;
+  resendBytes: number;
 }
 
 /** `connecting`: socket opening or waiting for hello; `waiting`: between attempts. */
@@ -78,6 +90,11 @@ export class Connection {
   #queue = new Set<Outgoing>();
   #state: ConnectionState = 'connecting';
   #epoch = 0;
+  /** Set when the server keeps the session for a resume (its hello had a token). */
+  #session: ResumableSession | undefined;
+  /** The current socket was opened to resume `#session`. */
+  #resuming = false;
+  #ackTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ConnectionOptions, handlers: ConnectionHandlers) {
     this.#options = options;
@@ -96,9 +113,14 @@ export class Connection {
     return this.#state === 'closed';
   }
 
-  /** Counts hellos: changes every time a new server session starts. */
+  /** Counts sessions: changes every time a new server session starts (not on a resume). */
   get epoch(): number {
     return this.#epoch;
+  }
+
+  /** Not open, but a resume of the session may bring everything back. */
+  get resuming(): boolean {
+    return this.#state !== 'closed' && this.#state !== 'open' && this.#session !== undefined;
   }
 
   /** Writes `out` now when open, else queues it. False when closed or the queue is full. */
@@ -128,9 +150,12 @@ export class Connection {
     clearTimeout(this.#connectTimer);
     const socket = this.#socket;
     this.#socket = undefined;
+    clearTimeout(this.#ackTimer);
     if (socket) {
       this.#detach(socket);
       try {
+        // Ends the server's session at once rather than after its grace window.
+        if (wasOpen && this.#session) socket.send('{"type":"session/end"}');
         socket.close(closeNormal, reason);
       } catch {
         // Closing a socket that already failed may throw in some implementations; it is gone anyway.
@@ -143,9 +168,12 @@ export class Connection {
 
   #open(first: boolean): void {
     this.#state = 'connecting';
+    const session = this.#session;
+    this.#resuming = session !== undefined;
     let socket: WebSocketLike;
     try {
-      socket = new this.#options.WebSocket(this.#options.url);
+      // Only a flag in the URL (it may be logged); the token goes in the first frame.
+      socket = new this.#options.WebSocket(session ? withResume(this.#options.url) : this.#options.url);
     } catch (error) {
       if (first) throw error;
       this.#lost(1006, '', error instanceof Error ? error.message : String(error));
@@ -154,7 +182,15 @@ export class Connection {
     this.#socket = socket;
     let errorText = '';
     socket.binaryType = 'arraybuffer';
-    socket.onopen = ignore;
+    socket.onopen = session
+      ? () => {
+          try {
+            socket.send(session.resumeFrame());
+          } catch {
+            // The socket failed at once; its close event follows.
+          }
+        }
+      : ignore;
     // Errors are always followed by a close event, which is where they are handled; only their
     // text is kept, as it is the one place `ws` names a refused handshake's status. The handler
     // must stay set: `ws` throws an 'error' that has no listener.
@@ -186,21 +222,82 @@ export class Connection {
 
   #receive(data: unknown): void {
     const frame = parseServerFrame(data);
-    if (!frame) return;
-    if (frame.type === 'hello') {
+    if (frame?.type === 'hello') {
       if (this.#state === 'connecting') this.#hello(frame);
       return;
     }
-    this.#handlers.frame(frame);
+    const session = this.#session;
+    if (session && this.#state === 'open') {
+      if (frame?.type === 'session/ack') {
+        session.applied(frame.seq);
+        return;
+      }
+      // Every other frame after the hello is counted, even one this SDK cannot read: the server
+      // counted it too, and the counts must agree for a resume to replay exactly what was missed.
+      session.received += 1;
+      this.#scheduleAck(session);
+    }
+    if (frame) this.#handlers.frame(frame);
+  }
+
+  #scheduleAck(session: ResumableSession): void {
+    if (session.received - session.acked >= ACK_EVERY) {
+      this.#ack(session);
+      return;
+    }
+    this.#ackTimer ??= setTimeout(() => {
+      this.#ackTimer = undefined;
+      if (this.#session === session && this.#state === 'open') this.#ack(session);
+    }, ACK_DELAY);
+  }
+
+  #ack(session: ResumableSession): void {
+    if (session.received === session.acked || !this.#socket) return;
+    session.acked = session.received;
+    try {
+      this.#socket.send(`{"type":"session/ack","seq":${session.received}}`);
+    } catch {
+      // The socket is going away: the resume frame carries the count instead.
+    }
   }
 
   #hello(frame: ServerFrameOf<'hello'>): void {
+    const tried = this.#resuming;
+    const resumed = tried && frame.resumed === true && frame.socketId === this.#session?.socketId;
     this.#state = 'open';
-    this.#epoch += 1;
     this.#failures = 0;
     clearTimeout(this.#connectTimer);
     this.#backoff?.reset();
-    this.#handlers.hello(frame);
+    if (resumed) {
+      const session = this.#session!;
+      if (frame.resume) session.token = frame.resume.token;
+      session.applied(frame.seq ?? 0);
+      // What the server's hello says it received is all it knows of.
+      session.acked = session.received;
+    } else {
+      this.#epoch += 1;
+      const { resume } = frame;
+      const { resendFrames: frames, resendBytes: bytes } = this.#options;
+      this.#session = resume ? new ResumableSession(frame.socketId, resume.token, { frames, bytes }) : undefined;
+    }
+    this.#handlers.hello(frame, resumed, tried);
+    if (resumed) {
+      // Tells the server the resumed hello (and its new token) arrived, so the old token stops working.
+      try {
+        this.#socket?.send(`{"type":"session/ack","seq":${this.#session!.received}}`);
+      } catch {
+        // Going away again: the next resume presents the token this hello replaced, still good.
+      }
+      // Frames the server had not applied, in their order, before anything new.
+      for (const out of this.#session!.unapplied()) {
+        if (!this.#socket || this.#state !== 'open') break;
+        try {
+          this.#socket.send(out.data);
+        } catch {
+          // Going away again; they stay kept for the next resume.
+        }
+      }
+    }
     const queued = [...this.#queue];
     this.#queue.clear();
     for (const out of queued) {
@@ -217,6 +314,7 @@ export class Connection {
     } catch {
       // The socket is going away; its close event rejects what was written on it.
     }
+    this.#session?.wrote(out);
     out.written?.();
   }
 
@@ -225,10 +323,14 @@ export class Connection {
     const failure = wasOpen ? undefined : attemptFailure({ code, closeReason: reason, errorText, timedOut });
     const final = closeCodesWithoutReconnect.has(code) || (failure !== undefined && isFinalRefusal(failure));
     const delay = this.#backoff && !final ? this.#backoff.next() : undefined;
+    clearTimeout(this.#ackTimer);
+    this.#ackTimer = undefined;
     const info: CloseInfo = {
       code,
       reason: reason || (failure?.status ? `handshake refused with HTTP ${failure.status}` : ''),
       willReconnect: delay !== undefined,
+      // Only when true, so a client of a server without sessions sees the same events as before.
+      ...(delay !== undefined && this.#session !== undefined ? { resuming: true } : {}),
     };
     // No socket from here on, so a listener calling close() ends things without a second `down`.
     this.#state = 'waiting';
@@ -250,6 +352,7 @@ export class Connection {
 
   #finish(info: CloseInfo): void {
     this.#queue.clear();
+    this.#session = undefined;
     this.#handlers.closed(info);
   }
 
@@ -259,4 +362,11 @@ export class Connection {
     socket.onclose = ignore;
     socket.onerror = ignore;
   }
+}
+
+/** The endpoint with `resume=1`: the server then waits for the `session/resume` frame before its hello. */
+function withResume(url: string): string {
+  const hash = url.indexOf('#');
+  const base = hash === -1 ? url : url.slice(0, hash);
+  return `${base}${base.includes('?') ? '&' : '?'}resume=1`;
 }

@@ -48,8 +48,13 @@ export interface Pairs {
 export interface MWSEEvents {
   /** Connected and identified: `mwse.me.socketId` is set. Fires again after every reconnect. */
   scope: () => void;
-  /** A reconnect succeeded (after its `scope`): you are a new peer; join your rooms again. */
-  reconnect: () => void;
+  /**
+   * A reconnect succeeded. `resumed: true`: the server kept the session (docs/sessions.md): same
+   * socket id, pairs, rooms, info, flags and addresses, every frame missed either way delivered
+   * once, in order; nothing to do, and `scope` does not fire again. `resumed: false`: you are a new
+   * peer (after its `scope`); join your rooms again. `reason` says why it was not resumed.
+   */
+  reconnect: (outcome: ReconnectOutcome) => void;
   /** The next connection attempt starts in `delay` ms. */
   reconnecting: (attempt: number, delay: number) => void;
   /** The connection dropped; `info.willReconnect` says whether the SDK reconnects. */
@@ -94,6 +99,17 @@ export interface MWSEEvents {
   notification: (notification: Notification) => void;
   /** A recipient answered a notification you sent. */
   'notification/reply': (reply: NotificationReply) => void;
+}
+
+/** What a reconnect gave back (the `reconnect` event). */
+export interface ReconnectOutcome {
+  resumed: boolean;
+  /**
+   * With `resumed: false`: `unknown`, `expired` (away past the server's grace window), `overflow`
+   * (more was missed than is kept), `ended`, `identity` (the bridge gave another identity),
+   * `codec`, `disabled` (the server keeps no sessions), or another a newer server gives.
+   */
+  reason?: string;
 }
 
 /** What the server said about itself in its hello. */
@@ -149,6 +165,10 @@ export class MWSE extends Emitter<MWSEEvents> {
   #connection: Connection;
   /** The server agreed to binary tunnel frames on the current connection. */
   #binary = false;
+  /** How the last hello went, for the `reconnect` event. */
+  #outcome: ReconnectOutcome = { resumed: false };
+  /** The drop left the old session's calls and rooms waiting for a resume's outcome. */
+  #awaitingResume = false;
 
   constructor(options: MWSEOptions = {}) {
     super();
@@ -166,9 +186,11 @@ export class MWSE extends Emitter<MWSEEvents> {
         reconnect: reconnectOption(options.reconnect),
         queueLimit: this.#queueLimit,
         connectTimeout: options.connectTimeout ?? defaultOptions.connectTimeout,
+        resendFrames: options.resendLimit ?? defaultOptions.resendLimit,
+        resendBytes: options.resendBytes ?? defaultOptions.resendBytes,
       },
       {
-        hello: (frame) => this.#hello(frame),
+        hello: (frame, resumed, tried) => this.#hello(frame, resumed, tried),
         ready: () => this.#ready(),
         frame: (frame) => routeServerFrame(frame, router),
         down: (info) => this.#down(info),
@@ -350,7 +372,15 @@ export class MWSE extends Emitter<MWSEEvents> {
     else console.error('MWSE:', error);
   }
 
-  #hello(frame: ServerFrameOf<'hello'>): void {
+  #hello(frame: ServerFrameOf<'hello'>, resumed: boolean, tried: boolean): void {
+    this.#outcome = resumed
+      ? { resumed: true }
+      : { resumed: false, reason: frame.reason ?? (tried ? 'unknown' : 'disabled') };
+    if (this.#awaitingResume) {
+      this.#awaitingResume = false;
+      // The old session is gone: what it had in flight is lost, as after any plain reconnect.
+      if (!resumed) this.#forgetSession();
+    }
     const { server, version, protocol, limits, features, identity } = frame;
     this.#server = { server, version, protocol, limits, features };
     this.#binary = frame.codec === 'binary';
@@ -370,24 +400,39 @@ export class MWSE extends Emitter<MWSEEvents> {
   #ready(): void {
     for (const waiter of this.#waiters) waiter.resolve();
     this.#waiters.clear();
+    const outcome = this.#outcome;
+    if (outcome.resumed) {
+      this.emit('reconnect', outcome);
+      return;
+    }
     this.emit('scope');
-    if (this.#connection.epoch > 1) this.emit('reconnect');
+    if (this.#connection.epoch > 1) this.emit('reconnect', outcome);
   }
 
   #down(info: CloseInfo): void {
     this.#scoped = false;
+    // A session the server keeps may come back whole: calls in flight and rooms wait for it.
+    if (info.resuming) this.#awaitingResume = true;
+    else this.#forgetSession();
+    this.emit('disconnect', info);
+  }
+
+  /** The session that dropped will not come back: its written calls fail, its rooms are left. */
+  #forgetSession(): void {
     this.#calls.rejectWritten(() => new MWSEError('disconnected'));
     for (const room of this.#rooms.values()) room.disconnected();
-    this.emit('disconnect', info);
   }
 
   #failed(failure: ConnectFailure): void {
     // The SDK now knows it cannot connect: what waited for this attempt fails at once instead of
-    // sitting until its own timeout. Plain sends stay queued for the next attempt.
+    // sitting until its own timeout. Plain sends stay queued for the next attempt. While a kept
+    // session may still be resumed, calls wait for it instead (bounded by their own timeout).
     const error = () => new MWSEError(failure.error.code, failure.error.message);
-    this.#calls.rejectQueued(error);
-    for (const waiter of this.#waiters) waiter.reject(error());
-    this.#waiters.clear();
+    if (!this.#awaitingResume) {
+      this.#calls.rejectQueued(error);
+      for (const waiter of this.#waiters) waiter.reject(error());
+      this.#waiters.clear();
+    }
     if (this.listenerCount('connect/error') > 0) this.emit('connect/error', failure);
     // Nobody listens: say it once per run of failures rather than staying silent (or spamming).
     else if (failure.attempt === 1) this.#report(failure.error);
@@ -485,7 +530,9 @@ export class MWSE extends Emitter<MWSEEvents> {
     const epoch = this.#connection.epoch;
     const request = new IncomingRequest(frame.body, peer, (answer) => {
       // After a reconnect the requester knew our old socket: it already got `peer-disconnected`.
-      if (this.#connection.epoch !== epoch || this.#connection.state !== 'open') return;
+      // While a resume may bring the session back, the answer waits for it.
+      if (this.#connection.epoch !== epoch) return;
+      if (this.#connection.state !== 'open' && !this.#connection.resuming) return;
       this.#post({ type: 'response/to', id: frame.id, to: frame.from, ...answer });
     });
     deliverRequest(request, [peer, this]);

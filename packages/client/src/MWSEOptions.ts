@@ -11,7 +11,8 @@ export interface MWSEOptions {
   endpoint?: string;
   /**
    * Reconnect after the connection drops (default `true`): exponential backoff with full jitter.
-   * `false` to never reconnect, or an object to tune the delays. A reconnect makes you a new peer.
+   * `false` to never reconnect, or an object to tune the delays. A reconnect resumes the same
+   * session when the server still keeps it (docs/sessions.md); otherwise you are a new peer.
    */
   reconnect?: boolean | BackoffOptions;
   /** Milliseconds every call (requests included) waits for its answer (default 30 000). */
@@ -34,6 +35,13 @@ export interface MWSEOptions {
    * does not offer it answers in JSON, and the SDK follows. `json` keeps every frame readable text.
    */
   codec?: 'binary' | 'json';
+  /**
+   * Frames (default 1024) and bytes (default 8 MiB) written but not yet acknowledged by the
+   * server, kept to resend after a resume. A resume that would need one let go past these is
+   * refused (`reason: 'overflow'`) and a new session starts.
+   */
+  resendLimit?: number;
+  resendBytes?: number;
 }
 
 /** Defaults of the numeric options. */
@@ -41,6 +49,8 @@ export const defaultOptions = {
   requestTimeout: 30_000,
   queueLimit: 1024,
   connectTimeout: 10_000,
+  resendLimit: 1024,
+  resendBytes: 8 * 1024 * 1024,
 } as const;
 
 /** Reads `reconnect` into backoff options, or `false`. */

@@ -1,5 +1,5 @@
 export { MWSE, MWSE as default } from './MWSE.js';
-export type { MWSEEvents, Pairs, ServerInfo } from './MWSE.js';
+export type { MWSEEvents, Pairs, ReconnectOutcome, ServerInfo } from './MWSE.js';
 export type { MWSEOptions } from './MWSEOptions.js';
 export { MWSEError } from './MWSEError.js';
 export { Peer } from './Peer.js';

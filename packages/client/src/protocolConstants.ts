@@ -13,8 +13,9 @@ export const closeNormal: typeof CloseCode.Normal = 1000;
 /**
  * Close codes after which the SDK does not reconnect: the server refused this client on purpose
  * (policy: refused by the bridge, or over its outbound queue) or for a frame that was too big, and
- * reconnecting would repeat the same refusal.
+ * reconnecting would repeat the same refusal; or another connection resumed this session (4001),
+ * and reconnecting would take it back and forth.
  */
 export const closeCodesWithoutReconnect: ReadonlySet<number> = new Set<
-  typeof CloseCode.PolicyViolation | typeof CloseCode.MessageTooBig
->([1008, 1009]);
+  typeof CloseCode.PolicyViolation | typeof CloseCode.MessageTooBig | typeof CloseCode.SessionTaken
+>([1008, 1009, 4001]);

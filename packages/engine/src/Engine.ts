@@ -5,7 +5,7 @@ import { createControlPlane } from './http/api/createControlPlane.js';
 import { KeyStore } from './http/KeyStore.js';
 import { Heartbeat } from './Heartbeat.js';
 import { Hub } from './Hub.js';
-import type { Peer } from './Peer.js';
+import { Link } from './session/Link.js';
 import { HIGH_WATER_MARK } from './OutboundQueue.js';
 import type { Transport } from './transports/Transport.js';
 import { loadTransport } from './transports/loadTransport.js';
@@ -25,7 +25,7 @@ export class Engine {
     private readonly heartbeat: Heartbeat,
     readonly options: ResolvedEngineOptions,
     private readonly sweeper: NodeJS.Timeout,
-    private readonly openSockets: Set<Peer>,
+    private readonly openSockets: Set<Link>,
     /** The store the engine opened itself (and so closes); undefined when it was given one. */
     private readonly ownedStore: Store | undefined,
   ) {}
@@ -55,7 +55,7 @@ export class Engine {
     const { store, owned } = openStore(resolved.store);
     const hub = new Hub(resolved, jsonCodec, store);
     // Sockets the transport has not reported closed; shutdown waits for these, not for peers.
-    const openSockets = new Set<Peer>();
+    const openSockets = new Set<Link>();
     let engine: Engine | undefined;
     const closing = () => engine?.closing ?? false;
     const admission = new Admission(
@@ -75,35 +75,58 @@ export class Engine {
     );
     // Nothing may throw out of a transport callback: a bug met while handling one connection
     // closes that connection (1011) and is logged, and the process and the others go on.
+    // A link is a socket; its peer (the session) may be none yet (a resume not yet read) or
+    // none any more (the session moved to another socket), and then its events are ignored.
     const guarded =
-      <A extends unknown[]>(where: string, fn: (peer: Peer, ...args: A) => void) =>
-      (peer: Peer, ...args: A): void => {
+      <A extends unknown[]>(where: string, fn: (link: Link, ...args: A) => void) =>
+      (link: Link, ...args: A): void => {
         try {
-          fn(peer, ...args);
+          fn(link, ...args);
         } catch (error) {
-          hub.contain(peer, where, error);
+          if (link.peer) hub.contain(link.peer, where, error);
+          else link.close(CloseCode.InternalError, 'internal error');
         }
       };
-    const listening = transport.listen<Peer>(resolved.host, resolved.port, {
+    // A socket opened to resume that stays silent is closed rather than held.
+    const resumeDeadline = 2 * resolved.pingInterval;
+    const listening = transport.listen<Link>(resolved.host, resolved.port, {
       upgrade: (request) => admission.decide(request),
       open: (socket, context) => {
         const admitted = context as Admitted;
         admission.opened(admitted.address);
-        const peer = hub.open(socket, admitted);
-        openSockets.add(peer);
-        if (closing()) hub.disconnect(peer, CloseCode.GoingAway, 'server shutting down');
-        return peer;
+        const link = new Link(socket, admitted);
+        openSockets.add(link);
+        if (closing()) {
+          link.close(CloseCode.GoingAway, 'server shutting down');
+        } else if (admitted.resume) {
+          link.deadline = setTimeout(() => {
+            if (!link.peer) link.close(CloseCode.PolicyViolation, 'no session/resume frame');
+          }, resumeDeadline);
+          link.deadline.unref();
+        } else {
+          hub.open(link);
+        }
+        return link;
       },
-      message: guarded('message', (peer, data) => hub.message(peer, data)),
-      drain: guarded('drain', (peer) => peer.queue.flush()),
-      pong: (peer) => {
-        peer.lastSeen = Date.now();
+      message: guarded('message', (link, data) => {
+        if (link.peer) hub.message(link.peer, data);
+        else if (link.deadline && link.open) {
+          clearTimeout(link.deadline);
+          link.deadline = undefined;
+          hub.resumeLink(link, data);
+        }
+      }),
+      drain: guarded('drain', (link) => link.peer?.queue.flush()),
+      pong: (link) => {
+        if (link.peer) link.peer.lastSeen = Date.now();
       },
-      close: guarded('close', (peer) => {
-        peer.socketOpen = false;
-        openSockets.delete(peer);
-        admission.closed(peer.address);
-        hub.close(peer);
+      close: guarded('close', (link, code) => {
+        link.open = false;
+        clearTimeout(link.deadline);
+        openSockets.delete(link);
+        admission.closed(link.admitted.address);
+        const { peer } = link;
+        if (peer && peer.link === link) hub.socketClosed(peer, code);
       }),
       http: createControlPlane({ hub, keys: new KeyStore(store.keys), closing }, resolved.http),
     });
@@ -159,7 +182,7 @@ export class Engine {
     while (this.openSockets.size > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    for (const peer of [...this.openSockets]) peer.socket.terminate();
+    for (const link of [...this.openSockets]) link.socket.terminate();
     await this.ownedStore?.close();
   }
 }

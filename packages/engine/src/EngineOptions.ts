@@ -35,6 +35,20 @@ export interface EngineOptions {
   outboundBuffer?: number;
   /** Bytes that may wait likewise (default 8 MiB); a single larger message still goes. */
   outboundBufferBytes?: number;
+  /**
+   * Milliseconds a session outlives its WebSocket: a client that reconnects within it gets the
+   * same socket id, relations and rooms back, and every frame it missed (docs/sessions.md).
+   * 0 turns resume off: a dropped socket ends its session at once (default 0 in the library, so
+   * an engine behaves as before unless asked; `mwse-server` defaults to 120 s, `MWSE_RESUME_GRACE`).
+   */
+  resumeGrace?: number;
+  /**
+   * Frames and bytes kept for one session that its client has not acknowledged yet, and kept for
+   * it while it is away; past them an away session ends (defaults: `outboundBuffer` and
+   * `outboundBufferBytes`).
+   */
+  replayFrames?: number;
+  replayBytes?: number;
   /** Largest inbound frame in bytes; larger ones close the connection with 1009 (default 16 MiB). */
   maxMessageSize?: number;
   /** Heartbeat ping interval; silent past two intervals means dead (default 10 s). */
@@ -137,7 +151,16 @@ export interface EngineOptions {
   logger?: Logger;
 }
 
-type OptionalKeys = 'tls' | 'http' | 'approveUrl' | 'triggerUrl' | 'bridgeSecret' | 'adminToken' | 'logger';
+type OptionalKeys =
+  | 'tls'
+  | 'http'
+  | 'approveUrl'
+  | 'triggerUrl'
+  | 'bridgeSecret'
+  | 'adminToken'
+  | 'logger'
+  | 'replayFrames'
+  | 'replayBytes';
 
 /** {@link EngineOptions} with every default filled in. */
 export type ResolvedEngineOptions = Required<Omit<EngineOptions, OptionalKeys>> &
@@ -150,6 +173,7 @@ export const ENGINE_DEFAULTS = {
   transport: 'auto',
   outboundBuffer: 1024,
   outboundBufferBytes: 8 * 1024 * 1024,
+  resumeGrace: 0,
   maxMessageSize: 16 * 1024 * 1024,
   pingInterval: 10_000,
   shutdownTimeout: 10_000,

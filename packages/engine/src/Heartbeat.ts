@@ -19,9 +19,12 @@ export class Heartbeat {
   private tick(): void {
     const deadline = Date.now() - 2 * this.interval;
     for (const peer of this.hub.allPeers()) {
+      // Away sessions have no socket to ping; their grace window bounds them.
+      if (!peer.socketOpen) continue;
       // A live but unresponsive client gets the documented close code; a dead connection never
-      // completes the close handshake, and the hub drops its socket after a grace period.
-      if (peer.lastSeen < deadline) this.hub.disconnect(peer, CloseCode.HeartbeatTimeout, 'heartbeat timeout');
+      // completes the close handshake, and the hub drops its socket after a grace period. A
+      // resumable session outlives it and waits for its client to come back.
+      if (peer.lastSeen < deadline) this.hub.drop(peer, CloseCode.HeartbeatTimeout, 'heartbeat timeout');
       else peer.socket.ping();
     }
   }

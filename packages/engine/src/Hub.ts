@@ -7,6 +7,7 @@ import {
   type DecodeError,
   type ErrorCode,
   type ServerFrame,
+  type ServerFrameOf,
   type WireData,
 } from '@mwse/protocol';
 import { MAX_JSON_DEPTH, exceedsJsonDepth } from '@mwse/protocol';
@@ -27,7 +28,8 @@ import { FlushScheduler, OutboundQueue, type QueueStats } from './OutboundQueue.
 import { Peer } from './Peer.js';
 import type { FrameHandler, FrameHandlers, RawTunnelHandler, Service } from './Service.js';
 import { ServiceError } from './ServiceError.js';
-import type { TransportSocket } from './transports/Transport.js';
+import type { Link } from './session/Link.js';
+import { Sessions } from './session/Sessions.js';
 import { createAddressService } from './services/addresses.js';
 import { createInfoService } from './services/info.js';
 import { InfoPool } from './services/InfoPool.js';
@@ -37,6 +39,7 @@ import { createNotifyService } from './services/notify.js';
 import type { Room } from './services/Room.js';
 import { createPairingService } from './services/pairing.js';
 import { createRoomService } from './services/rooms.js';
+import { createSessionService } from './services/sessions.js';
 import { createTunnelService } from './services/tunnels.js';
 
 /** Frames whose `id` correlates peers with each other rather than asking the server for a result. */
@@ -45,8 +48,19 @@ const PEER_CORRELATED = new Set<ClientFrame['type']>(['request/to', 'response/to
 /** Client frame type of each binary kind, for the metrics. */
 const BINARY_TYPE = ['', 'pack/to', 'pack/room', 'request/to', 'response/to', 'signal/to'] as const;
 
-/** How long a closed peer's socket may take to finish the close handshake. */
-const CLOSE_GRACE = 2000;
+/** How session control frames start as the SDK writes them: routed before counting and rate limits. */
+const SESSION_ACK = '{"type":"session/ack"';
+const SESSION_END = '{"type":"session/end"';
+const SESSION_RESUME = '{"type":"session/resume"';
+
+/** A session control frame (not `session/set`, an ordinary frame), read by its first bytes. */
+function isSessionControl(data: WireData): data is string {
+  return (
+    typeof data === 'string' &&
+    data.charCodeAt(0) === 123 &&
+    (data.startsWith(SESSION_ACK) || data.startsWith(SESSION_END) || data.startsWith(SESSION_RESUME))
+  );
+}
 
 /** Features announced in the hello. */
 const FEATURES = ['tunnels', 'pairs', 'session', 'info', 'rooms', 'room-info', 'notify', 'addresses', 'signal', 'binary', 'presence', 'broadcast'];
@@ -70,6 +84,8 @@ export class Hub {
   readonly addresses: AddressBook;
   readonly notifications: NotificationBox;
   readonly bridge: Bridge;
+  /** Resumable sessions (docs/sessions.md). */
+  readonly sessions: Sessions;
   /** Rate-limited: clients can make the server log, and must not flood it. */
   readonly log: Logger;
   private readonly scheduler = new FlushScheduler();
@@ -103,13 +119,19 @@ export class Hub {
       this.metrics,
       this.log,
     );
+    this.sessions = new Sessions(this, options.resumeGrace, {
+      frames: options.replayFrames ?? options.outboundBuffer,
+      bytes: options.replayBytes ?? options.outboundBufferBytes,
+    });
     const tunnels = createTunnelService(this);
     const pairing = createPairingService(this);
     const info = createInfoService(this);
     const rooms = createRoomService(this);
     const notify = createNotifyService(this);
     const addresses = createAddressService(this);
+    const sessions = createSessionService(this);
     this.handlers = {
+      ...sessions.handlers,
       ...tunnels.handlers,
       ...pairing.handlers,
       ...info.handlers,
@@ -122,6 +144,7 @@ export class Hub {
     // sends the disconnect notices and drops the watch relation the others read).
     this.services = [rooms, tunnels, info, notify, addresses, pairing] as Service<ClientFrame['type']>[];
     this.metrics.gauge('mwse_connections', 'Open WebSocket connections.', () => this.peers.size);
+    this.metrics.gauge('mwse_away_sessions', 'Sessions kept for a client to resume, with no socket.', () => this.sessions.awayCount);
     this.metrics.gauge('mwse_rooms', 'Rooms that exist.', () => this.rooms.size);
     this.metrics.gauge('mwse_stored_notifications', 'Notifications waiting for an ack.', () => this.notifications.size);
     const { queueStats } = this;
@@ -155,11 +178,16 @@ export class Hub {
       .map((room) => room.summary());
   }
 
-  /** A transport accepted a socket the admission let in: register it and greet it. */
-  open(socket: TransportSocket, admitted: Admitted): Peer {
+  /**
+   * A transport accepted a socket the admission let in: start a session on it and greet it.
+   * `refusal` says why a resume it asked for was refused, for its hello.
+   */
+  open(link: Link, refusal?: string): Peer {
     const { options } = this;
+    const { admitted } = link;
     const info = new InfoPool(options.maxInfoKeys, options.maxInfoBytes);
-    const peer = new Peer(randomUUID(), socket, admitted.address, info, admitted.identity, admitted.binary);
+    const peer = new Peer(randomUUID(), link, admitted.address, info, admitted.identity, admitted.binary);
+    link.peer = peer;
     for (const [key, value] of Object.entries(admitted.info ?? {})) {
       try {
         info.set(key, value);
@@ -167,47 +195,121 @@ export class Hub {
         // The approver's initial info is trimmed to the pool's limits rather than refused.
       }
     }
-    const limits = { messages: options.outboundBuffer, bytes: options.outboundBufferBytes };
-    peer.queue = new OutboundQueue(
-      socket,
-      limits,
-      this.scheduler,
-      () => {
-        this.metrics.inc('mwse_dropped_total', 'slow-consumer');
-        this.log.warn({ peer: peer.id, address: peer.address }, 'slow consumer closed');
-        this.disconnect(peer, CloseCode.PolicyViolation, 'outbound queue overflow');
-      },
-      this.queueStats,
-    );
+    this.attach(peer, link);
     if (options.rateLimit > 0) peer.limiter = new RateLimiter(options.rateLimit, options.rateBurst);
     this.peers.set(peer.id, peer);
+    let resume: { token: string; grace: number } | undefined;
+    if (this.sessions.enabled) {
+      const minted = this.sessions.mint();
+      peer.session = minted.session;
+      resume = { token: minted.token, grace: this.sessions.grace };
+    }
     try {
-      this.greet(peer);
+      this.greet(peer, {
+        ...(resume ? { resume } : {}),
+        ...(refusal === undefined ? {} : { resumed: false, reason: refusal }),
+      });
     } catch (error) {
       this.contain(peer, 'open', error);
     }
     return peer;
   }
 
+  /** Give `peer` the socket of `link` and a fresh outbound queue for it. */
+  attach(peer: Peer, link: Link): void {
+    const { options } = this;
+    peer.link = link;
+    link.peer = peer;
+    const limits = { messages: options.outboundBuffer, bytes: options.outboundBufferBytes };
+    peer.queue = new OutboundQueue(
+      link.socket,
+      limits,
+      this.scheduler,
+      () => {
+        this.metrics.inc('mwse_dropped_total', 'slow-consumer');
+        this.log.warn({ peer: peer.id, address: peer.address }, 'slow consumer closed');
+        if (peer.session) peer.session.endReason ??= 'overflow';
+        this.disconnect(peer, CloseCode.PolicyViolation, 'outbound queue overflow');
+      },
+      this.queueStats,
+    );
+  }
+
+  /**
+   * The first frame of a socket opened to resume (`?resume=1`): a `session/resume` that takes its
+   * session over, or else a new session (whose hello says why), which then handles the frame.
+   */
+  resumeLink(link: Link, data: WireData): Peer {
+    const decoded = isSessionControl(data) ? this.codec.decodeClient(data) : undefined;
+    const frame = decoded?.ok && decoded.frame.type === 'session/resume' ? decoded.frame : undefined;
+    if (!frame) {
+      const peer = this.open(link);
+      this.message(peer, data);
+      return peer;
+    }
+    const outcome = this.sessions.resume(link, frame);
+    if (typeof outcome === 'string') {
+      this.log.debug({ address: link.admitted.address, reason: outcome }, 'resume refused');
+      this.metrics.inc('mwse_resumes_total', outcome);
+      return this.open(link, outcome);
+    }
+    const { peer, missed } = outcome;
+    this.metrics.inc('mwse_resumes_total', 'resumed');
+    this.sendControl(peer, {
+      ...this.helloOf(peer),
+      resume: this.sessions.rotate(peer.session!),
+      resumed: true,
+      seq: peer.session!.applied,
+    });
+    for (const frame of missed) peer.queue.push(frame);
+    this.log.debug({ peer: peer.id, replayed: missed.length }, 'resumed');
+    return peer;
+  }
+
+  /** Queue a frame outside the session's count (hello, acks): never replayed. */
+  sendControl(peer: Peer, frame: ServerFrame): void {
+    if (peer.closed || !peer.socketOpen) return;
+    const data = this.codec.encode(frame);
+    this.metrics.countOut(frame.type, data.length);
+    peer.queue.push(data);
+  }
+
+  /**
+   * The transport saw the session's socket close. A client that closed it on purpose (1000, 1001:
+   * `mwse.close()`, a page going away) or a session that cannot be kept ends now, as today;
+   * otherwise (a dropped network, 1006) the session waits for its client to resume.
+   */
+  socketClosed(peer: Peer, code: number): void {
+    if (peer.closed) return;
+    if (peer.closing || !peer.session || code === CloseCode.Normal || code === CloseCode.GoingAway) {
+      this.close(peer);
+      return;
+    }
+    this.sessions.away(peer);
+  }
+
+  /**
+   * Close `peer`'s socket because the connection looks dead (heartbeat): a resumable session goes
+   * away and waits for its client; otherwise this is a disconnect.
+   */
+  drop(peer: Peer, code: number, reason: string): void {
+    if (!peer.session || peer.closing || peer.closed) {
+      this.disconnect(peer, code, reason);
+      return;
+    }
+    const { link } = peer;
+    this.sessions.away(peer);
+    link.close(code, reason);
+  }
+
   /** Index a registered peer, send its hello, and let every service greet it. */
-  private greet(peer: Peer): void {
+  private greet(peer: Peer, session: Partial<ServerFrameOf<'hello'>>): void {
     if (peer.identity) {
       const set = this.identities.get(peer.identity);
       if (set) set.add(peer);
       else this.identities.set(peer.identity, new Set([peer]));
     }
-    const { maxMessageSize, outboundBuffer, pingInterval, maxInfoKeys, maxInfoBytes } = this.options;
-    this.send(peer, {
-      type: 'hello',
-      server: 'mwse',
-      version: this.options.version,
-      protocol: PROTOCOL_VERSION,
-      socketId: peer.id,
-      identity: peer.identity,
-      limits: { maxMessageSize, outboundBuffer, pingInterval, maxInfoKeys, maxInfoBytes },
-      features: FEATURES,
-      codec: peer.binary ? 'binary' : 'json',
-    });
+    this.sendControl(peer, { ...this.helloOf(peer), ...session });
     this.log.debug({ peer: peer.id, address: peer.address, identity: peer.identity }, 'connected');
     for (const service of this.services) {
       try {
@@ -219,11 +321,38 @@ export class Hub {
     }
   }
 
+  private helloOf(peer: Peer): ServerFrameOf<'hello'> {
+    const { maxMessageSize, outboundBuffer, pingInterval, maxInfoKeys, maxInfoBytes } = this.options;
+    return {
+      type: 'hello',
+      server: 'mwse',
+      version: this.options.version,
+      protocol: PROTOCOL_VERSION,
+      socketId: peer.id,
+      identity: peer.identity,
+      limits: { maxMessageSize, outboundBuffer, pingInterval, maxInfoKeys, maxInfoBytes },
+      features: FEATURES,
+      codec: peer.binary ? 'binary' : 'json',
+    };
+  }
+
   /** One inbound frame: decode once, route, answer. */
   message(peer: Peer, data: WireData): void {
     if (peer.closed || peer.closing) return;
     const now = Date.now();
     peer.lastSeen = now;
+    const { session } = peer;
+    if (session) {
+      // The client got its resumed hello (it speaks on the new socket): the old token is done.
+      session.previousHash = undefined;
+      if (isSessionControl(data)) {
+        this.sessionFrame(peer, data);
+        return;
+      }
+      // Counted before handling: a frame refused below was still applied (it got its answer).
+      session.applied += 1;
+      this.sessions.applied(peer, session);
+    }
     const verdict = peer.limiter?.take(now);
     if (verdict !== undefined && verdict !== 'ok') {
       this.metrics.inc('mwse_dropped_total', 'rate-limited');
@@ -268,6 +397,19 @@ export class Hub {
     } catch (error) {
       this.fail(peer, frame, error);
     }
+  }
+
+  /** A session control frame (ack, end): neither counted nor rate limited. */
+  private sessionFrame(peer: Peer, data: string): void {
+    const decoded = this.codec.decodeClient(data);
+    if (!decoded.ok) {
+      this.refuseUndecodable(peer, decoded.error);
+      return;
+    }
+    const { frame } = decoded;
+    if (frame.type === 'session/ack') peer.session!.ack(frame.seq);
+    else if (frame.type === 'session/end') this.sessions.end(peer, 'ended');
+    else this.refuse(peer, undefined, 'bad-frame', `${frame.type} is not a session control frame here`);
   }
 
   /**
@@ -317,6 +459,7 @@ export class Hub {
     if (peer.closed) return;
     peer.closed = true;
     peer.queue.close();
+    this.sessions.forget(peer);
     this.log.debug({ peer: peer.id }, 'disconnected');
     for (const service of this.services) {
       try {
@@ -347,11 +490,8 @@ export class Hub {
     peer.closing = true;
     peer.queue.close();
     queueMicrotask(() => {
-      if (peer.socketOpen) peer.socket.close(code, reason);
+      if (peer.socketOpen) peer.link.close(code, reason);
       this.close(peer);
-      setTimeout(() => {
-        if (peer.socketOpen) peer.socket.terminate();
-      }, CLOSE_GRACE).unref();
     });
   }
 
@@ -373,6 +513,16 @@ export class Hub {
   sendEncoded(peer: Peer, data: WireData, type: ServerFrame['type']): void {
     if (peer.closed) return;
     this.metrics.countOut(type, typeof data === 'string' ? data.length : data.byteLength);
+    const { session } = peer;
+    if (session && !peer.closing) {
+      if (!session.record(data)) {
+        // Away, and more is missed than is kept: the session ends as a slow consumer would.
+        this.metrics.inc('mwse_dropped_total', 'away-overflow');
+        this.sessions.end(peer, 'overflow');
+        return;
+      }
+      if (session.away) return;
+    }
     peer.queue.push(data);
   }
 

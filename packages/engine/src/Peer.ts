@@ -3,6 +3,8 @@ import type { RateLimiter } from './admission/RateLimiter.js';
 import type { OutboundQueue } from './OutboundQueue.js';
 import type { InfoPool } from './services/InfoPool.js';
 import type { Room } from './services/Room.js';
+import type { Link } from './session/Link.js';
+import type { Session } from './session/Session.js';
 import type { TransportSocket } from './transports/Transport.js';
 
 /** Flags every peer starts with. */
@@ -56,9 +58,10 @@ export class Peer {
   closed = false;
   /** `Hub.disconnect()` was called: nothing more is sent or handled, and `closed` follows. */
   closing = false;
-  /** The transport's socket is still open (it may outlive `closed` during a close handshake). */
-  socketOpen = true;
+  /** The queue of the socket that carries the session now (closed while away). */
   queue!: OutboundQueue;
+  /** Set when sessions are resumable: counters, replay and token (see `session/Session.ts`). */
+  session: Session | undefined;
   /** The socket id as UTF-8, encoded once for the binary frames this peer sends. */
   readonly idBytes: Uint8Array;
   /** Undefined when rate limiting is off. */
@@ -66,7 +69,8 @@ export class Peer {
 
   constructor(
     readonly id: string,
-    readonly socket: TransportSocket,
+    /** The socket carrying this session now, or the last one while away; a resume replaces it. */
+    public link: Link,
     /** The client address the connection was admitted from (after `trustProxy`). */
     readonly address: string,
     readonly info: InfoPool,
@@ -76,6 +80,15 @@ export class Peer {
     readonly binary: boolean,
   ) {
     this.idBytes = Buffer.from(id);
+  }
+
+  get socket(): TransportSocket {
+    return this.link.socket;
+  }
+
+  /** A socket carries this session and is still open (it may outlive `closed` during a close handshake). */
+  get socketOpen(): boolean {
+    return this.link.open && this.link.peer === this;
   }
 
   /** True when direct traffic from `from` reaches me (SPEC §4, pair-auth). */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FieldLimits } from './limits.js';
 import { FeatureClientFrames } from './features.js';
+import { SessionClientFrames } from './sessionFrames.js';
 import {
   CorrelationId,
   InfoKey,
@@ -92,6 +93,7 @@ export const ClientFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('room/lock'), id, name: RoomName }).strict(),
   z.object({ type: z.literal('room/unlock'), id, name: RoomName }).strict(),
   ...FeatureClientFrames,
+  ...SessionClientFrames,
 ]);
 
 /** A frame sent by a client, as the server receives it after validation. */

@@ -3,6 +3,7 @@ import { ErrorCode } from './errorCodes.js';
 import { CorrelationId, JoinType, Payload, PeerId, RoomMode, RoomName, RoomRole } from './primitives.js';
 import { ResponseError } from './ClientFrame.js';
 import { FeatureServerFrames, Identity } from './features.js';
+import { HelloSessionFields, SessionServerFrames } from './sessionFrames.js';
 
 const id = CorrelationId;
 const errorCode = z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]);
@@ -55,6 +56,7 @@ export const ServerFrame = z.discriminatedUnion('type', [
     features: z.array(z.string()),
     /** How tunnel frames travel to this connection: `binary` when it asked (`?codec=binary`). */
     codec: z.enum(['json', 'binary']).optional(),
+    ...HelloSessionFields,
   }),
   /** Success answer to a client frame that carried `id`. */
   z.object({ type: z.literal('result'), id, data: Payload }),
@@ -109,6 +111,7 @@ export const ServerFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('room/invited'), room: RoomName, from: PeerId }),
   z.object({ type: z.literal('room/ejected'), room: RoomName, by: PeerId }),
   ...FeatureServerFrames,
+  ...SessionServerFrames,
 ]);
 
 /** A public room as `room/list` and `GET /api/rooms` list it. */

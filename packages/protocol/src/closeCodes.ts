@@ -17,6 +17,8 @@ export const CloseCode = {
   InternalError: 1011,
   /** The connection stayed silent past two heartbeat intervals. */
   HeartbeatTimeout: 4000,
+  /** Another socket resumed this session; this one is closed and must not reconnect on its own. */
+  SessionTaken: 4001,
 } as const;
 
 /** One of the values of {@link CloseCode}. */

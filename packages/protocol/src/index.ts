@@ -37,3 +37,4 @@ export type { Codec, DecodeError, DecodeResult, WireData } from './Codec.js';
 export { MAX_JSON_DEPTH, exceedsJsonDepth } from './jsonDepth.js';
 export { jsonCodec, decodeClientFrame, decodeServerFrame } from './jsonCodec.js';
 export { ApiBodies, type ApiError } from './api.js';
+export { ResumeRefusal, MAX_RESUME_TOKEN_LENGTH } from './sessionFrames.js';

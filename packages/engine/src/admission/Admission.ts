@@ -9,6 +9,8 @@ export interface Admitted extends Approval {
   address: string;
   /** The client asked for binary tunnel frames (`?codec=binary`). */
   binary: boolean;
+  /** The client will send `session/resume` first (`?resume=1`): no hello until it has. */
+  resume?: boolean;
 }
 
 export interface AdmissionOptions {
@@ -66,8 +68,10 @@ export class Admission {
     if ((this.perAddress.get(address) ?? 0) >= this.options.maxConnectionsPerAddress) {
       return refuse('connection-cap', 429, 'too many connections from this address');
     }
-    const binary = new URLSearchParams(request.query).get('codec') === 'binary';
-    if (!this.approver) return { accept: true, context: { address, binary } satisfies Admitted };
+    const query = new URLSearchParams(request.query);
+    const binary = query.get('codec') === 'binary';
+    const resume = query.get('resume') === '1';
+    if (!this.approver) return { accept: true, context: { address, binary, resume } satisfies Admitted };
     // The slot is held while the approval is awaited: otherwise a burst of handshakes all pass
     // the cap before any of them opens.
     this.count(address, 1);
@@ -80,7 +84,7 @@ export class Admission {
     if (approval === 'denied') return refuse(approval, 403, 'connection not approved');
     // The app server could not answer: refused all the same (fail-closed), but as unavailable.
     if (typeof approval === 'string') return refuse(approval, 503, 'connection approval unavailable');
-    return { accept: true, context: { ...approval, address, binary } satisfies Admitted };
+    return { accept: true, context: { ...approval, address, binary, resume } satisfies Admitted };
   }
 
   /** A connection admitted with `address` opened. */

@@ -22,6 +22,7 @@ export class Metrics {
   constructor() {
     this.describe('mwse_dropped_total', 'Frames dropped or refused, by reason.');
     this.describe('mwse_refused_connections_total', 'Handshakes refused, by reason.');
+    this.describe('mwse_resumes_total', 'Session resume attempts, by outcome (resumed, or why refused).');
     this.describe('mwse_bridge_webhooks_total', 'Webhook attempts to BRIDGE_TRIGGER_URL, by outcome.');
   }
 

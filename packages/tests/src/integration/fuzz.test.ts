@@ -63,6 +63,9 @@ describe.each(SETUPS)('fuzzing a live %s server with %s SDK clients', (transport
       MWSE_MAX_MESSAGE_SIZE: String(MAX_MESSAGE_SIZE),
       MWSE_OUTBOUND_BUFFER: String(OUTBOUND_BUFFER),
       MWSE_MAX_CONNECTIONS_PER_ADDRESS: '1024',
+      // The suite checks that nothing lingers once every socket is gone; kept sessions would (on
+      // purpose, for MWSE_RESUME_GRACE). Resume has its own suites (resume*.test.ts).
+      MWSE_RESUME_GRACE: '0',
       BRIDGE_APPROVE_URL: `${stub.url}/approve`,
       BRIDGE_TRIGGER_URL: `${stub.url}/trigger`,
       BRIDGE_INBOX: '1',

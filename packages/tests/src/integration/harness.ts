@@ -130,11 +130,16 @@ export class RawClient {
   private waiters: { type: string; resolve: (f: Frame) => void }[] = [];
   readonly closed: Promise<number>;
   socketId = '';
+  /** The last hello this socket got. */
+  hello: Frame | undefined;
 
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
       const frame = JSON.parse(data.toString()) as Frame;
-      if (frame.type === 'hello') this.socketId = frame.socketId as string;
+      if (frame.type === 'hello') {
+        this.socketId = frame.socketId as string;
+        this.hello = frame;
+      }
       const i = this.waiters.findIndex((w) => w.type === frame.type);
       if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(frame);
       else this.frames.push(frame);

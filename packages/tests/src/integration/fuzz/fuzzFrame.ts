@@ -153,6 +153,9 @@ const BUILDERS: Record<ClientFrameType, Build> = {
   'room/info/set': (g) => ({ type: 'room/info/set', id: g.id(), name: g.room(), key: g.key(), value: g.payload() }),
   'room/info/get': (g) => ({ type: 'room/info/get', id: g.id(), name: g.room(), key: g.maybe(() => g.key()) }),
   'room/list': idOnly('room/list'),
+  'session/ack': (g) => ({ type: 'session/ack', seq: g.prng.pick([0, 1, 7, 1000, Number.MAX_SAFE_INTEGER]) }),
+  'session/resume': (g) => ({ type: 'session/resume', socketId: g.peer(), token: g.prng.uuid(), seq: 0, from: 0 }),
+  'session/end': () => ({ type: 'session/end' }),
 };
 
 /** A valid frame of `type` (payloads may still be hostile: deep, odd keys, odd text). */
@@ -230,4 +233,5 @@ export function mutate(prng: Prng, frame: Frame): void {
 }
 
 /** Every client frame type, from the protocol's own list. */
-export const FRAME_TYPES: readonly ClientFrameType[] = CLIENT_FRAME_TYPES;
+// `session/end` is left out: it ends the fuzzing connection's session on purpose (resume.test.ts covers it).
+export const FRAME_TYPES: readonly ClientFrameType[] = CLIENT_FRAME_TYPES.filter((type) => type !== 'session/end');

@@ -1,0 +1,194 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { CloseCode, type ClientFrameOf, type ResumeRefusal, type ServerFrame, type WireData } from '@mwse/protocol';
+import type { Peer } from '../Peer.js';
+import type { Link } from './Link.js';
+import { Session, type EndReason, type ReplayLimits } from './Session.js';
+
+/** A server `session/ack` goes out after this many applied frames, or `ACK_DELAY` ms after the last. */
+const ACK_EVERY = 64;
+const ACK_DELAY = 25;
+/** Ended sessions remembered (so a late resume hears why): at most this many, for one grace window. */
+const MAX_TOMBSTONES = 10_000;
+
+/** What the session keeper needs from the hub. */
+export interface SessionHost {
+  peer(id: string): Peer | undefined;
+  /** Give `peer` a new socket and outbound queue. */
+  attach(peer: Peer, link: Link): void;
+  /** Queue a frame that is not counted (hello, acks). */
+  sendControl(peer: Peer, frame: ServerFrame): void;
+  /** End a session as a disconnect does (deferred, services run once). */
+  disconnect(peer: Peer, code: number, reason: string): void;
+}
+
+/** A new session's secret: handed to the client once, kept only hashed. */
+export interface Minted {
+  session: Session;
+  token: string;
+}
+
+/** A session back on a new socket, and the frames to replay to it after its hello. */
+export interface Resumed {
+  peer: Peer;
+  missed: WireData[];
+}
+
+interface Tombstone {
+  tokenHash: Buffer;
+  reason: EndReason;
+  at: number;
+}
+
+function hash(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+/**
+ * Sessions that outlive their sockets (docs/sessions.md): mints and checks resume tokens, keeps
+ * away sessions for the grace window, decides resumes, and sends the server's acks.
+ */
+export class Sessions {
+  private readonly tombstones = new Map<string, Tombstone>();
+  private readonly unacked = new Set<Peer>();
+  private ackTimer: NodeJS.Timeout | undefined;
+  /** Sessions whose socket is gone (a gauge). */
+  awayCount = 0;
+
+  constructor(
+    private readonly host: SessionHost,
+    /** Milliseconds an away session is kept; 0: sessions are not kept. */
+    readonly grace: number,
+    private readonly limits: ReplayLimits,
+  ) {}
+
+  get enabled(): boolean {
+    return this.grace > 0;
+  }
+
+  /** A new session with a fresh token (256 random bits, base64url). */
+  mint(): Minted {
+    const token = randomBytes(32).toString('base64url');
+    return { session: new Session(hash(token), this.limits), token };
+  }
+
+  /** The hello's `resume` field, with a new token: the old one stops working at once. */
+  rotate(session: Session): { token: string; grace: number } {
+    const token = randomBytes(32).toString('base64url');
+    session.previousHash = session.tokenHash;
+    session.tokenHash = hash(token);
+    return { token, grace: this.grace };
+  }
+
+  /** A counted client frame was handled: tell the client now and then. */
+  applied(peer: Peer, session: Session): void {
+    if (session.applied - session.appliedTold >= ACK_EVERY) {
+      this.sendAck(peer, session);
+      return;
+    }
+    this.unacked.add(peer);
+    this.ackTimer ??= setTimeout(this.flushAcks, ACK_DELAY);
+  }
+
+  private readonly flushAcks = (): void => {
+    this.ackTimer = undefined;
+    for (const peer of this.unacked) if (peer.session && !peer.closed) this.sendAck(peer, peer.session);
+    this.unacked.clear();
+  };
+
+  private sendAck(peer: Peer, session: Session): void {
+    this.unacked.delete(peer);
+    if (session.away || session.applied === session.appliedTold) return;
+    session.appliedTold = session.applied;
+    this.host.sendControl(peer, { type: 'session/ack', seq: session.applied });
+  }
+
+  /** The socket is gone but the session stays, unseen by anyone, for the grace window. */
+  away(peer: Peer): void {
+    const session = peer.session!;
+    if (session.away) return;
+    session.away = true;
+    this.awayCount += 1;
+    if (peer.link.peer === peer) peer.link.peer = undefined;
+    peer.queue.close();
+    this.unacked.delete(peer);
+    session.timer = setTimeout(() => this.end(peer, 'expired'), this.grace);
+    session.timer.unref();
+  }
+
+  /** End a session for `reason` (a later resume attempt with its token is told so). */
+  end(peer: Peer, reason: EndReason): void {
+    if (peer.session) peer.session.endReason ??= reason;
+    this.host.disconnect(peer, reason === 'ended' ? CloseCode.Normal : CloseCode.PolicyViolation, `session ${reason}`);
+  }
+
+  /** The hub forgot `peer`: drop its timers, and remember why its session ended. */
+  forget(peer: Peer): void {
+    const session = peer.session;
+    if (!session) return;
+    clearTimeout(session.timer);
+    if (session.away) this.awayCount -= 1;
+    session.away = false;
+    this.unacked.delete(peer);
+    const now = Date.now();
+    this.tombstones.set(peer.id, { tokenHash: session.tokenHash, reason: session.endReason ?? 'ended', at: now });
+    // Oldest first (insertion order): drop what is past the window or over the cap.
+    for (const [id, stone] of this.tombstones) {
+      if (this.tombstones.size <= MAX_TOMBSTONES && stone.at > now - this.grace) break;
+      this.tombstones.delete(id);
+    }
+  }
+
+  /**
+   * Try to give `frame`'s session to `link`. On success the session has its new socket, and the
+   * frames its client missed are returned for the caller to queue after the resumed hello;
+   * otherwise why not (the caller starts a new session). A wrong token learns nothing: it reads
+   * `unknown` whether or not the session exists.
+   */
+  resume(link: Link, frame: ClientFrameOf<'session/resume'>): Resumed | ResumeRefusal {
+    if (!this.enabled) return 'disabled';
+    const peer = this.host.peer(frame.socketId);
+    const session = peer?.session;
+    if (!peer || !session || peer.closed || peer.closing) {
+      const stone = this.tombstones.get(frame.socketId);
+      return stone && matches(stone.tokenHash, frame.token) ? stone.reason : 'unknown';
+    }
+    const presented = hash(frame.token);
+    const current = timingSafeEqual(session.tokenHash, presented);
+    const previous = session.previousHash !== undefined && timingSafeEqual(session.previousHash, presented);
+    if (!current && !previous) return 'unknown';
+    // The client never saw the newer token (the resumed hello was lost): the older one stays current.
+    if (previous) session.tokenHash = session.previousHash!;
+    // The bridge approved this socket again (fail-closed); it must be the same person or device.
+    if (link.admitted.identity !== peer.identity) return 'identity';
+    if (link.admitted.binary !== peer.binary) return 'codec';
+    if (frame.seq > session.sent) return 'unknown';
+    const missed = session.missed(frame.seq);
+    if (!missed || frame.from > session.applied) {
+      // Frames are lost one way or the other: this session can never be resumed exactly.
+      this.end(peer, 'overflow');
+      return 'overflow';
+    }
+    if (peer.socketOpen) {
+      // A second socket resumed a live session (the first may be half-open): the newest wins.
+      const old = peer.link;
+      old.peer = undefined;
+      peer.queue.close();
+      old.close(CloseCode.SessionTaken, 'session resumed on another connection');
+    } else {
+      clearTimeout(session.timer);
+      session.timer = undefined;
+      if (session.away) this.awayCount -= 1;
+    }
+    session.away = false;
+    session.ack(frame.seq);
+    this.host.attach(peer, link);
+    peer.lastSeen = Date.now();
+    session.appliedTold = session.applied;
+    return { peer, missed };
+  }
+}
+
+/** Constant-time comparison of a presented token with a stored hash. */
+function matches(stored: Buffer, token: string): boolean {
+  return timingSafeEqual(stored, hash(token));
+}
