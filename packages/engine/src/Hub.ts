@@ -45,6 +45,9 @@ import { createTunnelService } from './services/tunnels.js';
 /** Frames whose `id` correlates peers with each other rather than asking the server for a result. */
 const PEER_CORRELATED = new Set<ClientFrame['type']>(['request/to', 'response/to', 'request/cancel']);
 
+/** The code a transport reports for a connection that ended without a close frame (RFC 6455). */
+const ABNORMAL_CLOSURE = 1006;
+
 /** Client frame type of each binary kind, for the metrics. */
 const BINARY_TYPE = ['', 'pack/to', 'pack/room', 'request/to', 'response/to', 'signal/to'] as const;
 
@@ -275,13 +278,15 @@ export class Hub {
   }
 
   /**
-   * The transport saw the session's socket close. A client that closed it on purpose (1000, 1001:
-   * `mwse.close()`, a page going away) or a session that cannot be kept ends now, as today;
-   * otherwise (a dropped network, 1006) the session waits for its client to resume.
+   * The transport saw the session's socket close. A socket closed with a close frame, whatever
+   * its code (1000 `mwse.close()`, 1001 a page going away, 1005 a bare `close()`, 1009 a frame
+   * too big), was closed on purpose, and its session ends now, as does one that cannot be kept.
+   * Only a connection that died without one (1006: a dropped network, a cut proxy) waits for its
+   * client to resume.
    */
   socketClosed(peer: Peer, code: number): void {
     if (peer.closed) return;
-    if (peer.closing || !peer.session || code === CloseCode.Normal || code === CloseCode.GoingAway) {
+    if (peer.closing || !peer.session || code !== ABNORMAL_CLOSURE) {
       this.close(peer);
       return;
     }
