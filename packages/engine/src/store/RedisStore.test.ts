@@ -2,7 +2,7 @@ import { freePort } from '@mwse/testkit/net';
 import { redisMissing, startRedis, type TestRedis } from '@mwse/testkit/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotificationQuotas, StoredNotification } from '../services/NotificationStore.js';
-import { RedisStore } from './RedisStore.js';
+import { RedisStore, RedisUnavailableError } from './RedisStore.js';
 
 // What only a shared, networked store has to get right; the contract itself is Store.test.ts.
 // Skipped only where redis-server is missing outside CI (.ci/run installs it).
@@ -81,7 +81,9 @@ suite('redis store', () => {
 
   it('fails to open with the reason when Redis refuses the connection', async () => {
     const port = await freePort();
-    await expect(RedisStore.open(`redis://:secret@127.0.0.1:${port}/0`)).rejects.toThrow(
+    const opening = RedisStore.open(`redis://:secret@127.0.0.1:${port}/0`);
+    await expect(opening).rejects.toBeInstanceOf(RedisUnavailableError);
+    await expect(opening).rejects.toThrow(
       new RegExp(`cannot use Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}/0: .*ECONNREFUSED`),
     );
   });

@@ -50,6 +50,11 @@ function loadIoredis(): RedisConstructor {
   }
 }
 
+/** {@link RedisStore.open} could not reach or use Redis (refused, timed out, bad password, …). */
+export class RedisUnavailableError extends Error {
+  override readonly name = 'RedisUnavailableError';
+}
+
 /** A quota Lua can compare: an unbounded one (Infinity) becomes the largest double. */
 const bound = (value: number) => (Number.isFinite(value) ? value : Number.MAX_VALUE);
 const text = (reply: Reply) => (Buffer.isBuffer(reply) ? reply.toString('utf8') : String(reply));
@@ -309,7 +314,7 @@ export class RedisStore implements Store {
     } catch (error) {
       redis.disconnect();
       const reason = lastError?.message ?? (error instanceof Error ? error.message : String(error));
-      throw new Error(`cannot use Redis at ${redacted(url)}: ${reason}`);
+      throw new RedisUnavailableError(`cannot use Redis at ${redacted(url)}: ${reason}`);
     }
   }
 
