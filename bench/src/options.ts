@@ -22,6 +22,8 @@ export interface BenchOptions {
   profile: boolean;
   /** Measure the RSS of node after importing each server library, instead of benchmarking. */
   footprint: boolean;
+  /** Run the cluster spike (Redis deliver script, two nodes) instead of the comparison. */
+  clusterSpike: boolean;
   /** Extra node flags for every server process, e.g. `--max-semi-space-size=2`. */
   serverFlags: string[];
   out?: string;
@@ -48,6 +50,11 @@ export const USAGE = `pnpm bench [options]
                      throughput workload listed)
   --footprint        RSS of a bare node process and after importing each server library
                      (@mwse/engine, uWebSockets.js, ws, socket.io), then exit
+  --cluster-spike    the cluster spike on a redis-server of its own (/usr/bin/redis-server):
+                     the batched deliver script alone, then one node against two nodes with
+                     every pair split across them (msg/s, msg per CPU-s with Redis's CPU),
+                     and latency at half the maximum rate; uses --duration --warmup --rounds
+                     --connections --window (docs/cluster.md)
   --server-flags=<f> extra node flags for the servers, space-separated; write it with "=",
                      e.g. --server-flags="--max-semi-space-size=2"
   --out <file>       JSON result file (default results/<date>.json)`;
@@ -82,6 +89,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'idle-connections': { type: 'string' },
       profile: { type: 'boolean', default: false },
       footprint: { type: 'boolean', default: false },
+      'cluster-spike': { type: 'boolean', default: false },
       'server-flags': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -106,6 +114,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     idleConnections: Math.round(positive(values['idle-connections'], 10_000, 'idle-connections')),
     profile: values.profile,
     footprint: values.footprint,
+    clusterSpike: values['cluster-spike'],
     serverFlags: values['server-flags']?.split(/\s+/).filter(Boolean) ?? [],
     out: values.out,
   };

@@ -9,5 +9,5 @@ export default defineConfig({
   target: 'es2022',
   platform: 'node',
   shims: true,
-  external: ['uWebSockets.js', 'ws', 'libsql'],
+  external: ['uWebSockets.js', 'ws', 'libsql', 'ioredis'],
 });

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createEngine, type Engine } from '@mwse/engine';
+import { createEngine, RedisUnavailableError, type Engine } from '@mwse/engine';
 import { ConfigError } from './ConfigError.js';
 import type { ServerConfig } from './config.js';
 import { defaultDemosDir } from './defaultDemosDir.js';
@@ -47,6 +47,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     version: VERSION,
     logger: createLogger(config.logLevel, config.logFormat),
     http: createHttpHandler({ publicDir: config.publicDir, sdkDir: config.sdkDir, demosDir: defaultDemosDir() }),
+  }).catch((error: unknown) => {
+    // A Redis that refuses at start is the operator's to fix: name the variable that points at it.
+    if (error instanceof RedisUnavailableError) throw new ConfigError('MWSE_REDIS_URL', error.message);
+    throw error;
   });
   const host = config.host;
   const port = engine.port;

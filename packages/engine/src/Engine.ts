@@ -52,7 +52,7 @@ export class Engine {
       highWaterMark: HIGH_WATER_MARK,
       tls: resolved.tls,
     });
-    const { store, owned } = openStore(resolved.store);
+    const { store, owned } = await openStore(resolved.store);
     const hub = new Hub(resolved, jsonCodec, store);
     // Sockets the transport has not reported closed; shutdown waits for these, not for peers.
     const openSockets = new Set<Link>();

@@ -131,7 +131,8 @@ export interface EngineOptions {
   /**
    * Where stored notifications, reply routes, API keys, the bridge inbox and webhook retries are
    * kept (docs/storage.md): `memory` (default; an embedded engine writes no files),
-   * `{ sqlite: path }` for a durable file, or a `Store` instance.
+   * `{ sqlite: path }` for a durable file, `{ redis: url }` for a Redis shared by engines (needs
+   * `ioredis`), or a `Store` instance.
    */
   store?: StoreOption;
 

@@ -12,6 +12,7 @@ export {
 export { consoleLogger, type Logger, type LogLevel } from './log/Logger.js';
 export { MemoryStore } from './store/MemoryStore.js';
 export { SqliteStore, type SqliteStoreOptions } from './store/SqliteStore.js';
+export { RedisStore, RedisUnavailableError, type RedisStoreOptions } from './store/RedisStore.js';
 export type { StoreOption } from './store/openStore.js';
 export type {
   Awaitable,

@@ -1,0 +1,291 @@
+import { startRedis, type TestRedis } from '@mwse/testkit/redis';
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { openConnections } from '../generator/openConnections.js';
+import type { Connection } from '../generator/Connection.js';
+import { mwseDialect } from '../generator/mwseDialect.js';
+import { makePack, timedBody } from '../generator/payload.js';
+import { probeDirect } from '../generator/probe.js';
+import { machineBusySeconds, processCpuSeconds } from '../procStats.js';
+import { ServerProcess } from '../ServerProcess.js';
+import { median, percentile } from '../stats.js';
+import { DELIVER_LUA, packFrames } from './deliverScript.js';
+
+/*
+ * The cluster spike (docs/cluster.md, "Spike"), `pnpm bench --cluster-spike`. In one run, on a
+ * redis-server of its own (no persistence: durability is not what is measured):
+ *   1. the deliver script alone: frames/s and calls/s at 1, 20 and 100 frames per call;
+ *   2. relay throughput, closed loop: one node (no Redis) against two nodes sharing the Redis
+ *      with every pair split across them; msg/s and msg per server CPU second, Redis included;
+ *   3. request/response latency across the nodes at half the measured maximum rate (open loop).
+ */
+
+export interface SpikeOptions {
+  duration: number;
+  warmup: number;
+  rounds: number;
+  connections: number;
+  window: number;
+  /** Ceiling of the offered request rate in the latency part. */
+  rate: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// Bundled into dist/run.js: the node's own bundle sits next to it.
+const RELAY = fileURLToPath(new URL('./servers/clusterRelay.js', import.meta.url));
+const PREFIX = 'spike:';
+/** The second, low offered rate of the latency part (requests/s). */
+const LOW_RATE = 1000;
+
+/** CPU seconds of `pids` and of this process, and the machine's busy seconds, over a window. */
+function cpuWindow(pids: number[]) {
+  const t0 = performance.now();
+  const s0 = pids.map(processCpuSeconds);
+  const g0 = process.cpuUsage();
+  const b0 = machineBusySeconds();
+  return () => {
+    const seconds = (performance.now() - t0) / 1000;
+    const per = pids.map((pid, i) => processCpuSeconds(pid) - s0[i]!);
+    const g = process.cpuUsage(g0);
+    const generator = (g.user + g.system) / 1e6;
+    const server = per.reduce((a, b) => a + b, 0);
+    const other = Math.max(0, machineBusySeconds() - b0 - server - generator);
+    return { seconds, per, server, generator, other };
+  };
+}
+
+/** Script calls Redis has run so far (EVALSHA and EVAL). */
+async function scriptCalls(client: Redis): Promise<number> {
+  const info = await client.info('commandstats');
+  let calls = 0;
+  for (const match of info.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)) calls += Number(match[1]);
+  return calls;
+}
+
+/**
+ * 1. The script alone: `clients` ioredis connections with 16 calls in flight each, frames of
+ * `framesPerCall` spread over `targets` sessions (one stream entry and one publish part each per
+ * call). Redis's CPU shows how near it is to its one core.
+ */
+async function scriptAlone(redis: TestRedis, framesPerCall: number, targets: number, seconds: number) {
+  const clients = Array.from({ length: 4 }, () => {
+    const client = new Redis(redis.url);
+    client.defineCommand('deliver', { numberOfKeys: 0, lua: DELIVER_LUA });
+    return client;
+  });
+  // Targets on a node nobody subscribes to: PUBLISH still runs, to no one.
+  const ids = Array.from({ length: targets }, () => randomUUID());
+  for (const id of ids) await clients[0]!.hset(`${PREFIX}s:${id}`, 'node', 'nowhere', 'auth', '0');
+  const frame = Buffer.from(`{"type":"pack","from":"${randomUUID()}","pack":${makePack()}}`);
+  const from = randomUUID();
+  const packed = packFrames(Array.from({ length: framesPerCall }, (_, i) => ({ from, to: ids[i % targets]!, data: frame })));
+  let calls = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const cpu = cpuWindow([redis.pid!]);
+  const client0 = process.cpuUsage();
+  const t0 = performance.now();
+  await Promise.all(
+    clients.flatMap((client) => {
+      const deliver = (client as unknown as { deliver(prefix: string, frames: Buffer): Promise<unknown> }).deliver.bind(client);
+      return Array.from({ length: 16 }, async () => {
+        while (performance.now() < deadline) {
+          await deliver(PREFIX, packed);
+          calls++;
+        }
+      });
+    }),
+  );
+  const wall = (performance.now() - t0) / 1000;
+  const used = cpu();
+  const c = process.cpuUsage(client0);
+  await Promise.all(clients.map((client) => client.quit()));
+  const redisCpu = used.server / used.seconds;
+  return {
+    callsPerSec: calls / wall,
+    framesPerSec: (calls * framesPerCall) / wall,
+    redisCpu,
+    perRedisCpuSec: (calls * framesPerCall) / used.server,
+    clientCpu: (c.user + c.system) / 1e6 / wall,
+  };
+}
+
+interface Topology {
+  name: string;
+  /** One entry per node: its Redis URL or `local`. */
+  nodes: string[];
+  /** Script calls a node may have outstanding (0: one call per turn, unbounded). */
+  inFlight?: number;
+}
+
+/** Start the nodes of `topology`; the caller stops them. */
+async function startNodes(topology: Topology): Promise<ServerProcess[]> {
+  return Promise.all(
+    topology.nodes.map((url, i) => ServerProcess.start({ file: RELAY, args: [`node${i + 1}`, url, String(topology.inFlight ?? 0)], maxLifetimeMs: 600_000 })),
+  );
+}
+
+/** Pairs: with two nodes, a[i] on the first and b[i] on the second. */
+async function openPairs(nodes: ServerProcess[], connections: number): Promise<[Connection, Connection][]> {
+  const half = connections / 2;
+  const sides = nodes.length === 1 ? [await openConnections(nodes[0]!.port, mwseDialect, connections)] : await Promise.all(nodes.map((n) => openConnections(n.port, mwseDialect, half)));
+  const pairs: [Connection, Connection][] = [];
+  for (let i = 0; i < half; i++) {
+    pairs.push(sides.length === 1 ? [sides[0]![2 * i]!, sides[0]![2 * i + 1]!] : [sides[0]![i]!, sides[1]![i]!]);
+  }
+  return pairs;
+}
+
+/** 2. Closed-loop throughput of a topology (the pairs workload, split across nodes). */
+async function throughput(topology: Topology, redis: TestRedis, admin: Redis, o: SpikeOptions) {
+  const nodes = await startNodes(topology);
+  const pairs = await openPairs(nodes, o.connections);
+  const conns = pairs.flat();
+  try {
+    const pack = makePack();
+    for (const [a, b] of pairs) {
+      a.load(mwseDialect.packTo(b.id, pack), o.window);
+      b.load(mwseDialect.packTo(a.id, pack), o.window);
+    }
+    await Promise.all(pairs.flatMap(([a, b]) => [probeDirect(mwseDialect, a, b, pack), probeDirect(mwseDialect, b, a, pack)]));
+    let delivered = 0;
+    for (const conn of conns) {
+      conn.countOnly(0);
+      conn.onCount = (n) => {
+        delivered += n;
+        conn.sendLoaded(n);
+      };
+    }
+    for (const conn of conns) conn.sendLoaded(o.window);
+    await sleep(o.warmup * 1000);
+    const clustered = topology.nodes.some((url) => url !== 'local');
+    const pids = [...nodes.map((n) => n.pid), ...(clustered ? [redis.pid!] : [])];
+    const calls0 = clustered ? await scriptCalls(admin) : 0;
+    const d0 = delivered;
+    const cpu = cpuWindow(pids);
+    await sleep(o.duration * 1000);
+    const used = cpu();
+    const frames = delivered - d0;
+    const calls = clustered ? (await scriptCalls(admin)) - calls0 - 1 : 0;
+    return {
+      msgPerSec: frames / used.seconds,
+      msgPerServerCpuSec: frames / used.server,
+      serverCpu: used.server / used.seconds,
+      redisCpu: clustered ? used.per.at(-1)! / used.seconds : 0,
+      generatorCpu: used.generator / used.seconds,
+      otherCpu: used.other / used.seconds,
+      framesPerCall: calls > 0 ? frames / calls : 0,
+      callsPerSec: calls / used.seconds,
+    };
+  } finally {
+    for (const conn of conns) conn.close();
+    await Promise.all(nodes.map((n) => n.stop()));
+  }
+}
+
+/** 3. Round-trip latency (request there, response back: two crossings) at `rate` requests/s, open loop. */
+async function latency(topology: Topology, rate: number, o: SpikeOptions) {
+  const nodes = await startNodes(topology);
+  const pairs = await openPairs(nodes, o.connections);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const samples: number[] = [];
+    let recording = false;
+    let answered = 0;
+    const nextId = pairs.map(() => 1);
+    for (const [asker, answerer] of pairs) {
+      answerer.onMessage = (msg) => {
+        const request = mwseDialect.readRequest(msg);
+        if (request) answerer.send(request.answer);
+      };
+      asker.onMessage = (msg) => {
+        const sentAt = (mwseDialect.readResponse(msg)?.body as { t?: number } | null)?.t;
+        if (typeof sentAt !== 'number') return;
+        answered++;
+        if (recording) samples.push(performance.now() - sentAt);
+      };
+    }
+    const start = performance.now();
+    let sent = 0;
+    let turn = 0;
+    timer = setInterval(() => {
+      const due = Math.floor(((performance.now() - start) / 1000) * rate) - sent;
+      for (let k = 0; k < due; k++, sent++, turn = (turn + 1) % pairs.length) {
+        const [asker, answerer] = pairs[turn]!;
+        asker.send(mwseDialect.requestTo(nextId[turn]!++, answerer.id, timedBody(performance.now())));
+      }
+    }, 2);
+    await sleep(o.warmup * 1000);
+    recording = true;
+    const a0 = answered;
+    await sleep(o.duration * 1000);
+    recording = false;
+    const achieved = (answered - a0) / o.duration;
+    return { rate, achieved, p50: percentile(samples, 50), p99: percentile(samples, 99), samples: samples.length };
+  } finally {
+    clearInterval(timer);
+    for (const [a, b] of pairs) {
+      a.close();
+      b.close();
+    }
+    await Promise.all(nodes.map((n) => n.stop()));
+  }
+}
+
+const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
+
+/** Run the whole spike and print the tables. */
+export async function clusterSpike(o: SpikeOptions): Promise<void> {
+  const redis = await startRedis({ appendonly: false });
+  const admin = new Redis(redis.url);
+  try {
+    console.log(`redis-server ${(await admin.info('server')).match(/redis_version:(\S+)/)?.[1]} on port ${redis.port} (own, no persistence)\n`);
+    console.log('1. deliver script alone (4 ioredis connections x 16 calls in flight)');
+    console.log('frames/call | distinct targets | calls/s | frames/s | Redis CPU | frames per Redis CPU-s | client CPU');
+    for (const [n, targets] of [[1, 1], [20, 20], [20, 1], [100, 100], [100, 10], [1000, 75]] as const) {
+      const r = await scriptAlone(redis, n, targets, o.duration);
+      console.log(`${n} | ${targets} | ${fmt(r.callsPerSec)} | ${fmt(r.framesPerSec)} | ${(r.redisCpu * 100).toFixed(0)}% | ${fmt(r.perRedisCpuSec)} | ${(r.clientCpu * 100).toFixed(0)}%`);
+    }
+    const one: Topology = { name: 'one node (no Redis)', nodes: ['local'] };
+    const perTurn: Topology = { name: 'two nodes, split, one call per turn', nodes: [redis.url, redis.url], inFlight: 0 };
+    const two: Topology = { name: 'two nodes, split, one call in flight', nodes: [redis.url, redis.url], inFlight: 1 };
+    const topologies = [one, perTurn, two];
+    const results = new Map<string, Awaited<ReturnType<typeof throughput>>[]>();
+    for (let round = 0; round < o.rounds; round++) {
+      // Order rotated each round, so a disturbance does not always hit the same topology.
+      for (let k = 0; k < topologies.length; k++) {
+        const t = topologies[(k + round) % topologies.length]!;
+        const r = await throughput(t, redis, admin, o);
+        results.set(t.name, [...(results.get(t.name) ?? []), r]);
+      }
+    }
+    console.log(`\n2. relay throughput, closed loop (${o.connections} connections, window ${o.window}, ${o.rounds} rounds, medians)`);
+    console.log('topology | msg/s | msg per server CPU-s | server CPU (cores, Redis incl.) | Redis CPU | frames/call | script calls/s | generator CPU | other CPU');
+    const medians = new Map<string, { msgPerSec: number; perCpu: number }>();
+    for (const t of topologies) {
+      const rs = results.get(t.name)!;
+      const m = (key: keyof (typeof rs)[number]) => median(rs.map((r) => r[key]));
+      medians.set(t.name, { msgPerSec: m('msgPerSec'), perCpu: m('msgPerServerCpuSec') });
+      console.log(
+        `${t.name} | ${fmt(m('msgPerSec'))} | ${fmt(m('msgPerServerCpuSec'))} | ${m('serverCpu').toFixed(2)} | ${m('redisCpu').toFixed(2)} | ${m('framesPerCall').toFixed(1)} | ${fmt(m('callsPerSec'))} | ${m('generatorCpu').toFixed(2)} | ${m('otherCpu').toFixed(2)}`,
+      );
+    }
+    const a = medians.get(one.name)!;
+    const b = medians.get(two.name)!;
+    const c = medians.get(perTurn.name)!;
+    console.log(`two nodes (one call in flight) / one node: ${(b.msgPerSec / a.msgPerSec).toFixed(2)}x msg/s, ${(b.perCpu / a.perCpu).toFixed(2)}x msg per CPU-s`);
+    console.log(`two nodes (one call per turn) / one node: ${(c.msgPerSec / a.msgPerSec).toFixed(2)}x msg/s, ${(c.perCpu / a.perCpu).toFixed(2)}x msg per CPU-s`);
+    console.log(`\n3. request/response latency at half the maximum rate (round trip = two relayed messages; offered rate capped at ${fmt(o.rate)} req/s, what one generator process sends on time)`);
+    console.log('topology | offered req/s | achieved | p50 ms | p99 ms | samples');
+    for (const t of topologies) {
+      // And at a low fixed rate, where what is left is the path itself (and the machine's other load).
+      for (const rate of [Math.min(o.rate, Math.round(medians.get(t.name)!.msgPerSec / 2 / 2)), LOW_RATE]) {
+        const r = await latency(t, rate, o);
+        console.log(`${t.name} | ${fmt(r.rate)} | ${fmt(r.achieved)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.samples}`);
+      }
+    }
+  } finally {
+    await admin.quit();
+    await redis.stop();
+  }
+}
