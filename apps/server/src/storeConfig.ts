@@ -28,7 +28,7 @@ export function readStore(read: ReadVariable, cwd: string): StoreConfig {
   // Read (and so checked) even with `memory`: a typo should not wait for the day it is switched on.
   const dataDir = read('MWSE_DATA_DIR', resolve(cwd, 'mwse-data'), (text) => checkDataDir(resolve(cwd, text)));
   if (kind === 'redis') {
-    if (!redisUrl) throw new ConfigError('MWSE_REDIS_URL', 'is required with MWSE_STORE=redis (e.g. redis://127.0.0.1:6379/0)');
+    if (!redisUrl) throw new ConfigError('MWSE_REDIS_URL', 'is required with MWSE_STORE=redis (for example redis://127.0.0.1:6379/0)');
     return { store: { redis: redisUrl } };
   }
   return { store: kind === 'memory' ? 'memory' : { sqlite: join(dataDir, DATABASE_FILE) } };
@@ -40,7 +40,7 @@ function parseRedisUrl(text: string): Parsed<string | undefined> {
   try {
     url = new URL(text.trim());
   } catch {
-    return { ok: false, reason: `"${text}" is not a URL (e.g. redis://127.0.0.1:6379/0)` };
+    return { ok: false, reason: `"${text}" is not a URL (for example redis://127.0.0.1:6379/0)` };
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return { ok: false, reason: `"${url.protocol}" is not redis: or rediss:` };
   if (!url.hostname) return { ok: false, reason: 'the URL has no host' };
