@@ -264,7 +264,7 @@ class RedisWebhooks implements WebhookQueue {
  * (docs/storage.md). Nothing is cached in the process but the notification totals for metrics.
  *
  * @example
- * const engine = await createEngine({ store: { redis: 'redis://127.0.0.1:6379/0' } });
+ * const engine = await createEngine({ store: { redis: 'redis://cache.example:6379/0' } });
  */
 export class RedisStore implements Store {
   readonly kind = 'redis';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TRANSPORTS, eventually, recordingLogger, settle, useServer, withTimeout } from './harness.js';
+import { TRANSPORTS, eventually, floodPausedReader, recordingLogger, useServer, withTimeout } from './harness.js';
 
 /** JSON nested `levels` deep, as text: JSON.stringify itself fails on such values. */
 const deep = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
@@ -56,16 +56,8 @@ describe.each(TRANSPORTS)('outbound queues over %s', (transport) => {
   it('cuts a paused reader by bytes, not only by count (256 KB messages)', async () => {
     const sender = await raw();
     const slow = await raw();
-    slow.send({ type: 'session/set', id: 1, flags: { pairauth: false } });
-    await slow.next('result');
-    const slowPeer = state.engine.hub.peer(slow.socketId)!;
-    (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
-    const pack = 'q'.repeat(256 * 1024);
-    // 200 messages: far under the count limit (1,024), far over the byte limit.
-    for (let i = 0; i < 200 && state.engine.hub.peer(slow.socketId); i++) {
-      sender.send({ type: 'pack/to', to: slow.socketId, pack });
-      if (i % 10 === 9) await settle(20);
-    }
+    // 200 messages of 256 KB: far under the count limit (1,024), far over the byte limit.
+    const slowPeer = await floodPausedReader(state.engine, sender, slow, 256 * 1024, 200);
     await eventually(() => state.engine.hub.peer(slow.socketId) === undefined, 10_000, 'the paused reader to be cut');
     expect(slowPeer.queue.highWaterBytes).toBeLessThanOrEqual(outboundBufferBytes);
     const text = await (await fetch(`http://127.0.0.1:${state.engine.port}/metrics`)).text();

@@ -204,3 +204,28 @@ export function recordingLogger() {
   const logger: Logger = { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') };
   return { logger, lines };
 }
+
+/** What a test reads of the slow peer's outbound queue. */
+export interface QueueMarks {
+  readonly queue: { readonly highWater: number; readonly highWaterBytes: number; readonly length: number };
+}
+
+/**
+ * Make a raw client stop reading (its TCP socket paused: the kernel buffers fill, then the
+ * transport's, then the engine's queue) and flood it from `sender` with `count` packs of `size`
+ * bytes, paced in batches, until the server forgets it or the packs run out. Resolves with the
+ * slow client's peer as the server held it, for its queue's high-water marks.
+ */
+
+export async function floodPausedReader(engine: Engine, sender: RawClient, slow: RawClient, size: number, count: number): Promise<QueueMarks> {
+  slow.send({ type: 'session/set', id: 1, flags: { pairauth: false } });
+  await slow.next('result');
+  const slowPeer = engine.hub.peer(slow.socketId)!;
+  (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+  const pack = 'z'.repeat(size);
+  for (let i = 0; i < count && engine.hub.peer(slow.socketId); i++) {
+    sender.send({ type: 'pack/to', to: slow.socketId, pack });
+    if (i % 10 === 9) await settle(20);
+  }
+  return slowPeer;
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createEngine } from '@mwse/engine';
-import { TRANSPORTS, endpointOf, eventually, once, settle, useServer, withTimeout } from './harness.js';
+import { TRANSPORTS, endpointOf, eventually, floodPausedReader, once, settle, useServer, withTimeout } from './harness.js';
 
 describe.each(TRANSPORTS)('bad input over %s', (transport) => {
   const { raw, client, state } = useServer(transport, { maxMessageSize: 64 * 1024 });
@@ -91,16 +91,7 @@ describe.each(TRANSPORTS)('slow consumers over %s', (transport) => {
   it('cuts a consumer that stops reading, keeps its queue bounded and the sender working', async () => {
     const sender = await raw();
     const slow = await raw();
-    slow.send({ type: 'session/set', id: 1, flags: { pairauth: false } });
-    await slow.next('result');
-    const slowPeer = state.engine.hub.peer(slow.socketId)!;
-    // Stop reading: the kernel buffers fill, then the transport's, then the engine's queue.
-    (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
-    const pack = 'z'.repeat(64 * 1024);
-    for (let i = 0; i < 400 && state.engine.hub.peer(slow.socketId); i++) {
-      sender.send({ type: 'pack/to', to: slow.socketId, pack });
-      if (i % 20 === 19) await settle(20);
-    }
+    const slowPeer = await floodPausedReader(state.engine, sender, slow, 64 * 1024, 400);
     await eventually(() => state.engine.hub.peer(slow.socketId) === undefined, 5000, 'slow peer cut');
     expect(slowPeer.queue.highWater).toBeLessThanOrEqual(outboundBuffer);
     expect(slowPeer.queue.length).toBe(0);
