@@ -32,6 +32,9 @@ import { routeServerFrame, type RouterContext } from './routeServerFrame.js';
 import { defaultWebSocket } from './websocket.node.js';
 import type { CallFrame, CallOptions, PairEvent, PostFrame, Wire } from './Wire.js';
 
+/** Measures text frames that may be over the server's `maxMessageSize`. */
+const utf8 = new TextEncoder();
+
 /** My pairs and pending requests ({@link MWSE.fetchPairs}). */
 export interface Pairs {
   /** Peers I accepted: their direct traffic reaches me. */
@@ -474,7 +477,9 @@ export class MWSE extends Emitter<MWSEEvents> {
         const reason = error instanceof Error ? error.message : String(error);
         this.#calls.reject(
           id,
-          new MWSEError('bad-frame', `cannot be sent as JSON: ${reason}`, { cause: error }),
+          error instanceof MWSEError
+            ? error
+            : new MWSEError('bad-frame', `cannot be sent as JSON: ${reason}`, { cause: error }),
         );
         return;
       }
@@ -507,7 +512,18 @@ export class MWSE extends Emitter<MWSEEvents> {
    * which every server reads.
    */
   #encode(frame: object): string | Uint8Array {
-    return (this.#binary && encodeBinaryFrame(frame as { type: string })) || JSON.stringify(frame);
+    const data = (this.#binary && encodeBinaryFrame(frame as { type: string })) || JSON.stringify(frame);
+    const limit = this.#server?.limits.maxMessageSize;
+    // Refused here rather than by the server, which closes the connection (1009) for it, or on
+    // uWebSockets.js past its buffer bound drops it without a close frame. A text frame is at
+    // most three bytes per UTF-16 unit, so only large ones are measured.
+    if (limit !== undefined && data.length * (typeof data === 'string' ? 3 : 1) > limit) {
+      const bytes = typeof data === 'string' ? utf8.encode(data).length : data.length;
+      if (bytes > limit) {
+        throw new MWSEError('too-large', `the frame is ${bytes} bytes; the server takes at most ${limit}`);
+      }
+    }
+    return data;
   }
 
   #whenScoped(): Promise<void> {
