@@ -29,7 +29,8 @@ Options (each mirrors an environment variable, which is used when the flag is ab
 
 Also read from the environment (durations like 500ms, 10s, 2m; the README lists defaults):
   connections  MWSE_OUTBOUND_BUFFER, MWSE_OUTBOUND_BUFFER_BYTES, MWSE_MAX_MESSAGE_SIZE,
-               MWSE_PING_INTERVAL, MWSE_SHUTDOWN_TIMEOUT, MWSE_RESUME_GRACE
+               MWSE_PING_INTERVAL, MWSE_SHUTDOWN_TIMEOUT, MWSE_RESUME_GRACE,
+               MWSE_REPLAY_FRAMES, MWSE_REPLAY_BYTES
   admission    MWSE_ALLOWED_ORIGINS, MWSE_MAX_CONNECTIONS_PER_ADDRESS, MWSE_TRUST_PROXY,
                MWSE_RATE_LIMIT, MWSE_RATE_BURST
   pools        MWSE_MAX_INFO_KEYS, MWSE_MAX_INFO_BYTES, MWSE_MAX_ROOM_INFO_KEYS,

@@ -169,6 +169,11 @@ describe('loadConfig', () => {
     expect(load({ MWSE_PEERS_NETWORK: '10.0.0.0/28', MWSE_ROOMS_NETWORK: '10.0.1.0/24' }).roomsNetwork).toBe('10.0.1.0/24');
   });
 
+  it('reads the replay bounds of sessions, leaving them to the engine when unset', () => {
+    expect(load({})).toMatchObject({ replayFrames: undefined, replayBytes: undefined });
+    expect(load({ MWSE_REPLAY_FRAMES: '2048', MWSE_REPLAY_BYTES: '1048576' })).toMatchObject({ replayFrames: 2048, replayBytes: 1_048_576 });
+  });
+
   it('states duration bounds in the unit people write them in', () => {
     expect(errorFor({ MWSE_NOTIFY_TTL: '100d' }).message).toContain('"100d" is longer than 30d');
     expect(errorFor({ MWSE_NOTIFY_TTL: '10ms' }).message).toContain('"10ms" is shorter than 1s');
@@ -246,6 +251,8 @@ describe('loadConfig', () => {
     ['MWSE_SDK_DIR', 'missing'],
     ['MWSE_OUTBOUND_BUFFER', '0'],
     ['MWSE_LOG_LEVEL', 'verbose'],
+    ['MWSE_REPLAY_FRAMES', '0'],
+    ['MWSE_REPLAY_BYTES', 'lots'],
     ['MWSE_LOG_FORMAT', 'xml'],
     ['MWSE_OUTBOUND_BUFFER_BYTES', '0'],
     ['MWSE_OUTBOUND_BUFFER', 'many'],

@@ -31,6 +31,9 @@ export interface ServerConfig extends LimitsConfig, BridgeConfig, TlsConfig, Sto
   pingInterval: number;
   /** How long a session outlives its dropped socket, in ms; 0 turns resume off (`MWSE_RESUME_GRACE`). */
   resumeGrace: number;
+  /** Frames and bytes kept for one session's client (`MWSE_REPLAY_FRAMES`, `MWSE_REPLAY_BYTES`); unset: the outbound bounds. */
+  replayFrames: number | undefined;
+  replayBytes: number | undefined;
   /** Longest graceful shutdown in ms (`MWSE_SHUTDOWN_TIMEOUT`). */
   shutdownTimeout: number;
   /** WebSocket library: `auto` takes uWebSockets.js when installed, else ws (`MWSE_TRANSPORT`). */
@@ -83,6 +86,8 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     ),
     pingInterval: read('MWSE_PING_INTERVAL', 10_000, (text) => parseDuration(text, { min: 1 })),
     resumeGrace: read('MWSE_RESUME_GRACE', 120_000, (text) => parseDuration(text)),
+    replayFrames: read<number | undefined>('MWSE_REPLAY_FRAMES', undefined, (text) => parseInteger(text, 1, Number.MAX_SAFE_INTEGER)),
+    replayBytes: read<number | undefined>('MWSE_REPLAY_BYTES', undefined, (text) => parseInteger(text, 1, Number.MAX_SAFE_INTEGER)),
     shutdownTimeout: read('MWSE_SHUTDOWN_TIMEOUT', 10_000, (text) => parseDuration(text)),
     transport: read('MWSE_TRANSPORT', 'auto', (text) => parseChoice(text, TRANSPORTS)),
     logLevel: read('MWSE_LOG_LEVEL', 'info', (text) => parseChoice(text, LOG_LEVELS)),
