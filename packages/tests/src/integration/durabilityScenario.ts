@@ -96,9 +96,29 @@ async function startServer(
   return { child, port, ms: Date.now() - started };
 }
 
+/**
+ * Connections dropped right after their `101`, before the hello (seen on uWebSockets.js with the
+ * Redis store: docs/storage.md, known issues). A client reconnects after one, as the SDK does;
+ * the scenario does too, at most twice, and reports how many it saw.
+ */
+let handshakeDrops = 0;
+
 /** A raw connection as `user`, collecting frames; `request` sends a frame with an id and waits for its answer. */
-async function connect(port: number, user: string) {
+async function connect(port: number, user: string, attempt = 1): ReturnType<typeof open> {
+  const connection = await open(port, user);
+  if (await connection.greeted) return connection;
+  handshakeDrops++;
+  if (attempt >= 3) throw new Error(`${user}: the connection dropped before its hello ${attempt} times`);
+  return connect(port, user, attempt + 1);
+}
+
+async function open(port: number, user: string) {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/?user=${user}`);
+  // True once the hello came; false when the socket closed before it.
+  const greeted = new Promise<boolean>((resolve) => {
+    ws.once('message', () => resolve(true));
+    ws.once('close', () => resolve(false));
+  });
   const frames: Frame[] = [];
   const answers = new Map<number, (frame: Frame) => void>();
   ws.on('message', (data) => {
@@ -122,7 +142,7 @@ async function connect(port: number, user: string) {
       `answer to ${String(frame.type)}`,
     );
   const notes = () => frames.filter((f) => f.type === 'notify');
-  return { ws, frames, notes, request };
+  return { ws, frames, notes, request, greeted };
 }
 
 /** Run `work` over `items`, `size` at a time. */
@@ -216,7 +236,7 @@ export async function killAndRestart(transport: TransportUnderTest, storeEnv: Re
     });
     const lost = [...sent.keys()].filter((nid) => !shown.has(nid)).length;
     const twice = [...shown.values()].filter((n) => n > 1).length;
-    console.log(`after kill -9: ${shown.size} delivered, ${lost} lost, ${twice} shown twice`);
+    console.log(`after kill -9: ${shown.size} delivered, ${lost} lost, ${twice} shown twice; ${handshakeDrops} connections dropped before their hello and made again`);
     expect({ delivered: shown.size, lost, twice }).toEqual({ delivered: IDENTITIES * PER_IDENTITY, lost: 0, twice: 0 });
     second.child.kill('SIGTERM');
 }
