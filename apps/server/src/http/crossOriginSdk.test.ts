@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config.js';
-import { startServer, type RunningServer } from '../startServer.js';
+import { describe, expect, it } from 'vitest';
 import { rawRequest } from '../testing/rawRequest.js';
-import { createSiteFixture, type SiteFixture } from '../testing/siteFixture.js';
+import { useSiteServer } from '../testing/siteServer.js';
 
 const SDK_FILES = [
   ['/sdk/index.js', 'text/javascript; charset=utf-8'],
@@ -15,19 +13,9 @@ const SDK_FILES = [
 const PAGE_ORIGIN = { origin: 'http://app.example.test' };
 
 describe.each(['uws', 'ws'] as const)('the SDK for pages on other origins, over %s', (transport) => {
-  let site: SiteFixture;
-  let server: RunningServer;
+  const served = useSiteServer(transport);
   const get = (path: string, method?: string, headers?: Record<string, string>) =>
-    rawRequest(server.port, path, method, headers);
-
-  beforeAll(async () => {
-    site = createSiteFixture();
-    server = await startServer({ ...loadConfig({ MWSE_STORE: 'memory' }), host: '127.0.0.1', port: 0, transport, publicDir: site.publicDir, sdkDir: site.sdkDir });
-  });
-  afterAll(async () => {
-    await server?.close();
-    site?.remove();
-  });
+    rawRequest(served.server.port, path, method, headers);
 
   it.each(SDK_FILES)('serves %s with access-control-allow-origin: * (regression: cross-origin imports were blocked)', async (path, type) => {
     for (const method of ['GET', 'HEAD']) {

@@ -1,9 +1,7 @@
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config.js';
-import { startServer, type RunningServer } from '../startServer.js';
+import { describe, expect, it } from 'vitest';
 import { rawRequest } from '../testing/rawRequest.js';
-import { createSiteFixture, type SiteFixture } from '../testing/siteFixture.js';
+import { useSiteServer } from '../testing/siteServer.js';
 
 /** What came back on one connection, and whether the server closed it within `ms`. */
 function http10(port: number, path: string, ms: number): Promise<{ answer: string; closedByServer: boolean }> {
@@ -32,28 +30,12 @@ const ROUTES = [
 ] as const;
 
 describe.each(['uws', 'ws'] as const)('HTTP/1.0 requests over %s', (transport) => {
-  let site: SiteFixture;
-  let server: RunningServer;
+  const served = useSiteServer(transport);
 
-  beforeAll(async () => {
-    site = createSiteFixture();
-    server = await startServer({
-      ...loadConfig({ MWSE_STORE: 'memory' }),
-      host: '127.0.0.1',
-      port: 0,
-      transport,
-      publicDir: site.publicDir,
-      sdkDir: site.sdkDir,
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
-    site?.remove();
-  });
 
   if (transport === 'ws') {
     it.each(ROUTES)('answers GET %s and closes the connection', async (path, body) => {
-      const { answer, closedByServer } = await http10(server.port, path, 2000);
+      const { answer, closedByServer } = await http10(served.server.port, path, 2000);
       expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
       expect(answer).toContain(body);
       expect(closedByServer).toBe(true);
@@ -65,9 +47,9 @@ describe.each(['uws', 'ws'] as const)('HTTP/1.0 requests over %s', (transport) =
     // (10 s, checked every 4 s), and HTTP/1.1 served meanwhile. Fails, and the docs need
     // changing, if a newer build answers.
     it('gets no answer, is closed by the server, and HTTP/1.1 keeps working meanwhile', { timeout: 30_000 }, async () => {
-      const pending = ROUTES.map(([path]) => http10(server.port, path, 25_000));
+      const pending = ROUTES.map(([path]) => http10(served.server.port, path, 25_000));
       for (const [path, body] of ROUTES) {
-        const res = await rawRequest(server.port, path);
+        const res = await rawRequest(served.server.port, path);
         expect(res.status).toBe(200);
         expect(res.body).toContain(body);
       }

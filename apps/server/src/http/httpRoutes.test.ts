@@ -1,33 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config.js';
-import { startServer, type RunningServer } from '../startServer.js';
+import { describe, expect, it } from 'vitest';
 import { rawRequest } from '../testing/rawRequest.js';
-import { createSiteFixture, SECRET, type SiteFixture } from '../testing/siteFixture.js';
+import { SECRET } from '../testing/siteFixture.js';
+import { useSiteServer } from '../testing/siteServer.js';
 
 // Same routes over both transports: the HTTP handler must not depend on which one accepted it.
 describe.each(['uws', 'ws'] as const)('HTTP routes over %s', (transport) => {
-  let site: SiteFixture;
-  let server: RunningServer;
-  const get = (path: string, method?: string) => rawRequest(server.port, path, method);
-
-  beforeAll(async () => {
-    site = createSiteFixture();
-    server = await startServer({
-      ...loadConfig({ MWSE_STORE: 'memory' }),
-      host: '127.0.0.1',
-      port: 0,
-      transport,
-      publicDir: site.publicDir,
-      sdkDir: site.sdkDir,
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
-    site?.remove();
-  });
+  const served = useSiteServer(transport);
+  const get = (path: string, method?: string) => rawRequest(served.server.port, path, method);
 
   it('runs the transport asked for', () => {
-    expect(server.transport).toBe(transport);
+    expect(served.server.transport).toBe(transport);
   });
 
   it('redirects /sdk.js to /sdk/index.js with 301', async () => {

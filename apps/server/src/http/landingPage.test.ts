@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { startServer, type RunningServer } from '../startServer.js';
 import { rawRequest } from '../testing/rawRequest.js';
-import { createSiteFixture, type SiteFixture } from '../testing/siteFixture.js';
+import { useSiteServer } from '../testing/siteServer.js';
 import { VERSION } from '../version.js';
 
 describe.each(['uws', 'ws'] as const)('a fresh install, public folder without index.html, over %s', (transport) => {
@@ -56,22 +56,11 @@ describe.each(['uws', 'ws'] as const)('a fresh install, public folder without in
 });
 
 describe.each(['uws', 'ws'] as const)("the public folder's own files over %s", (transport) => {
-  let site: SiteFixture;
-  let server: RunningServer;
-
-  beforeAll(async () => {
-    site = createSiteFixture();
-    writeFileSync(join(site.publicDir, 'favicon.ico'), 'own icon');
-    server = await startServer({ ...loadConfig({ MWSE_STORE: 'memory' }), host: '127.0.0.1', port: 0, transport, publicDir: site.publicDir, sdkDir: site.sdkDir });
-  });
-  afterAll(async () => {
-    await server?.close();
-    site?.remove();
-  });
+  const served = useSiteServer(transport, (site) => writeFileSync(join(site.publicDir, 'favicon.ico'), 'own icon'));
 
   it('win over the landing page and the built-in icon', async () => {
-    expect((await rawRequest(server.port, '/')).body).toContain('<title>home</title>');
-    const icon = await rawRequest(server.port, '/favicon.ico');
+    expect((await rawRequest(served.server.port, '/')).body).toContain('<title>home</title>');
+    const icon = await rawRequest(served.server.port, '/favicon.ico');
     expect(icon.headers['content-type']).toBe('image/x-icon');
     expect(icon.body).toBe('own icon');
   });
