@@ -1,5 +1,6 @@
 import type { HttpHandler } from './http/HttpTypes.js';
 import type { Logger } from './log/Logger.js';
+import type { ClusterOptions } from './cluster/ClusterOptions.js';
 import type { StoreOption } from './store/openStore.js';
 
 /** Which WebSocket library carries the connections. `auto` picks uWebSockets.js when it loads. */
@@ -135,6 +136,8 @@ export interface EngineOptions {
    * `ioredis`), or a `Store` instance.
    */
   store?: StoreOption;
+  /** Act as one server with every engine on the same Redis (docs/cluster.md). Default: a single node. */
+  cluster?: ClusterOptions;
 
   /** Bearer token that allows minting API keys from non-loopback addresses. */
   adminToken?: string;
@@ -161,7 +164,8 @@ type OptionalKeys =
   | 'adminToken'
   | 'logger'
   | 'replayFrames'
-  | 'replayBytes';
+  | 'replayBytes'
+  | 'cluster';
 
 /** {@link EngineOptions} with every default filled in. */
 export type ResolvedEngineOptions = Required<Omit<EngineOptions, OptionalKeys>> &

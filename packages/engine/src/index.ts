@@ -1,5 +1,6 @@
 export { createEngine, Engine } from './Engine.js';
 export { ENGINE_DEFAULTS, type EngineOptions, type TlsOptions, type TransportName } from './EngineOptions.js';
+export type { ClusterOptions } from './cluster/ClusterOptions.js';
 export { ENGINE_VERSION } from './version.js';
 export { ListenError } from './transports/ListenError.js';
 export { readTlsFiles, TlsConfigError, type TlsCredentials, type TlsField } from './transports/readTlsFiles.js';
