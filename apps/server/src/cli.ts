@@ -4,7 +4,9 @@ import { PROTOCOL_VERSION } from '@mwse/protocol';
 import { parseCliArgs, USAGE } from './cliArgs.js';
 import { loadConfig } from './config.js';
 import { startServer, type RunningServer } from './startServer.js';
+import { createLogger } from './logging/createLogger.js';
 import { VERSION } from './version.js';
+import { isWorker, reportListening, runWorkers, sharedPort } from './workers.js';
 
 /** Print one line to stderr and leave with code 1: start-up errors are for people, not stack traces. */
 function fail(message: string): never {
@@ -38,6 +40,11 @@ function startFailure(error: unknown, host: string, port: number): string {
  */
 function handleSignals(server: RunningServer, shutdownTimeout: number): void {
   let stopping = false;
+  if (isWorker()) {
+    // A terminal's Ctrl-C reaches the whole process group; the primary turns it into one SIGTERM each.
+    process.on('SIGINT', () => {});
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+  }
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
       process.stderr.write(`mwse-server: ${signal} again, exiting now\n`);
@@ -54,8 +61,22 @@ function handleSignals(server: RunningServer, shutdownTimeout: number): void {
       (error: unknown) => fail(`shutdown failed: ${messageOf(error)}`),
     );
   };
+  if (isWorker()) return;
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+}
+
+/** `(transport: uws)` for a single node; cluster mode adds the node ids, and the workers. */
+function modeText(transport: string, nodeIds: string[], workers: number): string {
+  if (nodeIds.length === 0) return `transport: ${transport}`;
+  if (workers === 1) return `transport: ${transport}, cluster node ${nodeIds[0]}`;
+  return `transport: ${transport}, cluster nodes ${nodeIds.join(' ')}, ${workers} workers`;
+}
+
+function printStartLines(url: string, pageUrl: string, mode: string): void {
+  // The first line's format is parsed by scripts and tests; what people need comes on a second.
+  process.stdout.write(`mwse-server ${VERSION} listening on ${url} (${mode})\n`);
+  process.stdout.write(`mwse-server open ${pageUrl} in a browser (demos: ${pageUrl}demos/)\n`);
 }
 
 async function main(): Promise<void> {
@@ -76,6 +97,20 @@ async function main(): Promise<void> {
   } catch (error) {
     fail(messageOf(error));
   }
+  if (config.workers > 1 && !isWorker()) {
+    const log = createLogger(config.logLevel, config.logFormat).child({ role: 'primary' });
+    let port: number;
+    try {
+      port = await sharedPort(config.host, config.port);
+    } catch (error) {
+      fail(startFailure(error, config.host, config.port));
+    }
+    runWorkers(config, port, command.env, log, {
+      listening: (all) => printStartLines(all[0]!.url, all[0]!.pageUrl, modeText(all[0]!.transport, all.map((w) => w.nodeId), all.length)),
+      exit: (code) => process.exit(code),
+    });
+    return;
+  }
   let server: RunningServer;
   try {
     server = await startServer(config);
@@ -83,9 +118,8 @@ async function main(): Promise<void> {
     fail(startFailure(error, config.host, config.port));
   }
   handleSignals(server, config.shutdownTimeout);
-  // The first line's format is parsed by scripts and tests; what people need comes on a second.
-  process.stdout.write(`mwse-server ${VERSION} listening on ${server.url} (transport: ${server.transport})\n`);
-  process.stdout.write(`mwse-server open ${server.pageUrl} in a browser (demos: ${server.pageUrl}demos/)\n`);
+  if (isWorker()) return reportListening(server);
+  printStartLines(server.url, server.pageUrl, modeText(server.transport, server.nodeId ? [server.nodeId] : [], 1));
 }
 
 await main();

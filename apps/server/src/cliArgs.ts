@@ -13,6 +13,7 @@ export const FLAG_VARIABLES = {
   transport: 'MWSE_TRANSPORT',
   'public-dir': 'MWSE_PUBLIC_DIR',
   'sdk-dir': 'MWSE_SDK_DIR',
+  workers: 'MWSE_WORKERS',
 } as const;
 
 /** The text of `mwse-server --help`. */
@@ -24,6 +25,7 @@ Options (each mirrors an environment variable, which is used when the flag is ab
   --transport <name>    MWSE_TRANSPORT   auto | uws | ws (auto)
   --public-dir <path>   MWSE_PUBLIC_DIR  static files served at / (./public)
   --sdk-dir <path>      MWSE_SDK_DIR     browser SDK served at /sdk/ (bundled)
+  --workers <n|auto>    MWSE_WORKERS     processes on one port, cluster mode only (1)
   -h, --help            show this help
   -v, --version         print the version
 
@@ -40,6 +42,8 @@ Also read from the environment (durations like 500ms, 10s, 2m; the README lists 
                MWSE_NOTIFY_MAX_STORED, MWSE_NOTIFY_MAX_BYTES_PER_IDENTITY,
                MWSE_NOTIFY_MAX_BYTES_PER_SENDER, MWSE_NOTIFY_MAX_BYTES_STORED
   addresses    MWSE_PEERS_NETWORK, MWSE_ROOMS_NETWORK
+  storage      MWSE_STORE, MWSE_DATA_DIR, MWSE_REDIS_URL
+  cluster      MWSE_CLUSTER, MWSE_NODE_ID, MWSE_REUSE_PORT, MWSE_REDIS_VOLATILE
   api          MWSE_ADMIN_TOKEN, MWSE_API_BODY_LIMIT
   bridge       BRIDGE_APPROVE_URL, BRIDGE_APPROVE_TIMEOUT, BRIDGE_APPROVE_HEADERS,
                BRIDGE_MAX_PENDING_APPROVALS, BRIDGE_TRIGGER_URL, MWSE_BRIDGE_SECRET,
@@ -61,6 +65,7 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
       transport: { type: 'string' },
       'public-dir': { type: 'string' },
       'sdk-dir': { type: 'string' },
+      workers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },

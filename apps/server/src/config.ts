@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import type { TransportName } from '@mwse/engine';
 import { readBridge, type BridgeConfig } from './bridgeConfig.js';
+import { readCluster, type ClusterConfig } from './clusterConfig.js';
 import { defaultSdkDir } from './defaultSdkDir.js';
 import { readLimits, type LimitsConfig } from './limitsConfig.js';
 import { readStore, type StoreConfig } from './storeConfig.js';
@@ -12,7 +13,7 @@ import { variableReader, type Env } from './readVariable.js';
 import { readTls, type TlsConfig } from './tlsConfig.js';
 
 /** Everything the server needs to start, read from the environment by {@link loadConfig}. */
-export interface ServerConfig extends LimitsConfig, BridgeConfig, TlsConfig, StoreConfig {
+export interface ServerConfig extends LimitsConfig, BridgeConfig, TlsConfig, StoreConfig, ClusterConfig {
   /** Bind address (`MWSE_HOST`). */
   host: string;
   /** Port; 0 picks a free one (`MWSE_PORT`). */
@@ -69,6 +70,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const directory = (name: string, fallback: string): string =>
     read(name, fallback, (text) => checkDirectory(resolve(cwd, text)));
 
+  const store = readStore(read, cwd);
   return {
     host: read('MWSE_HOST', '0.0.0.0', parseHost),
     port: read('MWSE_PORT', 7707, (text) => parseInteger(text, 0, 65_535)),
@@ -95,7 +97,8 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     ...readLimits(read),
     ...readBridge(read),
     ...readTls(read, cwd),
-    ...readStore(read, cwd),
+    ...store,
+    ...readCluster(read, store.store),
   };
 }
 

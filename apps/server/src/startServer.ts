@@ -1,12 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createEngine, RedisUnavailableError, type Engine } from '@mwse/engine';
+import { createEngine, RedisUnavailableError, type Engine, type Logger } from '@mwse/engine';
 import { ConfigError } from './ConfigError.js';
 import type { ServerConfig } from './config.js';
 import { defaultDemosDir } from './defaultDemosDir.js';
 import { engineOptions } from './engineOptions.js';
 import { createHttpHandler } from './http/createHttpHandler.js';
 import { createLogger } from './logging/createLogger.js';
+import { checkRedisPersistence, describePersistence } from './redisPersistence.js';
 import { VERSION } from './version.js';
 
 /** A running server, as {@link startServer} gives it back. */
@@ -18,6 +19,8 @@ export interface RunningServer {
   readonly port: number;
   /** The WebSocket library actually carrying connections. */
   readonly transport: 'uws' | 'ws';
+  /** This node's id in cluster mode (`MWSE_NODE_ID`); undefined for a single node. */
+  readonly nodeId: string | undefined;
   /** `ws://host:port` (`wss://` with TLS), for clients and logs. */
   readonly url: string;
   /**
@@ -42,10 +45,14 @@ export interface RunningServer {
  */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   if (typeof config.store === 'object' && 'sqlite' in config.store) makeDataDir(dirname(config.store.sqlite));
+  const root = createLogger(config.logLevel, config.logFormat);
+  // Lines of several nodes end up in one place: each says which node wrote it.
+  const logger = config.cluster ? root.child({ node: config.cluster.nodeId }) : root;
+  await checkRedis(config, logger);
   const engine = await createEngine({
     ...engineOptions(config),
     version: VERSION,
-    logger: createLogger(config.logLevel, config.logFormat),
+    logger,
     http: createHttpHandler({ publicDir: config.publicDir, sdkDir: config.sdkDir, demosDir: defaultDemosDir() }),
   }).catch((error: unknown) => {
     // A Redis that refuses at start is the operator's to fix: name the variable that points at it.
@@ -59,6 +66,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     host,
     port,
     transport: engine.transport,
+    nodeId: config.cluster?.nodeId,
     url: `${config.tls ? 'wss' : 'ws'}://${hostPart(host)}:${port}`,
     pageUrl: `${config.tls ? 'https' : 'http'}://${hostPart(host === '0.0.0.0' || host === '::' ? 'localhost' : host)}:${port}/`,
     close: () => engine.close(),
@@ -76,5 +84,51 @@ function makeDataDir(dir: string): void {
     mkdirSync(dir, { recursive: true });
   } catch (error) {
     throw new ConfigError('MWSE_DATA_DIR', `${dir} cannot be created: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** The Redis the server uses, if any: the cluster's, else the store's. */
+function redisUrlOf(config: ServerConfig): string | undefined {
+  if (config.cluster) return config.cluster.redis;
+  return typeof config.store === 'object' && 'redis' in config.store ? config.store.redis : undefined;
+}
+
+/**
+ * Ask the Redis what it keeps on disk before using it (docs/cluster.md, Redis persistence). Without
+ * the append-only file a Redis restart loses acknowledged state: cluster mode refuses to start
+ * unless `MWSE_REDIS_VOLATILE=allow`, and then (and for a Redis used only as the store) warns.
+ */
+async function checkRedis(config: ServerConfig, logger: Logger): Promise<void> {
+  const url = redisUrlOf(config);
+  if (url === undefined) return;
+  let persistence;
+  try {
+    persistence = await checkRedisPersistence(url);
+  } catch (error) {
+    throw new ConfigError('MWSE_REDIS_URL', `cannot use Redis at ${redacted(url)}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (persistence.aof) {
+    if (persistence.fsync === 'no') logger.warn({ redis: redacted(url) }, 'Redis has appendfsync no: a crash of its machine may lose up to ~30 s of writes; use appendfsync everysec');
+    return;
+  }
+  const what = `Redis at ${redacted(url)}: ${describePersistence(persistence)}`;
+  if (config.cluster && config.redisVolatile === 'refuse') {
+    throw new ConfigError(
+      'MWSE_REDIS_URL',
+      `${what}. Cluster sessions would be lost with it. Run Redis with appendonly yes (docs/cluster.md), or set MWSE_REDIS_VOLATILE=allow to start anyway`,
+    );
+  }
+  const loses = config.cluster ? 'sessions, rooms, pairs and stored state' : 'stored notifications, keys, the inbox and webhook retries';
+  logger.warn({ redis: redacted(url), persistence }, `NOT DURABLE: ${what}. A Redis restart loses ${loses}; run Redis with appendonly yes`);
+}
+
+/** `url` without its password, for messages and logs. */
+function redacted(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(an invalid URL)';
   }
 }

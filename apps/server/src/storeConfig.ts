@@ -35,7 +35,7 @@ export function readStore(read: ReadVariable, cwd: string): StoreConfig {
 }
 
 /** A `redis://` or `rediss://` (TLS) URL with a host; the database number, if any, 0–15 style digits. */
-function parseRedisUrl(text: string): Parsed<string | undefined> {
+export function parseRedisUrl(text: string): Parsed<string | undefined> {
   let url: URL;
   try {
     url = new URL(text.trim());

@@ -47,10 +47,15 @@ export class Engine {
       version: ENGINE_VERSION,
       ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
     };
+    if (resolved.reusePort && !resolved.cluster) {
+      // Engines that do not share state would split the users of one port between them.
+      throw new TypeError('reusePort needs cluster: only cluster nodes may share a port');
+    }
     const transport = await loadTransport(resolved.transport, {
       maxMessageSize: resolved.maxMessageSize,
       highWaterMark: HIGH_WATER_MARK,
       tls: resolved.tls,
+      reusePort: resolved.reusePort,
     });
     const { store, owned } = await openStore(resolved.store);
     const hub = new Hub(resolved, jsonCodec, store);

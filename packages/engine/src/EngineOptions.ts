@@ -138,6 +138,14 @@ export interface EngineOptions {
   store?: StoreOption;
   /** Act as one server with every engine on the same Redis (docs/cluster.md). Default: a single node. */
   cluster?: ClusterOptions;
+  /**
+   * Share the port with other processes that ask for it too (SO_REUSEPORT; the kernel spreads new
+   * connections between them), so the cluster nodes of one machine can use all its cores
+   * (docs/cluster.md). Needs `cluster`: engines that do not share state must not share a port.
+   * uWebSockets.js does it anywhere; ws only inside `node:cluster` workers on Node 20 (Node's own
+   * sharing), or on Node 22.12 and later. Default `false`: a taken port fails with `EADDRINUSE`.
+   */
+  reusePort?: boolean;
 
   /** Bearer token that allows minting API keys from non-loopback addresses. */
   adminToken?: string;
@@ -215,4 +223,5 @@ export const ENGINE_DEFAULTS = {
   inboxSize: 10_000,
   apiBodyLimit: 64 * 1024,
   store: 'memory',
+  reusePort: false,
 } as const satisfies Omit<ResolvedEngineOptions, 'version' | OptionalKeys>;

@@ -59,6 +59,8 @@ export interface TransportOptions {
   highWaterMark: number;
   /** Serve TLS (`wss://`, `https://`) with these files; plain when absent. */
   tls?: TlsOptions;
+  /** Share the port with other processes that set it (SO_REUSEPORT); otherwise a taken port fails. */
+  reusePort?: boolean;
 }
 
 /** A WebSocket server library behind the engine's contract. */

@@ -60,6 +60,7 @@ export interface UwsModule {
   us_socket_local_port(socket: unknown): number;
   /** Listen without SO_REUSEPORT; older builds lack the constant (their value is 1). */
   LIBUS_LISTEN_EXCLUSIVE_PORT?: number;
+  LIBUS_LISTEN_DEFAULT?: number;
 }
 
 /**
@@ -279,10 +280,11 @@ export function createUwsTransport(uws: UwsModule, options: TransportOptions): T
       // timeout (docs/engine.md, Transports). Nothing in the JS API sees them to answer.
       app.any('/*', (res, req) => serveHttp(handlers.http, res, req));
       // uSockets sets SO_REUSEPORT by default: a second server on a taken port would "listen" and
-      // the kernel would split connections between the two. Exclusive makes the bind fail instead.
-      const exclusive = uws.LIBUS_LISTEN_EXCLUSIVE_PORT ?? 1;
+      // the kernel would split connections between the two. Exclusive makes the bind fail instead,
+      // unless sharing was asked for (cluster nodes on one machine, docs/cluster.md).
+      const flags = options.reusePort ? (uws.LIBUS_LISTEN_DEFAULT ?? 0) : (uws.LIBUS_LISTEN_EXCLUSIVE_PORT ?? 1);
       return new Promise<number>((resolve, reject) => {
-        app.listen(host, port, exclusive, (socket) => {
+        app.listen(host, port, flags, (socket) => {
           if (!socket) return void diagnoseListenFailure(host, port).then(reject);
           listenSocket = socket;
           resolve(uws.us_socket_local_port(socket));

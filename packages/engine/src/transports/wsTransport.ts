@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
@@ -145,6 +146,12 @@ export function createWsTransport(options: TransportOptions): Transport {
   let server: Server | HttpsServer | undefined;
   // Read now, so bad files fail the engine's start before anything listens.
   const credentials = options.tls && readTlsFiles(options.tls);
+  // Inside a node:cluster worker the primary holds the port and shares it already.
+  if (options.reusePort && !cluster.isWorker && !nodeHasReusePort()) {
+    throw new Error(
+      `reusePort needs uWebSockets.js on Node ${process.versions.node} (ws shares a port only in node:cluster workers, or on Node 22.12 and later)`,
+    );
+  }
 
   return {
     name: 'ws',
@@ -178,7 +185,8 @@ export function createWsTransport(options: TransportOptions): Transport {
       return new Promise<number>((resolve, reject) => {
         const fail = (error: NodeJS.ErrnoException) => reject(new ListenError(error.code ?? 'UNKNOWN', host, port));
         http.once('error', fail);
-        http.listen(port, host, () => {
+        // `reusePort` is Node 22.12's option; older versions ignore unknown listen options.
+        http.listen({ port, host, ...(options.reusePort ? { reusePort: true } : {}) }, () => {
           http.off('error', fail);
           const address = http.address();
           resolve(typeof address === 'object' && address ? address.port : port);
@@ -190,4 +198,10 @@ export function createWsTransport(options: TransportOptions): Transport {
       server?.closeIdleConnections();
     },
   };
+}
+
+/** `server.listen({ reusePort })` exists from Node 22.12 (and 23.1). */
+function nodeHasReusePort(): boolean {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
 }
