@@ -16,5 +16,5 @@ export interface TestRedis {
   /** SIGTERM and remove the temp dir it made. */
   stop(): Promise<void>;
 }
-/** Start one; AOF on (everysec) unless `appendonly: false`. */
-export declare function startRedis(options?: { appendonly?: boolean; dir?: string }): Promise<TestRedis>;
+/** Start one; AOF on (everysec) unless `appendonly: false`; `args` are added to redis-server's. */
+export declare function startRedis(options?: { appendonly?: boolean; dir?: string; args?: string[] }): Promise<TestRedis>;

@@ -35,7 +35,8 @@ function ping(port) {
  * Start a redis-server of the caller's own on a free loopback port, its files in a temp dir
  * (never the machine's shared Redis). `restart()` stops it and starts it again on the same port
  * and dir, so an AOF is replayed; `kill()` is SIGKILL (what a crash looks like).
- * @param {{ appendonly?: boolean, dir?: string }} [options] AOF on by default (everysec).
+ * @param {{ appendonly?: boolean, dir?: string, args?: string[] }} [options] AOF on by default
+ *   (everysec); `args` are further redis-server arguments (e.g. `['--rename-command', 'CONFIG', '']`).
  */
 export async function startRedis(options = {}) {
   const appendonly = options.appendonly ?? true;
@@ -46,7 +47,7 @@ export async function startRedis(options = {}) {
   let exited;
 
   async function launch() {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', appendonly ? 'yes' : 'no', '--dir', dir];
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', appendonly ? 'yes' : 'no', '--dir', dir, ...(options.args ?? [])];
     child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));

@@ -28,7 +28,7 @@ describe('store configuration', () => {
   it('takes MWSE_STORE=redis with MWSE_REDIS_URL, and defaults to redis once the URL is set', () => {
     expect(load({ MWSE_STORE: 'redis', MWSE_REDIS_URL: 'redis://127.0.0.1:7000/2' }).store).toEqual({ redis: 'redis://127.0.0.1:7000/2' });
     expect(load({ MWSE_REDIS_URL: 'rediss://:pw@cache.example:6380' }).store).toEqual({ redis: 'rediss://:pw@cache.example:6380' });
-    expect(load({ MWSE_REDIS_URL: 'redis://127.0.0.1:7000/0', MWSE_STORE: 'sqlite' }).store).toEqual({ sqlite: join(cwd, 'mwse-data', 'mwse.db') });
+    expect(load({ MWSE_REDIS_URL: 'redis://127.0.0.1:7000/0', MWSE_CLUSTER: 'off', MWSE_STORE: 'sqlite' }).store).toEqual({ sqlite: join(cwd, 'mwse-data', 'mwse.db') });
   });
 
   it.each([
@@ -60,7 +60,7 @@ describe('store configuration', () => {
   });
 
   it.skipIf(redisMissing())('mwse-server starts on MWSE_STORE=redis, and a refused connection stops start-up naming MWSE_REDIS_URL', async () => {
-    const redis = await startRedis({ appendonly: false });
+    const redis = await startRedis();
     try {
       const started = spawnCli({ MWSE_HOST: '127.0.0.1', MWSE_PORT: '0', MWSE_STORE: 'redis', MWSE_REDIS_URL: redis.url }, [], cwd);
       try {
