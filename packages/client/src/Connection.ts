@@ -56,7 +56,10 @@ export interface ConnectionHandlers {
 }
 
 export interface ConnectionOptions {
-  url: string;
+  /** The URL the next socket opens; it changes when {@link rotate} moves to another endpoint. */
+  url: () => string;
+  /** Called before each new attempt is scheduled; `dropped`: a connection that had said hello was lost. */
+  rotate?: (dropped: boolean) => void;
   WebSocket: WebSocketConstructor;
   reconnect: BackoffOptions | false;
   /** Frames kept while not connected; more are refused. */
@@ -173,7 +176,8 @@ export class Connection {
     let socket: WebSocketLike;
     try {
       // Only a flag in the URL (it may be logged); the token goes in the first frame.
-      socket = new this.#options.WebSocket(session ? withResume(this.#options.url) : this.#options.url);
+      const url = this.#options.url();
+      socket = new this.#options.WebSocket(session ? withResume(url) : url);
     } catch (error) {
       if (first) throw error;
       this.#lost(1006, '', error instanceof Error ? error.message : String(error));
@@ -347,6 +351,7 @@ export class Connection {
     }
     this.#handlers.retry(this.#backoff?.attempts ?? 0, delay);
     if (this.#state !== 'waiting') return;
+    this.#options.rotate?.(wasOpen);
     this.#timer = setTimeout(() => this.#open(false), delay);
   }
 

@@ -26,7 +26,8 @@ import { PairTracker } from './PairTracker.js';
 import { PendingCalls } from './PendingCalls.js';
 import { protocolVersion } from './protocolConstants.js';
 import { encodeBinaryFrame } from './binaryFrames.js';
-import { resolveEndpoint, withBinaryCodec } from './resolveEndpoint.js';
+import { EndpointList } from './EndpointList.js';
+import { resolveEndpoints, withBinaryCodec } from './resolveEndpoint.js';
 import { Room, type RoomOptions } from './Room.js';
 import { routeServerFrame, type RouterContext } from './routeServerFrame.js';
 import { defaultWebSocket } from './websocket.node.js';
@@ -150,8 +151,9 @@ interface Waiter {
 export class MWSE extends Emitter<MWSEEvents> {
   /** Your own peer; `mwse.peer('me')` is the same object, kept across reconnects. */
   readonly me: Peer;
-  /** The WebSocket URL in use. */
-  readonly endpoint: string;
+  /** Every endpoint this client may connect to, resolved (one unless `endpoint` was a list). */
+  readonly endpoints: readonly string[];
+  #endpoints: EndpointList;
   /** Default timeout of every call, in milliseconds. */
   readonly requestTimeout: number;
   #server: ServerInfo | undefined;
@@ -175,7 +177,8 @@ export class MWSE extends Emitter<MWSEEvents> {
 
   constructor(options: MWSEOptions = {}) {
     super();
-    this.endpoint = resolveEndpoint(options.endpoint);
+    this.#endpoints = new EndpointList(resolveEndpoints(options.endpoint));
+    this.endpoints = this.#endpoints.urls;
     this.requestTimeout = options.requestTimeout ?? defaultOptions.requestTimeout;
     this.#queueLimit = options.queueLimit ?? defaultOptions.queueLimit;
     this.#wire = this.#makeWire();
@@ -184,7 +187,8 @@ export class MWSE extends Emitter<MWSEEvents> {
     const router = this.#makeRouter();
     this.#connection = new Connection(
       {
-        url: options.codec === 'json' ? this.endpoint : withBinaryCodec(this.endpoint),
+        url: options.codec === 'json' ? () => this.endpoint : () => withBinaryCodec(this.endpoint),
+        rotate: (dropped) => (dropped ? this.#endpoints.dropped() : this.#endpoints.failed()),
         WebSocket: options.WebSocket ?? defaultWebSocket(),
         reconnect: reconnectOption(options.reconnect),
         queueLimit: this.#queueLimit,
@@ -202,6 +206,11 @@ export class MWSE extends Emitter<MWSEEvents> {
         closed: (info) => this.#closed(info),
       },
     );
+  }
+
+  /** The WebSocket URL of the current (or next) connection attempt: one of {@link endpoints}. */
+  get endpoint(): string {
+    return this.#endpoints.current;
   }
 
   /** True while connected and identified. */
@@ -431,7 +440,10 @@ export class MWSE extends Emitter<MWSEEvents> {
     // sitting until its own timeout. Plain sends stay queued for the next attempt. While a kept
     // session may still be resumed, calls wait for it instead (bounded by their own timeout).
     const error = () => new MWSEError(failure.error.code, failure.error.message);
-    if (!this.#awaitingResume) {
+    // With several endpoints one failing says little: calls wait for one pass over the list
+    // (failed attempts in a row each take the next endpoint, so `attempt` of them were tried).
+    const untried = failure.willReconnect && failure.attempt < this.endpoints.length;
+    if (!this.#awaitingResume && !untried) {
       this.#calls.rejectQueued(error);
       for (const waiter of this.#waiters) waiter.reject(error());
       this.#waiters.clear();

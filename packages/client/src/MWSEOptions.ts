@@ -7,8 +7,12 @@ export interface MWSEOptions {
    * The server's WebSocket URL (`ws://127.0.0.1:7707`; `http(s)://` is accepted too). Default:
    * with the SDK a server serves (`/sdk/index.js`), that server, whichever page imported it; with
    * the npm package in a browser, the page's own origin; in Node it is required.
+   *
+   * A list names the nodes of one cluster (docs/cluster.md) for setups without a load balancer:
+   * the client starts on a random one, tries the next after a failed attempt and another one
+   * after a drop, with the usual backoff; a session resumes through whichever node answers.
    */
-  endpoint?: string;
+  endpoint?: string | readonly string[];
   /**
    * Reconnect after the connection drops (default `true`): exponential backoff with full jitter.
    * `false` to never reconnect, or an object to tune the delays. A reconnect resumes the same

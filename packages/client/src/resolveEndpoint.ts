@@ -56,3 +56,18 @@ export function withBinaryCodec(endpoint: string): string {
   url.searchParams.set('codec', 'binary');
   return url.href;
 }
+
+/**
+ * {@link resolveEndpoint} for each endpoint of a list (`options.endpoint` as an array); one
+ * endpoint, or none, gives a list of one. Duplicates are dropped, so a repeated URL does not get
+ * more turns than the others.
+ */
+export function resolveEndpoints(endpoint?: string | readonly string[], home: string | undefined = servedFrom()): string[] {
+  if (!Array.isArray(endpoint)) return [resolveEndpoint(endpoint as string | undefined, home)];
+  if (endpoint.length === 0) throw new TypeError('MWSE: options.endpoint is an empty list');
+  const urls = endpoint.map((one: unknown) => {
+    if (typeof one !== 'string' || one === '') throw new TypeError(`MWSE: options.endpoint lists ${JSON.stringify(one)}, not a URL`);
+    return resolveEndpoint(one, home);
+  });
+  return [...new Set(urls)];
+}
