@@ -20,10 +20,20 @@ function replaceOnce(text: string, pattern: RegExp, replacement: string): string
   return text.replace(new RegExp(pattern.source, 'm'), replacement);
 }
 
+/** The cluster recipe of docs/cluster.md: several nodes in one upstream. */
+export const NGINX_CLUSTER_TEMPLATE_URL = new URL('../../../../docs/deploy/nginx-cluster.conf', import.meta.url);
+
 /** What the template needs changed to run here: ports and files, nothing else. */
 export interface NginxSite {
   /** Port of the MWSE server (replaces `127.0.0.1:7707`). */
-  upstreamPort: number;
+  upstreamPort?: number;
+  /**
+   * With {@link template} the cluster recipe: ports of the nodes, replacing the address of each
+   * `server <address>` line of the upstream in order (the counts must match).
+   */
+  upstreamPorts?: number[];
+  /** The configuration file (default: docs/deploy/nginx.conf). */
+  template?: URL;
   /** Port nginx listens on at 127.0.0.1 (replaces `listen 443 ssl`). */
   listenPort: number;
   certFile: string;
@@ -34,8 +44,16 @@ export interface NginxSite {
 
 /** The template with this machine's ports and certificate in place of the documented ones. */
 export function siteConfig(site: NginxSite): string {
-  let text = readFileSync(NGINX_TEMPLATE_URL, 'utf8');
-  text = replaceOnce(text, /^(\s*)server 127\.0\.0\.1:7707;/, `$1server 127.0.0.1:${site.upstreamPort};`);
+  let text = readFileSync(site.template ?? NGINX_TEMPLATE_URL, 'utf8');
+  if (site.upstreamPort !== undefined) {
+    text = replaceOnce(text, /^(\s*)server 127\.0\.0\.1:7707;/, `$1server 127.0.0.1:${site.upstreamPort};`);
+  }
+  if (site.upstreamPorts) {
+    const ports = [...site.upstreamPorts];
+    const servers = text.match(/^\s*server \S+:\d+\b/gm)?.length ?? 0;
+    if (servers !== ports.length) throw new Error(`the template has ${servers} upstream servers, ${ports.length} ports given`);
+    text = text.replace(/^(\s*)server \S+:\d+\b/gm, (_line, indent: string) => `${indent}server 127.0.0.1:${ports.shift()}`);
+  }
   text = replaceOnce(text, /^(\s*)listen 443 ssl;/, `$1listen 127.0.0.1:${site.listenPort} ssl;`);
   text = replaceOnce(text, /^(\s*)ssl_certificate (\s*)\S+;/, `$1ssl_certificate $2${site.certFile};`);
   text = replaceOnce(text, /^(\s*)ssl_certificate_key \S+;/, `$1ssl_certificate_key ${site.keyFile};`);
