@@ -24,6 +24,7 @@ export interface BenchOptions {
   footprint: boolean;
   /** Run the cluster spike (Redis deliver script, two nodes) instead of the comparison. */
   clusterSpike: boolean;
+  nodeFootprint: boolean;
   /** Extra node flags for every server process, e.g. `--max-semi-space-size=2`. */
   serverFlags: string[];
   out?: string;
@@ -55,6 +56,8 @@ export const USAGE = `pnpm bench [options]
                      every pair split across them (msg/s, msg per CPU-s with Redis's CPU),
                      and latency at half the maximum rate; uses --duration --warmup --rounds
                      --connections --window (docs/cluster.md)
+  --node-footprint   idle RSS of mwse-server: a single node, a cluster node and --workers 2
+                     (the primary and each worker), on a redis-server of its own (docs/cluster.md)
   --server-flags=<f> extra node flags for the servers, space-separated; write it with "=",
                      e.g. --server-flags="--max-semi-space-size=2"
   --out <file>       JSON result file (default results/<date>.json)`;
@@ -90,6 +93,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       profile: { type: 'boolean', default: false },
       footprint: { type: 'boolean', default: false },
       'cluster-spike': { type: 'boolean', default: false },
+      'node-footprint': { type: 'boolean', default: false },
       'server-flags': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -115,6 +119,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     profile: values.profile,
     footprint: values.footprint,
     clusterSpike: values['cluster-spike'],
+    nodeFootprint: values['node-footprint'],
     serverFlags: values['server-flags']?.split(/\s+/).filter(Boolean) ?? [],
     out: values.out,
   };

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { canPin, pinSelf } from './cpuPinning.js';
 import { clusterSpike } from './cluster/spike.js';
+import { nodeFootprint } from './cluster/nodeFootprint.js';
 import { footprint } from './footprint.js';
 import { checkFileLimit } from './generator/connectionLimits.js';
 import { WORKLOADS, parseOptions } from './options.js';
@@ -59,6 +60,11 @@ mkdirSync(resultsDir, { recursive: true });
 if (options.clusterSpike) {
   console.log('cluster spike: processes not pinned (nodes, Redis and the generator share the CPUs)');
   await clusterSpike(options);
+  process.exit(0);
+}
+
+if (options.nodeFootprint) {
+  console.log(await nodeFootprint(benchDir));
   process.exit(0);
 }
 
