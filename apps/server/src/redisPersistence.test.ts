@@ -133,4 +133,16 @@ describe.skipIf(redisMissing())('the Redis persistence check at start', () => {
       await off.stop();
     }
   });
+
+  it('where CONFIG and INFO are both refused, persistence is unknown, and cluster mode is refused', async () => {
+    const blind = await startRedis({ args: ['--rename-command', 'CONFIG', '', '--rename-command', 'INFO', ''] });
+    try {
+      await expect(checkRedisPersistence(blind.url)).resolves.toEqual({ aof: false, source: 'unknown' });
+      const cli = cluster(blind);
+      expect(await cli.exited).toBe(1);
+      expect(cli.stderr()).toContain(`MWSE_REDIS_URL: Redis at ${blind.url}: persistence unknown (CONFIG and INFO are disabled or not allowed to this user)`);
+    } finally {
+      await blind.stop();
+    }
+  });
 });

@@ -8,8 +8,11 @@ export interface RedisPersistence {
   fsync?: string;
   /** RDB save points (`save`), when CONFIG could be read: `''` means no snapshots. */
   save?: string;
-  /** `config`: read with CONFIG GET; `info`: CONFIG is disabled, read from INFO persistence (AOF only). */
-  source: 'config' | 'info';
+  /**
+   * `config`: read with CONFIG GET; `info`: CONFIG is disabled, read from INFO persistence (AOF
+   * only); `unknown`: both are disabled or denied to this user (taken as AOF off).
+   */
+  source: 'config' | 'info' | 'unknown';
 }
 
 /** The part of ioredis used here. */
@@ -28,7 +31,8 @@ type RedisConstructor = new (url: string, options: Record<string, unknown>) => R
  */
 export async function checkRedisPersistence(url: string, timeoutMs = 5000): Promise<RedisPersistence> {
   const Redis = createRequire(import.meta.url)('ioredis') as RedisConstructor;
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  // No ready check: it is an INFO, which this check must be able to do without.
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, retryStrategy: () => null, maxRetriesPerRequest: 0, enableReadyCheck: false });
   // ioredis crashes the process on an error nobody listens to; its text is the better reason.
   let lastError: Error | undefined;
   redis.on('error', (error) => (lastError = error));
@@ -45,9 +49,14 @@ export async function checkRedisPersistence(url: string, timeoutMs = 5000): Prom
       return { aof: values.get('appendonly') === 'yes', fsync: values.get('appendfsync'), save: values.get('save') ?? '', source: 'config' };
     } catch (error) {
       // A renamed or ACL-denied CONFIG: INFO is allowed almost everywhere.
-      if (!/unknown command|NOPERM|no permissions/i.test(String((error as Error).message))) throw error;
+      if (!isRefusedCommand(error)) throw error;
+    }
+    try {
       const info = String(await redis.call('INFO', 'persistence'));
       return { aof: /^aof_enabled:1\s*$/m.test(info), source: 'info' };
+    } catch (error) {
+      if (!isRefusedCommand(error)) throw error;
+      return { aof: false, source: 'unknown' };
     }
   } finally {
     await redis.quit().catch(() => redis.disconnect());
@@ -57,7 +66,13 @@ export async function checkRedisPersistence(url: string, timeoutMs = 5000): Prom
 /** One line for people: what the Redis keeps, and what a restart of it would lose. */
 export function describePersistence(p: RedisPersistence): string {
   if (p.aof) return `append-only file on (appendfsync ${p.fsync ?? 'unknown'})`;
+  if (p.source === 'unknown') return 'persistence unknown (CONFIG and INFO are disabled or not allowed to this user)';
   if (p.source === 'info') return 'append-only file off (CONFIG is disabled, so RDB snapshots could not be checked)';
   if (p.save) return `append-only file off, RDB snapshots only (save "${p.save}"): a Redis restart loses what was written since the last one`;
   return 'append-only file off and no RDB snapshots: a Redis restart loses everything';
+}
+
+/** A command Redis does not know (renamed away) or does not allow this user (ACL). */
+function isRefusedCommand(error: unknown): boolean {
+  return /unknown command|NOPERM|no permissions/i.test(error instanceof Error ? error.message : String(error));
 }
