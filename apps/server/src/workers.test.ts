@@ -134,10 +134,17 @@ describe.skipIf(redisMissing())('mwse-server --workers', () => {
       expect(logLines(cli.stderr()).some((l) => l.msg.startsWith('worker exited; starting it again') && l.worker === 2)).toBe(true);
       const second = await served(12);
       for (const node of second.values()) expect(['box-w1', 'box-w2.1', 'box-w3']).toContain(node);
+      // Dying again soon after it started: the next restart waits twice as long.
+      process.kill(restarted.pid!, 'SIGKILL');
+      const again = await eventually(() => listening().find((l) => l.node === 'box-w2.2'), 15_000, 'worker 2 to start a third time');
+      const delays = logLines(cli.stderr())
+        .filter((l) => l.msg.startsWith('worker exited; starting it again') && l.worker === 2)
+        .map((l) => (l as LogLine & { delay: number }).delay);
+      expect(delays).toEqual([1000, 2000]);
 
       cli.child.kill('SIGTERM');
       expect(await cli.exited).toBe(0);
-      for (const pid of [...pids, restarted.pid!]) await eventually(() => !alive(pid), 5000, `worker ${pid} to exit`);
+      for (const pid of [...pids, restarted.pid!, again.pid!]) await eventually(() => !alive(pid), 5000, `worker ${pid} to exit`);
       await eventually(() => portFree(port), 5000, 'the port to be free');
     },
     60_000,

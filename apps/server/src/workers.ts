@@ -20,6 +20,10 @@ interface Slot {
   starts: number;
   worker?: Worker;
   listening?: WorkerListening;
+  /** When the current worker listened. */
+  listenedAt?: number;
+  /** Deaths in a row, each soon after listening: the restart delay doubles with each. */
+  quickDeaths: number;
 }
 
 /** What the primary reports to the command line. */
@@ -30,8 +34,12 @@ export interface WorkersHandlers {
   exit(code: number): void;
 }
 
-/** Delay before a worker that died after it listened is started again. */
+/** Delay before a worker that died after it listened is started again; doubled per quick death. */
 export const RESTART_DELAY_MS = 1000;
+/** The longest restart delay. */
+export const MAX_RESTART_DELAY_MS = 30_000;
+/** A worker that ran this long before dying was not crash-looping: its slot's delay starts over. */
+export const STABLE_AFTER_MS = 30_000;
 
 /** True in a process `runWorkers` forked. */
 export const isWorker = (): boolean => cluster.isWorker;
@@ -56,8 +64,9 @@ export function reportListening(server: RunningServer): void {
  * workers bind it with SO_REUSEPORT and the kernel spreads connections, ws workers share it
  * through node:cluster (the primary accepts and hands connections round-robin).
  *
- * - A worker that exits after it listened is started again after {@link RESTART_DELAY_MS}; its
- *   clients resume on the others meanwhile.
+ * - A worker that exits after it listened is started again after {@link RESTART_DELAY_MS}, doubled
+ *   for each death in a row within {@link STABLE_AFTER_MS} of listening (up to
+ *   {@link MAX_RESTART_DELAY_MS}); its clients resume on the others meanwhile.
  * - A worker that exits before it listened (bad config, port taken) stops them all, exit code 1:
  *   restarting would only repeat the failure.
  * - SIGTERM/SIGINT: each worker shuts down gracefully (its `MWSE_SHUTDOWN_TIMEOUT`), then the
@@ -66,7 +75,7 @@ export function reportListening(server: RunningServer): void {
 export function runWorkers(config: ServerConfig, port: number, env: Readonly<Record<string, string | undefined>>, log: Logger, handlers: WorkersHandlers): void {
   const base = config.cluster?.nodeId;
   if (base === undefined) throw new Error('runWorkers needs cluster mode'); // loadConfig refuses it first
-  const slots: Slot[] = Array.from({ length: config.workers }, (_, i) => ({ index: i + 1, starts: 0 }));
+  const slots: Slot[] = Array.from({ length: config.workers }, (_, i) => ({ index: i + 1, starts: 0, quickDeaths: 0 }));
   let stopping = false;
   let exitCode = 0;
   let announced = false;
@@ -80,6 +89,7 @@ export function runWorkers(config: ServerConfig, port: number, env: Readonly<Rec
     worker.on('message', (message: unknown) => {
       if (!isListening(message) || slot.worker !== worker) return;
       slot.listening = message;
+      slot.listenedAt = Date.now();
       log.info({ worker: slot.index, node: message.nodeId, pid: worker.process.pid }, 'worker listening');
       if (!announced && slots.every((s) => s.listening)) {
         announced = true;
@@ -100,10 +110,13 @@ export function runWorkers(config: ServerConfig, port: number, env: Readonly<Rec
         stop('SIGTERM', 1);
         return;
       }
-      log.warn(fields, `worker exited; starting it again in ${RESTART_DELAY_MS} ms`);
+      // A worker that keeps dying right after it starts waits longer each time (1 s, 2 s, … 30 s).
+      slot.quickDeaths = Date.now() - (slot.listenedAt ?? 0) < STABLE_AFTER_MS ? slot.quickDeaths + 1 : 1;
+      const delay = Math.min(MAX_RESTART_DELAY_MS, RESTART_DELAY_MS * 2 ** (slot.quickDeaths - 1));
+      log.warn({ ...fields, delay }, `worker exited; starting it again in ${delay} ms`);
       setTimeout(() => {
         if (!stopping) fork(slot);
-      }, RESTART_DELAY_MS).unref();
+      }, delay).unref();
     });
   };
 
