@@ -1,0 +1,95 @@
+/**
+ * The tokens MWSE mints for SRS sessions. Each is random (128 bits), bound to one app/stream and
+ * one action, usable once for its `on_publish`/`on_play` hook and only within its time to live;
+ * after that it only identifies its session for `on_unpublish`/`on_stop` until the session ends.
+ */
+import { randomBytes } from 'node:crypto';
+
+export type SrsAction = 'publish' | 'watch';
+
+export interface SrsToken {
+  value: string;
+  action: SrsAction;
+  app: string;
+  stream: string;
+  room: string;
+  name: string;
+  peer: string;
+  expiresAt: number;
+  /** Its on_publish/on_play was allowed. */
+  used: boolean;
+  /** One of our hooks refused something presented with it (tells a refusal from an outage). */
+  refused: boolean;
+  /** The MediaSession it opened, once the WHIP/WHEP POST returned. */
+  session?: string;
+  /** SRS said the session ended before the POST returned. */
+  ended: boolean;
+}
+
+export class SrsTokens {
+  /** Unused tokens in mint order, which is expiry order (one time to live for all). */
+  private readonly pending = new Map<string, SrsToken>();
+  private readonly active = new Map<string, SrsToken>();
+  private readonly bySession = new Map<string, SrsToken>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  mint(binding: Pick<SrsToken, 'action' | 'app' | 'stream' | 'room' | 'name' | 'peer'>): SrsToken {
+    this.sweep();
+    const token: SrsToken = {
+      ...binding,
+      value: randomBytes(16).toString('base64url'),
+      expiresAt: this.now() + this.ttlMs,
+      used: false,
+      refused: false,
+      ended: false,
+    };
+    this.pending.set(token.value, token);
+    return token;
+  }
+
+  /** Any live token by value (pending and unexpired, or used). */
+  find(value: string): SrsToken | undefined {
+    const pending = this.pending.get(value);
+    if (pending) return pending.expiresAt > this.now() ? pending : undefined;
+    return this.active.get(value);
+  }
+
+  /** The first hook for the token was allowed: it now names a session, and cannot be reused. */
+  use(token: SrsToken): void {
+    this.pending.delete(token.value);
+    token.used = true;
+    this.active.set(token.value, token);
+  }
+
+  bind(token: SrsToken, session: string): void {
+    token.session = session;
+    this.bySession.set(session, token);
+  }
+
+  forget(token: SrsToken): void {
+    this.pending.delete(token.value);
+    this.active.delete(token.value);
+    if (token.session) this.bySession.delete(token.session);
+  }
+
+  forSession(session: string): SrsToken | undefined {
+    return this.bySession.get(session);
+  }
+
+  get size(): number {
+    return this.pending.size + this.active.size;
+  }
+
+  /** Drops expired unused tokens from the front (mint order = expiry order): O(expired). */
+  private sweep(): void {
+    const now = this.now();
+    for (const [value, token] of this.pending) {
+      if (token.expiresAt > now) break;
+      this.pending.delete(value);
+    }
+  }
+}
