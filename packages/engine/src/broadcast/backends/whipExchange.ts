@@ -69,7 +69,9 @@ export async function whipOffer(endpoint: URL, offer: string, action: WhipAction
   } catch {
     throw new MediaError('media-unavailable', `media server answered an unusable Location: ${excerpt(location)}`);
   }
-  const etag = typeof res.headers.etag === 'string' ? res.headers.etag : undefined;
+  // A wildcard ETag (MediaMTX sends `*`) is not a version: echoing it would ask for an ICE restart.
+  const raw = typeof res.headers.etag === 'string' ? res.headers.etag.trim() : undefined;
+  const etag = raw && raw !== '*' && raw !== '"*"' ? raw : undefined;
   return etag ? { url, answer: res.body, etag } : { url, answer: res.body };
 }
 
