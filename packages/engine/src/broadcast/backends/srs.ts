@@ -124,6 +124,10 @@ export function createSrsBackend(options: SrsBackendOptions): MediaBackend {
     const value = tokenIn(fields.param);
     const token = value ? tokens.find(value) : undefined;
     if (!token) return refuse(401, 'no token MWSE minted');
+    if (tokens.expired(token)) {
+      token.refused = true;
+      return refuse(401, 'token expired');
+    }
     const action = event === 'on_publish' || event === 'on_unpublish' ? 'publish' : 'watch';
     if (token.action !== action || fields.app !== token.app || fields.stream !== token.stream) {
       token.refused = true;

@@ -51,11 +51,14 @@ export class SrsTokens {
     return token;
   }
 
-  /** Any live token by value (pending and unexpired, or used). */
+  /** A token by value: pending (possibly expired, see {@link expired}) or used. */
   find(value: string): SrsToken | undefined {
-    const pending = this.pending.get(value);
-    if (pending) return pending.expiresAt > this.now() ? pending : undefined;
-    return this.active.get(value);
+    return this.pending.get(value) ?? this.active.get(value);
+  }
+
+  /** Unused and past its time to live: its first hook comes too late. */
+  expired(token: SrsToken): boolean {
+    return !token.used && token.expiresAt <= this.now();
   }
 
   /** The first hook for the token was allowed: it now names a session, and cannot be reused. */
