@@ -22,6 +22,8 @@ interface FakeSrs {
   /** Lets a test tamper with what SRS sends to the hook. */
   rewrite?: (body: Record<string, unknown>) => void;
   hookDelayMs: number;
+  /** Runs between an allowed hook and SRS's 201 (SRS ending the session meanwhile). */
+  beforeAnswer?: (query: URLSearchParams) => Promise<void>;
   /** Ends a session on SRS's side (a timeout, a client gone): SRS calls on_unpublish/on_stop. */
   end(session: string): Promise<void>;
 }
@@ -38,6 +40,7 @@ async function fakeSrs(media: () => MediaBackend): Promise<FakeSrs> {
     srs.hooks.push({ event, body, allowed });
     return allowed;
   };
+
   const server = await startFakeServer(async (request): Promise<ScriptedResponse | 'drop'> => {
     const url = new URL(request.url, 'http://srs');
     if (request.method === 'GET' && url.pathname === '/api/v1/versions') {
@@ -52,6 +55,7 @@ async function fakeSrs(media: () => MediaBackend): Promise<FakeSrs> {
       const play = url.pathname === '/rtc/v1/whep/';
       if (!request.body.startsWith('v=0')) return 'drop';
       if (!(await call(play ? 'on_play' : 'on_publish', url.searchParams))) return 'drop';
+      await srs.beforeAnswer?.(url.searchParams);
       const session = `s${next++}:c${next}`;
       sessions.set(session, { query: url.searchParams, play });
       return {
@@ -144,6 +148,19 @@ describe('createSrsBackend: WHIP/WHEP with minted tokens', () => {
     const before = srs.server.requests.length;
     await media.stop(pub.id, AbortSignal.timeout(2000));
     expect(srs.server.requests).toHaveLength(before);
+  });
+});
+
+describe('createSrsBackend: ends SRS reports early', () => {
+  it('an on_unpublish that arrives before SRS\'s 201 does is still reported, once the session exists', async () => {
+    const { srs, media, hangups } = await setup();
+    srs.beforeAnswer = async (query) => {
+      const result = await media.hook!('on_unpublish', srsHookBody('on_unpublish', query));
+      expect(srsAllows(result.status, result.body)).toBe(true);
+    };
+    const session = await publish(media);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(hangups).toEqual([session.id]);
   });
 });
 

@@ -50,7 +50,9 @@ export function srsStreamName(room: string, name: string): string {
 function refuse(code: number, msg: string): MediaHookResult {
   return { status: 403, body: { code, msg } };
 }
-const ALLOW: MediaHookResult = { status: 200, body: { code: 0 } };
+function allow(): MediaHookResult {
+  return { status: 200, body: { code: 0 } };
+}
 
 /** The `token` in SRS's `param`: `?token=…` (RTMP) or the raw WHIP query `app=…&token=…`. */
 function tokenIn(param: unknown): string | undefined {
@@ -139,12 +141,12 @@ export function createSrsBackend(options: SrsBackendOptions): MediaBackend {
         return refuse(403, 'token already used');
       }
       tokens.use(token);
-      return ALLOW;
+      return allow();
     }
     // on_unpublish / on_stop: SRS ended the session. Ours to report unless we stopped it.
     if (token.session) core.lost(token.session);
     else token.ended = true;
-    return ALLOW;
+    return allow();
   };
 
   return {
