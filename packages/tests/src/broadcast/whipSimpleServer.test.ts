@@ -130,6 +130,31 @@ describe.skipIf(skip)('WHIP backend on simple-whip-server + Janus (live)', () =>
     expect(unknown?.code).toBe('media-unavailable');
   }, 60_000);
 
+  it('simple-whip-server frozen (SIGSTOP): publish and health reject at their deadline with media-unavailable', async () => {
+    await stack.createEndpoint('studio-frozen', 'live-token');
+    const media = backend();
+    const sdp = await offer('frozen');
+    stack.whip.process.kill('SIGSTOP');
+    try {
+      let started = Date.now();
+      const error = await media
+        .publish({ room: 'studio', name: 'frozen', peer: 'p', offer: sdp, signal: AbortSignal.timeout(1000) })
+        .then(() => undefined, (e: { code?: string; message?: string }) => e);
+      const took = Date.now() - started;
+      expect(error?.code).toBe('media-unavailable');
+      expect(error?.message).toMatch(/deadline/);
+      expect(took).toBeGreaterThanOrEqual(950);
+      expect(took).toBeLessThan(1000 + 2000);
+      started = Date.now();
+      await expect(media.health(AbortSignal.timeout(500))).rejects.toThrow(/deadline/);
+      expect(Date.now() - started).toBeLessThan(500 + 2000);
+    } finally {
+      stack.whip.process.kill('SIGCONT');
+    }
+    // Thawed, it answers again (the frozen POST is answered late into a closed socket).
+    await media.health(AbortSignal.timeout(5000));
+  }, 60_000);
+
   it('Janus killed mid-broadcast: the PATCH probe sees the session gone and reports a hang-up', async () => {
     await stack.createEndpoint('studio-probe', 'live-token');
     const media = backend({ probeIntervalMs: 300, probeTimeoutMs: 2000 });

@@ -110,6 +110,14 @@ describe('createWhipBackend: publish over WHIP', () => {
     expect((await failure(publish(media))).message).toMatch(/over 16384/);
   });
 
+  it('a huge error body is cut at the bound: its status still decides, its first line is the detail', async () => {
+    const server = await fake(() => ({ status: 403, headers: { 'content-type': 'text/plain' }, body: `denied\n${'x'.repeat(2_000_000)}` }));
+    const media = backend({ whipUrl: `${server.origin}/whip`, maxAnswerBytes: 4096 });
+    const error = await failure(publish(media));
+    expect(error.code).toBe('media-refused');
+    expect(error.message).toBe('media server answered 403 (denied)');
+  });
+
   it('fails media-unavailable at once when the server refuses connections', async () => {
     const media = backend({ whipUrl: `${await refusedOrigin()}/whip` });
     const started = Date.now();

@@ -101,6 +101,8 @@ export function whipHttp(request: WhipHttpRequest): Promise<WhipHttpResponse> {
         if (ok) {
           finish(new MediaError('media-unavailable', `${where}: answer is over ${request.maxBytes} bytes`));
         } else {
+          // Keep what fits: the start of an error body is the useful part.
+          chunks.push(chunk.subarray(0, chunk.length - (size - request.maxBytes)));
           finish(undefined, { status, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
         }
         req.destroy();
