@@ -5,7 +5,7 @@
  * session ends. Untested against a live SRS: none runs here.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { MediaError, type MediaBackend } from '../MediaBackend.js';
+import { MediaError, type MediaBackend, type MediaHookResult } from '../MediaBackend.js';
 import { createSrsBackend, srsStreamName, type SrsBackendOptions } from './srs.js';
 import { srsAllows, srsHookBody, srsLocation, SRS_RTMP_ON_PUBLISH, type SrsHookEvent } from './srsRecorded.js';
 import { ANSWER, OFFER, refusedOrigin, startFakeServer, type FakeServer, type ScriptedResponse } from './whipFakeServer.js';
@@ -96,6 +96,8 @@ const publish = (media: MediaBackend, name = 'cam') =>
 const watch = (media: MediaBackend, publishId: string) =>
   media.watch({ room: 'studio', name: 'cam', peer: 'v1', offer: OFFER, publish: publishId, signal: AbortSignal.timeout(2000) });
 
+const allowed = (result: MediaHookResult): boolean => srsAllows(result.status, result.body);
+
 async function failure(promise: Promise<unknown>): Promise<MediaError> {
   const error = await promise.then(() => undefined, (e: unknown) => e);
   expect(error).toBeInstanceOf(MediaError);
@@ -107,7 +109,8 @@ describe('createSrsBackend: WHIP/WHEP with minted tokens', () => {
     const { srs, media } = await setup({ app: 'mwse', hlsUrl: 'http://srs:8080/{app}/{stream}.m3u8', flvUrl: 'http://srs:8080/{app}/{stream}.flv' });
     const session = await publish(media);
     expect(session.answer).toBe(ANSWER);
-    expect(session.urls).toEqual({ hls: 'http://srs:8080/mwse/studio-cam.m3u8', flv: 'http://srs:8080/mwse/studio-cam.flv' });
+    expect(session.urls!.hls).toBe('http://srs:8080/mwse/studio-cam.m3u8');
+    expect(session.urls!.flv).toMatch(/^http:\/\/srs:8080\/mwse\/studio-cam\.flv\?token=[A-Za-z0-9_-]{22}$/);
     const url = new URL(srs.server.requests[0]!.url, 'http://srs');
     expect(url.pathname).toBe('/rtc/v1/whip/');
     expect(url.searchParams.get('app')).toBe('mwse');
@@ -148,6 +151,32 @@ describe('createSrsBackend: WHIP/WHEP with minted tokens', () => {
     const before = srs.server.requests.length;
     await media.stop(pub.id, AbortSignal.timeout(2000));
     expect(srs.server.requests).toHaveLength(before);
+  });
+});
+
+describe('createSrsBackend: HTTP-FLV', () => {
+  it('the announced FLV URL carries a play token SRS\'s on_play accepts as often as asked while the session lives', async () => {
+    const { srs, media } = await setup({ flvUrl: 'http://srs:8080/{app}/{stream}.flv' });
+    const session = await publish(media);
+    const flv = new URL(session.urls!.flv!);
+    // An HTTP-FLV play's hook body: SRS's `param` is the player's query string with its `?`.
+    const play = { ...srsHookBody('on_play', new URLSearchParams({ app: 'live', stream: 'studio-cam' })), param: flv.search };
+    for (let i = 0; i < 3; i++) {
+      const result = await media.hook!('on_play', play);
+      expect(srsAllows(result.status, result.body)).toBe(true);
+    }
+    // Not a publish token, not for another stream.
+    expect(allowed(await media.hook!('on_publish', { ...play, action: 'on_publish' }))).toBe(false);
+    expect(allowed(await media.hook!('on_play', { ...play, stream: 'other' }))).toBe(false);
+    // An FLV player leaving is not the session ending.
+    const hangups: string[] = [];
+    media.onHangup((id) => hangups.push(id));
+    expect(allowed(await media.hook!('on_stop', { ...play, action: 'on_stop' }))).toBe(true);
+    expect(hangups).toEqual([]);
+    // The session gone, its FLV token goes with it.
+    await media.stop(session.id, AbortSignal.timeout(2000));
+    expect(allowed(await media.hook!('on_play', play))).toBe(false);
+    expect(srs.hooks.map((h) => h.event)).toEqual(['on_publish', 'on_unpublish']);
   });
 });
 

@@ -92,7 +92,14 @@ export function createSrsBackend(options: SrsBackendOptions): MediaBackend {
       url.searchParams.set('token', token.value);
       const target: WhipTarget = { url };
       if (players.length > 0) {
-        target.urls = Object.fromEntries(players.map(([key, template]) => [key, template.expand({ app, stream }).href]));
+        target.urls = Object.fromEntries(
+          players.map(([key, template]) => {
+            const player = template.expand({ app, stream });
+            // SRS calls on_play for an HTTP-FLV play (not for HLS files): it needs a token of ours.
+            if (key === 'flv') player.searchParams.set('token', tokens.companion(token).value);
+            return [key, player.href];
+          }),
+        );
       }
       byTarget.set(target, token);
       return target;
@@ -135,6 +142,7 @@ export function createSrsBackend(options: SrsBackendOptions): MediaBackend {
       token.refused = true;
       return refuse(403, 'token is for another stream or action');
     }
+    if (token.reusable) return allow();
     if (event === 'on_publish' || event === 'on_play') {
       if (token.used) {
         token.refused = true;

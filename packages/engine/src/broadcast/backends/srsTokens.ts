@@ -24,6 +24,10 @@ export interface SrsToken {
   session?: string;
   /** SRS said the session ended before the POST returned. */
   ended: boolean;
+  /** An HTTP-FLV play URL's token: any number of plays while its session lives. */
+  reusable: boolean;
+  /** Tokens that live and die with this one (its HTTP-FLV URL's). */
+  companions: SrsToken[];
 }
 
 export class SrsTokens {
@@ -46,8 +50,29 @@ export class SrsTokens {
       used: false,
       refused: false,
       ended: false,
+      reusable: false,
+      companions: [],
     };
     this.pending.set(token.value, token);
+    return token;
+  }
+
+  /** A play token for `owner`'s HTTP-FLV URL: reusable, no time to live, forgotten with `owner`. */
+  companion(owner: SrsToken): SrsToken {
+    const token: SrsToken = {
+      ...owner,
+      action: 'watch',
+      value: randomBytes(16).toString('base64url'),
+      expiresAt: Number.POSITIVE_INFINITY,
+      used: false,
+      refused: false,
+      ended: false,
+      reusable: true,
+      companions: [],
+    };
+    delete token.session;
+    owner.companions.push(token);
+    this.active.set(token.value, token);
     return token;
   }
 
@@ -77,6 +102,7 @@ export class SrsTokens {
     this.pending.delete(token.value);
     this.active.delete(token.value);
     if (token.session) this.bySession.delete(token.session);
+    for (const companion of token.companions) this.forget(companion);
   }
 
   forSession(session: string): SrsToken | undefined {
