@@ -215,6 +215,24 @@ describe('createWhipBackend: stop', () => {
   });
 });
 
+describe('createWhipBackend: close while a publish is out', () => {
+  it('the publish fails media-unavailable and no session outlives the backend', async () => {
+    const server = await fake(async (request) => {
+      if (request.method !== 'POST') return { status: 200 };
+      await new Promise((r) => setTimeout(r, 150));
+      return created('/res/late') as { status: number };
+    });
+    const media = createWhipBackend({ whipUrl: `${server.origin}/whip`, probeIntervalMs: 50 });
+    const pending = publish(media);
+    await new Promise((r) => setTimeout(r, 50));
+    await media.close();
+    expect((await failure(pending)).code).toBe('media-unavailable');
+    await new Promise((r) => setTimeout(r, 300));
+    // Nothing probes a session of a closed backend.
+    expect(server.requests.filter((r) => r.method === 'PATCH' || r.method === 'OPTIONS')).toHaveLength(0);
+  });
+});
+
 describe('createWhipBackend: health and hang-up', () => {
   it('health asks OPTIONS on the origin by default, or the configured URL; 5xx and silence reject', async () => {
     const server = await fake((request) => ({ status: request.url === '/down' ? 503 : 204 }));

@@ -176,6 +176,12 @@ export function createWhipCore(config: WhipCoreConfig): WhipCore {
       const media = error instanceof MediaError ? error : new MediaError('media-unavailable', String(error));
       throw config.failure ? config.failure(media, action, target) : media;
     }
+    if (closed) {
+      // Closed while the POST was out: free what the server just made, and say so.
+      const token = target.token;
+      await whipDelete(resource.url, { agents, maxBytes: 4096, signal: deadline(o.probeTimeoutMs), ...(token ? { token } : {}) }).catch(() => {});
+      throw new MediaError('media-unavailable', `${config.kind} backend closed during the request`);
+    }
     const id = `${config.kind}-${randomUUID()}`;
     const ice = iceCredentials(request.offer);
     live.set(id, {
