@@ -112,7 +112,13 @@ nat: { ice_ignore_list = "vmnet" }
   );
   writeFileSync(join(cfg, 'janus.transport.websockets.jcfg'), `general: { json = "plain" ws = true ws_port = ${wsPort} ws_ip = "127.0.0.1" wss = false }\nadmin: { admin_ws = false }\n`);
   writeFileSync(join(cfg, 'janus.plugin.videoroom.jcfg'), `general: { }\nroom-${room}: { description = "mwse whip" publishers = 16 videocodec = "vp8" audiocodec = "opus" }\n`);
-  const janus = await run(JANUS, ['-C', join(cfg, 'janus.jcfg'), '-F', cfg], { cwd: dir }, /Websockets server started/i, 20_000);
+  let janus: Proc;
+  try {
+    janus = await run(JANUS, ['-C', join(cfg, 'janus.jcfg'), '-F', cfg], { cwd: dir }, /Websockets server started/i, 20_000);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
 
   // simple-whip-server reads ./config.js next to server.js: run a copy of its two files with ours.
   for (const file of ['server.js', 'whip-janus.js']) copyFileSync(join(SERVER_JS, file), join(dir, 'src', file));
@@ -130,6 +136,7 @@ nat: { ice_ignore_list = "vmnet" }
     whip = await run(process.execPath, ['src/server.js'], { cwd: dir, env }, /WHIP server prototype started/, 20_000);
   } catch (error) {
     await janus.stop();
+    rmSync(dir, { recursive: true, force: true });
     throw error;
   }
   const origin = `http://127.0.0.1:${httpPort}`;
