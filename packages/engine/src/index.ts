@@ -29,3 +29,6 @@ export type {
   WebhookQueue,
 } from './store/Store.js';
 export type { NotificationQuotas, QuotaRefusal, StoredNotification } from './services/NotificationStore.js';
+export { createWhipBackend, type WhipBackendOptions, type WhipTokenContext } from './broadcast/backends/whip.js';
+export { createSrsBackend, srsStreamName, SRS_HOOK_EVENTS, type SrsBackendOptions } from './broadcast/backends/srs.js';
+export type { WhipProbeOptions } from './broadcast/backends/whipSessions.js';
