@@ -29,3 +29,9 @@ export type {
   WebhookQueue,
 } from './store/Store.js';
 export type { NotificationQuotas, QuotaRefusal, StoredNotification } from './services/NotificationStore.js';
+export { MediaError, type MediaBackend, type MediaErrorCode, type MediaHookResult, type MediaSession, type PublishRequest, type WatchRequest } from './broadcast/MediaBackend.js';
+export type { MediaOptions, TurnOptions } from './broadcast/MediaOptions.js';
+export { createMediaBackend, registerMediaBackend, mediaBackendNames, type MediaBackendFactory } from './broadcast/createMediaBackend.js';
+export { JanusBackend, type JanusBackendOptions } from './broadcast/backends/JanusBackend.js';
+export { StubBackend, type StubBackendOptions } from './broadcast/backends/StubBackend.js';
+export { withDeadline } from './broadcast/withDeadline.js';
