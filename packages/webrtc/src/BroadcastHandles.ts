@@ -45,14 +45,22 @@ abstract class Handle<E extends EventMap<E> & { ended: (reason: never) => void }
     (this.emit as unknown as (event: 'ended', reason: unknown) => void)('ended', reason);
   }
 
-  /** Tell the server, then close the connection; resolves once the server freed the session. */
+  /**
+   * Tell the server, then close the connection (in that order: a connection closed first would
+   * reach the media server as a hang-up, and end the broadcast as `media-lost`). Resolves once the
+   * server freed the session.
+   */
   protected async end(reason: Parameters<E['ended']>[0]): Promise<void> {
     if (this.#over) return;
-    this.finish(reason);
-    await this.room.broadcastCall({ type: 'broadcast/stop', session: this.session }).catch((error: unknown) => {
+    try {
+      await this.room.broadcastCall({ type: 'broadcast/stop', session: this.session });
+    } catch (error) {
       // Already gone on the server (it ended it first, or the connection dropped): nothing to free.
-      if ((error as { code?: string }).code !== 'not-found' && (error as { code?: string }).code !== 'disconnected') throw error;
-    });
+      const code = (error as { code?: string }).code;
+      if (code !== 'not-found' && code !== 'disconnected') throw error;
+    } finally {
+      this.finish(reason);
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { MediaError, type MediaBackend, type MediaSession, type PublishRequest, type WatchRequest } from '../MediaBackend.js';
 import { JanusConnection, type JanusMessage } from './JanusConnection.js';
-import { fixAnswerSetup, mediaOf } from './janusSdp.js';
+import { alignExtmapIds, fixAnswerSetup, mediaOf } from './janusSdp.js';
 
 export interface JanusBackendOptions {
   /** Janus's WebSocket API, e.g. `ws://127.0.0.1:8188`. */
@@ -92,7 +92,9 @@ export class JanusBackend implements MediaBackend {
       // The mountpoint, with its media ports picked by Janus (port 0) and read back.
       made.streaming = await janus.attach(STREAMING, signal, () => {});
       const mountpoint = randomInt(1, 2 ** 47);
-      const media = tracks.map((t) => ({
+      // Video first, then audio: the order Janus answers viewers in, and the order their offers have.
+      const ordered = [...tracks].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'video' ? -1 : 1));
+      const media = ordered.map((t) => ({
         type: t.kind, mid: t.mid, port: 0, pt: PT[t.kind as 'audio' | 'video'],
         codec: t.kind === 'video' ? 'vp8' : 'opus', ...(t.kind === 'video' ? { rtcpport: 0 } : {}),
       }));
@@ -132,7 +134,7 @@ export class JanusBackend implements MediaBackend {
       const watched = await janus.pluginEvent(handle, { request: 'watch', id: mountpoint }, signal, { type: 'offer', sdp: request.offer });
       if (!watched.jsep) throw new MediaError('media-refused', 'Janus answered the watch without an SDP');
       this.sessions.set(id, { kind: 'watch', id, handle });
-      return { id, answer: fixAnswerSetup(watched.jsep.sdp) };
+      return { id, answer: alignExtmapIds(fixAnswerSetup(watched.jsep.sdp), request.offer) };
     } catch (error) {
       this.byHandle.delete(handle);
       if (handle) void janus.detach(handle, AbortSignal.timeout(2000));

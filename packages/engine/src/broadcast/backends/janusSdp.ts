@@ -22,3 +22,26 @@ export function mediaOf(sdp: string): SdpMedia[] {
 export function fixAnswerSetup(sdp: string): string {
   return sdp.replace(/^a=setup:actpass(\r?)$/gm, 'a=setup:active$1');
 }
+
+/**
+ * Janus 1.1.2's Streaming plugin answers a client offer with its own RTP header extension ids
+ * (`sdes:mid` on 4, say) where the offer had put another extension (Chromium: transport-cc on 4),
+ * and Chromium refuses an answer that remaps an id. The answer is given the offer's id for each
+ * extension it names, and loses the ones the offer lacks. Janus still stamps its own ids on the
+ * packets; the browser ignores an id it did not negotiate and demultiplexes the BUNDLE by payload
+ * type and SSRC instead.
+ */
+export function alignExtmapIds(answer: string, offer: string): string {
+  const offered = new Map<string, string>();
+  for (const match of offer.matchAll(/^a=extmap:(\d+)(?:\/\w+)? (\S+)/gm)) offered.set(match[2]!, match[1]!);
+  const eol = answer.includes('\r\n') ? '\r\n' : '\n';
+  return answer
+    .split(/\r?\n/)
+    .flatMap((line) => {
+      const match = /^a=extmap:(\d+)((?:\/\w+)?) (\S+)(.*)$/.exec(line);
+      if (!match) return [line];
+      const id = offered.get(match[3]!);
+      return id === undefined ? [] : [`a=extmap:${id}${match[2]} ${match[3]}${match[4]}`];
+    })
+    .join(eol);
+}
