@@ -29,4 +29,4 @@ export interface TestTurn extends TestMediaProcess {
   url: string;
 }
 export declare function startJanus(options?: { rtpPorts?: [number, number] }): Promise<TestJanus>;
-export declare function startTurn(options: { secret: string; realm?: string }): Promise<TestTurn>;
+export declare function startTurn(options: { secret: string; realm?: string; relayIp?: string }): Promise<TestTurn>;

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './net.js';
 
@@ -109,9 +109,22 @@ loggers: { disable = "libjanus_jsonlog.so" }
 }
 
 /**
+ * The address relays are allocated on: the first non-loopback IPv4 address, where Janus gathers
+ * its candidates (libnice leaves loopback out), so the relay can reach it; 127.0.0.1 when none.
+ */
+function relayAddress() {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+/**
  * Start a coturn of the caller's own on a free loopback port with a TURN REST shared secret
  * (`use-auth-secret`): credentials are `user = expiry:id`, `credential = base64(HMAC-SHA1(secret, user))`.
- * @param {{ secret: string, realm?: string }} options
+ * It listens on 127.0.0.1; relays are allocated on `relayIp` (default: this host's first non-loopback
+ * IPv4, the one Janus's candidates carry).
+ * @param {{ secret: string, realm?: string, relayIp?: string }} options
  */
 export async function startTurn(options) {
   const dir = mkdtempSync(join(tmpdir(), 'mwse-turn-'));
@@ -119,7 +132,7 @@ export async function startTurn(options) {
   const base = 40000 + Math.floor(Math.random() * 200) * 100;
   const args = [
     '-n', '--log-file=stdout', '--no-cli', '--no-tls', '--no-dtls',
-    `--listening-port=${port}`, '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1',
+    `--listening-port=${port}`, '--listening-ip=127.0.0.1', `--relay-ip=${options.relayIp ?? relayAddress()}`,
     `--min-port=${base}`, `--max-port=${base + 99}`,
     '--use-auth-secret', `--static-auth-secret=${options.secret}`, `--realm=${options.realm ?? 'mwse.test'}`,
     '--allow-loopback-peers', '--no-multicast-peers', '--fingerprint',

@@ -3,7 +3,7 @@
  * one Chromium publisher with a fake camera, Chromium viewers through MWSE, each decoding frames.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { janusMissing, startJanus, type TestJanus } from '@mwse/testkit/janus';
+import { janusMissing, startJanus, startTurn, turnMissing, type TestJanus } from '@mwse/testkit/janus';
 import type { Page } from 'playwright-core';
 import { PAGE_HELPERS, startMediaEnv, type MediaEnv } from './mediaEnv.js';
 
@@ -51,11 +51,10 @@ describe.skipIf(janusMissing())('broadcast through Janus', () => {
     await Promise.all(viewers.map((v) => v.evaluate(`watchIt('main')`)));
     for (const v of viewers) {
       const [before, after] = await decoding(v);
-      console.log('decoded', before, after);
+
       expect(before).toBeGreaterThan(0);
       expect(after).toBeGreaterThan(before);
     }
-    console.log('viewers', await publisher.evaluate('[live.viewers, viewerCounts]'));
     await publisher.waitForFunction(`live.viewers === ${VIEWERS}`, undefined, { timeout: 10_000 });
     const listed = await viewers[0]!.evaluate(`room.broadcast.list()`);
     expect(listed).toEqual([expect.objectContaining({ name: 'main', viewers: VIEWERS })]);
@@ -65,12 +64,86 @@ describe.skipIf(janusMissing())('broadcast through Janus', () => {
     expect(metrics).toMatch(new RegExp(`^mwse_broadcast_viewers ${VIEWERS}$`, 'm'));
 
     await publisher.evaluate(`live.stop()`);
-    await new Promise((r) => setTimeout(r, 1000));
-    console.log('events', await viewers[0]!.evaluate('JSON.stringify(events)'), await publisher.evaluate('JSON.stringify(events)'));
     for (const v of viewers) {
       await v.waitForFunction(`events.some((e) => e[0] === 'watch-ended' && e[1] === 'stopped')`);
       expect(await v.evaluate(`watching.pc.connectionState`)).toBe('closed');
     }
     expect(await (await fetch(`${env.origin}/metrics`)).text()).toMatch(/^mwse_broadcasts 0$/m);
+  });
+});
+
+/** A publisher and a viewer decoding, through a Janus of the test's own. */
+async function liveBroadcast(env: MediaEnv, room: string): Promise<{ publisher: Page; viewer: Page }> {
+  const publisher = await tabReady(env);
+  await publisher.evaluate(`enter('${room}', true)`);
+  const viewer = await tabReady(env);
+  await viewer.evaluate(`enter('${room}', false)`);
+  await publisher.evaluate(`publish('main')`);
+  await viewer.evaluate(`watchIt('main')`);
+  const [, after] = await decoding(viewer);
+  expect(after).toBeGreaterThan(0);
+  return { publisher, viewer };
+}
+
+const failure = (page: Page, call: string) =>
+  page.evaluate(`failure(() => ${call})`) as Promise<{ name: string; code: string; message: string } | null>;
+
+describe.skipIf(janusMissing())('Janus lost', () => {
+  for (const how of ['killed', 'frozen'] as const) {
+    it(`${how} mid-broadcast: publisher and viewer get ended media-lost; a new publish fails media-unavailable, nothing hangs`, { timeout: 90_000 }, async () => {
+      const janus = await startJanus();
+      // A frozen Janus answers nothing: the deadline is what ends the calls.
+      const env = await startMediaEnv({ MWSE_MEDIA: 'janus', MWSE_MEDIA_URL: janus.url, MWSE_MEDIA_TIMEOUT: how === 'frozen' ? '2s' : '20s' });
+      try {
+        const { publisher, viewer } = await liveBroadcast(env, `lost-${how}`);
+        if (how === 'killed') await janus.kill();
+        else janus.freeze();
+        for (const page of [publisher, viewer]) {
+          await page.waitForFunction(`events.some((e) => e[0] === 'ended' && e[1] === 'main' && e[2] === 'media-lost')`, undefined, { timeout: 20_000 });
+        }
+        expect(await viewer.evaluate(`watching.ended && watching.pc.connectionState`)).toBe('closed');
+        expect(await publisher.evaluate(`live.ended`)).toBe(true);
+        const started = Date.now();
+        const refused = await failure(publisher, `publish('again')`);
+        expect(refused).toMatchObject({ name: 'MWSEError', code: 'media-unavailable' });
+        // Killed: the refusal comes at once, not at the (long) deadline; frozen: at the deadline.
+        expect(Date.now() - started).toBeLessThan(how === 'killed' ? 15_000 : 10_000);
+        expect(await (await fetch(`${env.origin}/metrics`)).text()).toMatch(/^mwse_broadcasts 0$/m);
+        expect(await (await fetch(`${env.origin}/metrics`)).text()).toMatch(/^mwse_broadcast_viewers 0$/m);
+      } finally {
+        await env.close();
+        await janus.stop();
+      }
+    });
+  }
+});
+
+describe.skipIf(janusMissing() || turnMissing())('a relay-only viewer through coturn', () => {
+  const secret = 'coturn-shared-secret-of-this-test';
+  it('watches through TURN with credentials MWSE minted', { timeout: 90_000 }, async () => {
+    const janus = await startJanus();
+    const turn = await startTurn({ secret });
+    const env = await startMediaEnv({
+      MWSE_MEDIA: 'janus', MWSE_MEDIA_URL: janus.url, MWSE_MEDIA_TIMEOUT: '5s',
+      MWSE_TURN_SECRET: secret, MWSE_TURN_URLS: turn.url,
+    });
+    try {
+      const publisher = await tabReady(env);
+      await publisher.evaluate(`enter('relayed', true)`);
+      const viewer = await tabReady(env);
+      await viewer.evaluate(`enter('relayed', false)`);
+      await publisher.evaluate(`publish('main')`);
+      const servers = (await viewer.evaluate(`room.broadcast.iceServers()`)) as { urls: string[]; username: string }[];
+      expect(servers).toEqual([expect.objectContaining({ urls: [turn.url], username: expect.stringMatching(/^\d+:/) })]);
+      await viewer.evaluate(`watchIt('main', { relayOnly: true })`);
+      const [before, after] = await decoding(viewer);
+      expect(before).toBeGreaterThan(0);
+      expect(after).toBeGreaterThan(before);
+      expect(await viewer.evaluate(`relayed()`)).toBe('relay');
+    } finally {
+      await env.close();
+      await turn.stop();
+      await janus.stop();
+    }
   });
 });
