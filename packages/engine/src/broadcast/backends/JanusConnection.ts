@@ -62,7 +62,15 @@ export class JanusConnection {
     socket.on('message', (data) => connection.receive(String(data)));
     socket.on('close', () => connection.lose('the connection to Janus closed'));
     socket.on('error', (error) => connection.lose(`the connection to Janus failed: ${error.message}`));
-    const created = await connection.request({ janus: 'create' }, signal);
+    let created: JanusMessage;
+    try {
+      created = await connection.request({ janus: 'create' }, signal);
+    } catch (error) {
+      // Connected but no session in time (a Janus that froze just now): leave nothing open.
+      connection.dead = true;
+      socket.terminate();
+      throw error;
+    }
     connection.sessionId = created.data?.id ?? 0;
     connection.keepalive = setInterval(() => connection.ping(keepaliveMs), keepaliveMs);
     connection.keepalive.unref();
