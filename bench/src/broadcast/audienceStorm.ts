@@ -1,5 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import MWSE, { type BroadcastFrame } from '@mwse/client';
-import { createEngine, StubBackend } from '@mwse/engine';
+import { ServerProcess } from '../ServerProcess.js';
+
+const serverFile = fileURLToPath(new URL('../servers/mwseStubMedia.js', import.meta.url));
 
 /** Milliseconds at the given quantile (0..1) of sorted `values`. */
 export function quantile(sorted: number[], q: number): number {
@@ -15,7 +18,7 @@ export interface AudienceStormResult {
   /** From the publish call to each viewer's `broadcast/started`. */
   startedP50: number;
   startedP99: number;
-  /** Server CPU for the whole storm (s). */
+  /** CPU seconds of the server process over the join + watch and the fan-out. */
   serverCpuSeconds: number;
 }
 
@@ -24,15 +27,11 @@ const OFFER = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n';
 /**
  * `viewers` SDK clients join a broadcast room's audience and watch at once (stub backend: the
  * signalling only), then a second broadcast starts and its `broadcast/started` fan-out is timed.
- * The engine runs in this process: its CPU is this process's, clients included, so the figure is
- * an upper bound.
+ * The server is a process of its own (uWebSockets.js when installed); the clients are in this one.
  */
 export async function audienceStorm(viewers: number): Promise<AudienceStormResult> {
-  const engine = await createEngine({
-    host: '127.0.0.1', port: 0, transport: 'ws', rateLimit: 0, maxConnectionsPerAddress: viewers + 50,
-    media: { backend: new StubBackend(), timeout: 10_000 }, logger: { debug() {}, info() {}, warn() {}, error() {} } as never,
-  });
-  const endpoint = `ws://127.0.0.1:${engine.port}`;
+  const server = await ServerProcess.start({ file: serverFile, args: ['uws'], maxLifetimeMs: 300_000 });
+  const endpoint = `ws://127.0.0.1:${server.port}`;
   const connect = async () => {
     const mwse = new MWSE({ endpoint, reconnect: false });
     await mwse.scope();
@@ -45,7 +44,7 @@ export async function audienceStorm(viewers: number): Promise<AudienceStormResul
   const clients: MWSE[] = [];
   for (let i = 0; i < viewers; i += 200) clients.push(...(await Promise.all(Array.from({ length: Math.min(200, viewers - i) }, connect))));
 
-  const cpuBefore = process.cpuUsage();
+  const cpuBefore = server.cpuSeconds();
   const t0 = performance.now();
   const joinWatch = await Promise.all(
     clients.map(async (c) => {
@@ -67,10 +66,10 @@ export async function audienceStorm(viewers: number): Promise<AudienceStormResul
   const t1 = performance.now();
   await stage.broadcastCall({ type: 'broadcast/publish', room: 'storm', name: 'second', offer: OFFER });
   const startedAt = (await Promise.all(started)).map((t) => Math.max(0, t - t1));
-  const cpu = process.cpuUsage(cpuBefore);
+  const cpu = server.cpuSeconds() - cpuBefore;
   for (const c of clients) c.close();
   host.close();
-  await engine.close();
+  await server.stop();
   joinWatch.sort((a, b) => a - b);
   startedAt.sort((a, b) => a - b);
   return {
@@ -79,6 +78,6 @@ export async function audienceStorm(viewers: number): Promise<AudienceStormResul
     joinWatchP99: quantile(joinWatch, 0.99),
     startedP50: quantile(startedAt, 0.5),
     startedP99: quantile(startedAt, 0.99),
-    serverCpuSeconds: (cpu.user + cpu.system) / 1e6,
+    serverCpuSeconds: cpu,
   };
 }

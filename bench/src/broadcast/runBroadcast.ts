@@ -21,7 +21,7 @@ if (!args.includes('--skip-janus')) {
   console.log('');
 }
 const s = await audienceStorm(audience);
-console.log(`| audience (stub backend) | join + watch p50 | p99 | started fan-out p50 | p99 | CPU of the process (s) |`);
+console.log(`| audience (stub backend) | join + watch p50 | p99 | started fan-out p50 | p99 | server CPU (s) |`);
 console.log(`| ---: | ---: | ---: | ---: | ---: | ---: |`);
 console.log(`| ${s.viewers} | ${ms(s.joinWatchP50)} | ${ms(s.joinWatchP99)} | ${ms(s.startedP50)} | ${ms(s.startedP99)} | ${s.serverCpuSeconds.toFixed(2)} |`);
 process.exit(0);
