@@ -18,6 +18,8 @@ export interface FirstFrameResult {
   p50: number;
   p99: number;
   max: number;
+  /** Of that, until `watch()` resolved (offer with ICE gathered, MWSE, Janus, answer): p50 (ms). */
+  answeredP50: number;
 }
 
 /**
@@ -48,20 +50,22 @@ export async function firstFrame(viewers: number): Promise<FirstFrameResult> {
     const pages = await Promise.all(Array.from({ length: viewers }, open));
     // Let the publisher's encoder settle, as a real audience arrives after the start.
     await new Promise((r) => setTimeout(r, 2000));
-    const times = (await Promise.all(
+    const both = (await Promise.all(
       pages.map((page) =>
         page.evaluate(`(async () => {
           const t0 = performance.now();
           const watch = await room.broadcast.watch('main');
+          const answered = performance.now() - t0;
           const video = document.createElement('video');
           video.muted = true; video.autoplay = true; video.srcObject = watch.stream; document.body.append(video);
           await new Promise((resolve) => video.requestVideoFrameCallback(resolve));
-          return performance.now() - t0;
+          return [performance.now() - t0, answered];
         })()`),
       ),
-    )) as number[];
-    times.sort((a, b) => a - b);
-    return { viewers, p50: quantile(times, 0.5), p99: quantile(times, 0.99), max: times[times.length - 1]! };
+    )) as [number, number][];
+    const times = both.map((b) => b[0]).sort((a, b) => a - b);
+    const answered = both.map((b) => b[1]).sort((a, b) => a - b);
+    return { viewers, p50: quantile(times, 0.5), p99: quantile(times, 0.99), max: times[times.length - 1]!, answeredP50: quantile(answered, 0.5) };
   } finally {
     await browser.close();
     await server.close();
