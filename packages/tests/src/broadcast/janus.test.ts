@@ -70,6 +70,20 @@ describe.skipIf(janusMissing())('broadcast through Janus', () => {
     }
     expect(await (await fetch(`${env.origin}/metrics`)).text()).toMatch(/^mwse_broadcasts 0$/m);
   });
+
+  it('offers Janus cannot take are media-refused, and leave nothing behind', async () => {
+    const page = await tabReady(env);
+    await page.evaluate(`enter('refusals', true)`);
+    const call = (offer: string) =>
+      failure(page, `room.broadcastCall({ type: 'broadcast/publish', room: 'refusals', name: 'bad', offer: ${JSON.stringify(offer)} })`);
+    // No video at all (refused before Janus is asked), and a video m-line Janus cannot parse.
+    expect(await call('v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n')).toMatchObject({ code: 'media-refused' });
+    expect(await call('v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\n')).toMatchObject({ code: 'media-refused' });
+    // The name is free again: a real publish under it works.
+    await page.evaluate(`publish('bad')`);
+    await page.evaluate(`live.stop()`);
+    expect(await (await fetch(`${env.origin}/metrics`)).text()).toMatch(/^mwse_broadcasts 0$/m);
+  });
 });
 
 /** A publisher and a viewer decoding, through a Janus of the test's own. */
