@@ -171,12 +171,17 @@ export class BroadcastService {
     return { iceServers: servers };
   }
 
-  /** Run a backend call with the deadline; its failures become the client's error codes. */
-  private async call<T>(peer: Peer, what: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /**
+   * Run a backend call with the deadline; its failures become the client's error codes. A session
+   * the backend makes after the deadline gave up on it is freed when it comes.
+   */
+  private async call<T extends { id: string }>(peer: Peer, what: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     this.inFlight.set(peer, (this.inFlight.get(peer) ?? 0) + 1);
+    let started: Promise<T> | undefined;
     try {
-      return await withDeadline(this.timeout, what, run);
+      return await withDeadline(this.timeout, what, (signal) => (started = run(signal)));
     } catch (error) {
+      started?.then((late) => this.release(late.id), () => {});
       const code = error instanceof MediaError ? error.code : 'media-unavailable';
       this.hub.metrics.inc('mwse_media_errors_total', code);
       if (!(error instanceof MediaError)) this.hub.log.warn({ err: error }, `the media backend failed ${what}`);

@@ -204,6 +204,29 @@ describe('media calls have deadlines', () => {
   });
 });
 
+/** A backend that makes its sessions, but only after the deadline: they must be freed anyway. */
+class LateBackend extends StubBackend {
+  override async publish(request: Parameters<StubBackend['publish']>[0]) {
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    return super.publish({ ...request, signal: new AbortController().signal });
+  }
+}
+
+describe('a session made after the deadline', () => {
+  const late = new LateBackend();
+  const { client, state } = useServer('ws', { media: { backend: late, timeout: 200 } });
+
+  it('fails the call media-unavailable, and is freed when it comes', async () => {
+    const host = await client();
+    const room = host.room({ name: 'late', mode: 'broadcast' });
+    await room.createRoom();
+    expect(await codeOf(publish(room, 'cam'))).toBe('media-unavailable');
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(late.size).toBe(0);
+    expect(state.engine.hub.broadcasts.size).toBe(0);
+  });
+});
+
 describe('without a media backend', () => {
   const { client } = useServer('ws', {});
 

@@ -189,12 +189,22 @@ export class JanusBackend implements MediaBackend {
     this.hangUp(id);
   }
 
+  /**
+   * Janus dropped a session (or the connection to it is gone): the service is told, and what is
+   * left of it on a Janus that still answers (a publish's room and mountpoint) is destroyed here,
+   * since the service's later `stop` finds nothing to free.
+   */
   private hangUp(id: string): void {
     const session = this.sessions.get(id);
     if (!session) return;
     this.sessions.delete(id);
     this.byHandle.delete(session.handle);
     const name = session.kind === 'publish' ? `${id}.${session.mountpoint}` : id;
+    const janus = this.connection;
+    if (janus?.alive) {
+      if (session.kind === 'publish') void this.undo(janus, session);
+      else void janus.detach(session.handle, AbortSignal.timeout(2000));
+    }
     for (const listener of this.hangupListeners) listener(name);
   }
 
