@@ -71,6 +71,19 @@ describe.skipIf(janusMissing())('broadcast through Janus', () => {
     expect(await (await fetch(`${env.origin}/metrics`)).text()).toMatch(/^mwse_broadcasts 0$/m);
   });
 
+  it('the publisher connection drops while its MWSE session stays: viewers get ended media-lost', { timeout: 60_000 }, async () => {
+    const { publisher, viewer } = await liveBroadcast(env, 'dropped');
+    // Not stop(): the media connection goes, and Janus hangs the publisher up on its own.
+    await publisher.evaluate(`live.pc.close()`);
+    for (const page of [publisher, viewer]) {
+      await page.waitForFunction(`events.some((e) => e[0] === 'ended' && e[1] === 'main' && e[2] === 'media-lost')`, undefined, { timeout: 30_000 });
+    }
+    expect(await viewer.evaluate(`watching.ended`)).toBe(true);
+    // The name is free again on the same Janus.
+    await publisher.evaluate(`publish('main')`);
+    await publisher.evaluate(`live.stop()`);
+  });
+
   it('offers Janus cannot take are media-refused, and leave nothing behind', async () => {
     const page = await tabReady(env);
     await page.evaluate(`enter('refusals', true)`);
