@@ -86,6 +86,13 @@ async function main(): Promise<void> {
   // The first line's format is parsed by scripts and tests; what people need comes on a second.
   process.stdout.write(`mwse-server ${VERSION} listening on ${server.url} (transport: ${server.transport})\n`);
   process.stdout.write(`mwse-server open ${server.pageUrl} in a browser (demos: ${server.pageUrl}demos/)\n`);
+  const media = config.media;
+  if (media) {
+    // Origin and path only: a token in the query or the user part stays out of logs.
+    const url = typeof media.options?.url === 'string' ? new URL(media.options.url) : undefined;
+    const where = url ? ` at ${url.origin}${url.pathname}` : '';
+    process.stdout.write(`mwse-server broadcast media: ${String(media.backend)}${where}, calls time out after ${media.timeout ?? 5000} ms\n`);
+  }
 }
 
 await main();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configLoader } from './testing/configErrors.js';
+import { spawnCli } from './testing/spawnCli.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'mwse-media-config-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
@@ -73,5 +74,26 @@ describe('media configuration', () => {
       expect(error.variable, JSON.stringify(env)).toBe(variable);
       expect(error.message).toMatch(message);
     }
+  });
+});
+
+describe('mwse-server with media', () => {
+  it('says which backend it uses, without the URL query, and stops naming the variable of a bad one', async () => {
+    const started = spawnCli(
+      { MWSE_HOST: '127.0.0.1', MWSE_PORT: '0', MWSE_STORE: 'memory', MWSE_MEDIA: 'janus', MWSE_MEDIA_URL: 'ws://127.0.0.1:9/janus?token=secret', MWSE_MEDIA_TIMEOUT: '2s' },
+      [],
+      cwd,
+    );
+    try {
+      const [line] = await started.line(/broadcast media.*/);
+      expect(line).toMatch(/broadcast media: janus at ws:\/\/127\.0\.0\.1:9\/janus, calls time out after 2000 ms/);
+      expect(line).not.toContain('secret');
+    } finally {
+      started.child.kill('SIGTERM');
+      await started.exited;
+    }
+    const refused = spawnCli({ MWSE_HOST: '127.0.0.1', MWSE_PORT: '0', MWSE_STORE: 'memory', MWSE_MEDIA: 'janus' }, [], cwd);
+    expect(await refused.exited).toBe(1);
+    expect(refused.stderr()).toMatch(/MWSE_MEDIA_URL: is required with MWSE_MEDIA=janus/);
   });
 });
