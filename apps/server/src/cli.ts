@@ -2,7 +2,7 @@
 import { ListenError } from '@mwse/engine';
 import { PROTOCOL_VERSION } from '@mwse/protocol';
 import { parseCliArgs, USAGE } from './cliArgs.js';
-import { loadConfig } from './config.js';
+import { loadConfig, type ServerConfig } from './config.js';
 import { startServer, type RunningServer } from './startServer.js';
 import { createLogger } from './logging/createLogger.js';
 import { VERSION } from './version.js';
@@ -79,6 +79,14 @@ function printStartLines(url: string, pageUrl: string, mode: string): void {
   process.stdout.write(`mwse-server open ${pageUrl} in a browser (demos: ${pageUrl}demos/)\n`);
 }
 
+/** Which media backend broadcasts use: origin and path only, so a token in the URL stays out of logs. */
+function printMediaLine(media: ServerConfig['media']): void {
+  if (!media) return;
+  const url = typeof media.options?.url === 'string' ? new URL(media.options.url) : undefined;
+  const where = url ? ` at ${url.origin}${url.pathname}` : '';
+  process.stdout.write(`mwse-server broadcast media: ${String(media.backend)}${where}, calls time out after ${media.timeout ?? 5000} ms\n`);
+}
+
 async function main(): Promise<void> {
   let command;
   try {
@@ -106,7 +114,10 @@ async function main(): Promise<void> {
       fail(startFailure(error, config.host, config.port));
     }
     runWorkers(config, port, command.env, log, {
-      listening: (all) => printStartLines(all[0]!.url, all[0]!.pageUrl, modeText(all[0]!.transport, all.map((w) => w.nodeId), all.length)),
+      listening: (all) => {
+        printStartLines(all[0]!.url, all[0]!.pageUrl, modeText(all[0]!.transport, all.map((w) => w.nodeId), all.length));
+        printMediaLine(config.media);
+      },
       exit: (code) => process.exit(code),
     });
     return;
@@ -120,6 +131,7 @@ async function main(): Promise<void> {
   handleSignals(server, config.shutdownTimeout);
   if (isWorker()) return reportListening(server);
   printStartLines(server.url, server.pageUrl, modeText(server.transport, server.nodeId ? [server.nodeId] : [], 1));
+  printMediaLine(config.media);
 }
 
 await main();

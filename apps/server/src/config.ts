@@ -7,13 +7,14 @@ import { readCluster, type ClusterConfig } from './clusterConfig.js';
 import { defaultSdkDir } from './defaultSdkDir.js';
 import { readLimits, type LimitsConfig } from './limitsConfig.js';
 import { readStore, type StoreConfig } from './storeConfig.js';
+import { readMedia, type MediaConfig } from './mediaConfig.js';
 import { LOG_FORMATS, LOG_LEVELS, defaultLogFormat, type LogFormat, type ServerLogLevel } from './logging/createLogger.js';
 import { parseChoice, parseDuration, parseInteger, type Parsed } from './parseValues.js';
 import { variableReader, type Env } from './readVariable.js';
 import { readTls, type TlsConfig } from './tlsConfig.js';
 
 /** Everything the server needs to start, read from the environment by {@link loadConfig}. */
-export interface ServerConfig extends LimitsConfig, BridgeConfig, TlsConfig, StoreConfig, ClusterConfig {
+export interface ServerConfig extends LimitsConfig, BridgeConfig, TlsConfig, StoreConfig, ClusterConfig, MediaConfig {
   /** Bind address (`MWSE_HOST`). */
   host: string;
   /** Port; 0 picks a free one (`MWSE_PORT`). */
@@ -99,6 +100,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     ...readTls(read, cwd),
     ...store,
     ...readCluster(read, store.store),
+    ...readMedia(read),
   };
 }
 

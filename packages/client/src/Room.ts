@@ -1,8 +1,8 @@
-import type { JoinType, RoomDescription, RoomMode, RoomRole, ServerFrameOf } from '@mwse/protocol';
+import type { JoinType, PublishPolicy, RoomDescription, RoomMode, RoomRole, ServerFrameOf } from '@mwse/protocol';
 import { Emitter } from './Emitter.js';
 import type { Peer } from './Peer.js';
 import { RoomInfo } from './RoomInfo.js';
-import type { Wire } from './Wire.js';
+import type { CallFrame, Wire } from './Wire.js';
 import type { Sendable } from './Sendable.js';
 
 /** How to create (or join) a room. Only `name` is needed to join one that exists. */
@@ -27,6 +27,11 @@ export interface RoomOptions {
   mode?: RoomMode;
   /** Broadcast rooms: most audience members at once (`maxMembers` caps the stage). */
   maxAudience?: number;
+  /**
+   * Broadcast rooms: who may publish (`@mwse/webrtc`'s `room.broadcast.publish`): `members` of
+   * the stage (the default) or the `owner` and whom it grants.
+   */
+  publish?: PublishPolicy;
 }
 
 /** How to join a room (`room.join()`). */
@@ -63,7 +68,21 @@ export interface RoomEvents {
   audience: (count: number) => void;
   /** Broadcast rooms, in the audience: the last stage member left and the room is gone. */
   closed: () => void;
+  /**
+   * Broadcast rooms: a `broadcast/started`, `broadcast/ended` or `broadcast/viewers` frame about
+   * this room, as the server sent it. `@mwse/webrtc`'s `room.broadcast` turns these into its own
+   * events; listen there.
+   */
+  'broadcast/frame': (frame: BroadcastFrame) => void;
+  /** You are no longer in the room: you left, were ejected, it closed, or your session ended. */
+  left: () => void;
 }
+
+/** Server frames about a room's broadcasts. */
+export type BroadcastFrame = ServerFrameOf<'broadcast/started' | 'broadcast/ended' | 'broadcast/viewers'>;
+
+/** Client frames about a room's broadcasts, without their correlation id. */
+export type BroadcastCall = CallFrame & { type: `broadcast/${string}` };
 
 /** Server frames about one room. */
 export type RoomFrame = ServerFrameOf<
@@ -115,6 +134,14 @@ export class Room extends Emitter<RoomEvents> {
     this.info = new RoomInfo(options.name, wire);
   }
 
+  /**
+   * Sends a `broadcast/*` frame about this room and resolves with its result. The transport of
+   * `@mwse/webrtc`'s `room.broadcast`, which is the API to use.
+   */
+  broadcastCall<T>(frame: BroadcastCall, options?: { timeout?: number }): Promise<T> {
+    return this.#wire.call<T>(frame, options);
+  }
+
   /** True while this connection is a member. */
   get joined(): boolean {
     return this.#joined;
@@ -149,7 +176,7 @@ export class Room extends Emitter<RoomEvents> {
    * it exists. Rejects with `room-exists`, or a join refusal (`wrong-password`, `room-full`…).
    */
   async createRoom(): Promise<RoomDescription> {
-    const { name, joinType, password, ifexistsJoin, maxMembers, description, visibility, mode, maxAudience } =
+    const { name, joinType, password, ifexistsJoin, maxMembers, description, visibility, mode, maxAudience, publish } =
       this.options;
     const created = await this.#wire.call<RoomDescription>({
       type: 'room/create',
@@ -162,6 +189,7 @@ export class Room extends Emitter<RoomEvents> {
       visibility,
       mode,
       maxAudience,
+      publish,
     });
     return this.#entered(created);
   }
@@ -319,8 +347,10 @@ export class Room extends Emitter<RoomEvents> {
   }
 
   #left(): void {
+    const was = this.#joined;
     this.#joined = false;
     this.#owner = undefined;
+    if (was) this.emit('left');
   }
 }
 

@@ -6,7 +6,7 @@ export { Peer } from './Peer.js';
 export type { PeerEvents, RequestOptions } from './Peer.js';
 export { PeerInfo } from './PeerInfo.js';
 export { Room } from './Room.js';
-export type { JoinOptions, RoomEvents, RoomOptions } from './Room.js';
+export type { BroadcastCall, BroadcastFrame, JoinOptions, RoomEvents, RoomOptions } from './Room.js';
 export { IncomingRequest } from './IncomingRequest.js';
 export type { Sendable } from './Sendable.js';
 export { Notification } from './Notification.js';
@@ -24,6 +24,11 @@ export type { CloseInfo, ConnectionState } from './Connection.js';
 export type { ConnectFailure } from './ConnectFailure.js';
 export type { WebSocketConstructor, WebSocketLike } from './WebSocketLike.js';
 export type {
+  BroadcastEndReason,
+  BroadcastSession,
+  BroadcastSummary,
+  IceServer,
+  PublishPolicy,
   ErrorCode,
   JoinType,
   RoomDescription,

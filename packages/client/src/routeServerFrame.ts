@@ -83,6 +83,11 @@ export function routeServerFrame(frame: ServerFrame, ctx: RouterContext): void {
       client.emit('peer/info', peer, frame.key, frame.value);
       return;
     }
+    case 'broadcast/started':
+    case 'broadcast/ended':
+    case 'broadcast/viewers':
+      ctx.room(frame.room).emit('broadcast/frame', frame);
+      return;
     case 'room/pack':
     case 'room/presence':
     case 'room/audience':

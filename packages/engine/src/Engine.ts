@@ -188,6 +188,7 @@ export class Engine {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     for (const link of [...this.openSockets]) link.socket.terminate();
+    await this.hub.broadcasts.close();
     await this.ownedStore?.close();
   }
 }

@@ -1,3 +1,4 @@
+import type { MediaOptions } from './broadcast/MediaOptions.js';
 import type { HttpHandler } from './http/HttpTypes.js';
 import type { Logger } from './log/Logger.js';
 import type { ClusterOptions } from './cluster/ClusterOptions.js';
@@ -161,6 +162,12 @@ export interface EngineOptions {
    * messages are rate-limited before they reach it. Default: one line each on stderr.
    */
   logger?: Logger;
+  /**
+   * Broadcast rooms' media server (docs/broadcast.md): a backend (or its registered name and
+   * options), the deadline of every call, ICE servers and TURN credentials for browsers. Without
+   * it, `broadcast/publish` and `broadcast/watch` fail with `media-unavailable`.
+   */
+  media?: MediaOptions;
 }
 
 type OptionalKeys =
@@ -173,7 +180,8 @@ type OptionalKeys =
   | 'logger'
   | 'replayFrames'
   | 'replayBytes'
-  | 'cluster';
+  | 'cluster'
+  | 'media';
 
 /** {@link EngineOptions} with every default filled in. */
 export type ResolvedEngineOptions = Required<Omit<EngineOptions, OptionalKeys>> &

@@ -41,6 +41,7 @@ import { createPairingService } from './services/pairing.js';
 import { createRoomService } from './services/rooms.js';
 import { createSessionService } from './services/sessions.js';
 import { createTunnelService } from './services/tunnels.js';
+import { BroadcastService } from './broadcast/BroadcastService.js';
 
 /** Frames whose `id` correlates peers with each other rather than asking the server for a result. */
 const PEER_CORRELATED = new Set<ClientFrame['type']>(['request/to', 'response/to', 'request/cancel']);
@@ -89,6 +90,8 @@ export class Hub {
   readonly bridge: Bridge;
   /** Resumable sessions (docs/sessions.md). */
   readonly sessions: Sessions;
+  /** Broadcast rooms' media sessions (docs/broadcast.md). */
+  readonly broadcasts: BroadcastService;
   /** Rate-limited: clients can make the server log, and must not flood it. */
   readonly log: Logger;
   private readonly scheduler = new FlushScheduler();
@@ -133,7 +136,10 @@ export class Hub {
     const notify = createNotifyService(this);
     const addresses = createAddressService(this);
     const sessions = createSessionService(this);
+    this.broadcasts = new BroadcastService(this, options.media);
+    const broadcasts = this.broadcasts.service();
     this.handlers = {
+      ...broadcasts.handlers,
       ...sessions.handlers,
       ...tunnels.handlers,
       ...pairing.handlers,
@@ -145,7 +151,7 @@ export class Hub {
     this.rawTunnelHandlers = { ...tunnels.rawTunnels, ...rooms.rawTunnels };
     // Rooms leave first (members are told while relations still exist), pairing last (it
     // sends the disconnect notices and drops the watch relation the others read).
-    this.services = [rooms, tunnels, info, notify, addresses, pairing] as Service<ClientFrame['type']>[];
+    this.services = [rooms, broadcasts, tunnels, info, notify, addresses, pairing] as Service<ClientFrame['type']>[];
     this.metrics.gauge('mwse_connections', 'Open WebSocket connections.', () => this.peers.size);
     this.metrics.gauge('mwse_away_sessions', 'Sessions kept for a client to resume, with no socket.', () => this.sessions.awayCount);
     this.metrics.gauge('mwse_rooms', 'Rooms that exist.', () => this.rooms.size);

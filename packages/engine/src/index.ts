@@ -32,3 +32,9 @@ export type { NotificationQuotas, QuotaRefusal, StoredNotification } from './ser
 export { createWhipBackend, type WhipBackendOptions, type WhipTokenContext } from './broadcast/backends/whip.js';
 export { createSrsBackend, srsStreamName, SRS_HOOK_EVENTS, type SrsBackendOptions } from './broadcast/backends/srs.js';
 export type { WhipProbeOptions } from './broadcast/backends/whipSessions.js';
+export { MediaError, type MediaBackend, type MediaErrorCode, type MediaHookResult, type MediaSession, type PublishRequest, type WatchRequest } from './broadcast/MediaBackend.js';
+export type { MediaOptions, TurnOptions } from './broadcast/MediaOptions.js';
+export { createMediaBackend, registerMediaBackend, mediaBackendNames, type MediaBackendFactory } from './broadcast/createMediaBackend.js';
+export { JanusBackend, type JanusBackendOptions } from './broadcast/backends/JanusBackend.js';
+export { StubBackend, type StubBackendOptions } from './broadcast/backends/StubBackend.js';
+export { withDeadline } from './broadcast/withDeadline.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { FieldLimits } from './limits.js';
 import { FeatureClientFrames } from './features.js';
 import { SessionClientFrames } from './sessionFrames.js';
+import { BroadcastClientFrames, PublishPolicy } from './broadcastFrames.js';
 import {
   CorrelationId,
   InfoKey,
@@ -71,6 +72,8 @@ export const ClientFrame = z.discriminatedUnion('type', [
       mode: RoomMode.default('normal'),
       /** Broadcast rooms: most audience members at once (the stage has `maxMembers`). */
       maxAudience: z.number().int().min(1).max(10_000_000).optional(),
+      /** Broadcast rooms: who may publish (`members` of the stage by default; docs/broadcast.md). */
+      publish: PublishPolicy.optional(),
     })
     .strict(),
   z
@@ -94,6 +97,7 @@ export const ClientFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('room/unlock'), id, name: RoomName }).strict(),
   ...FeatureClientFrames,
   ...SessionClientFrames,
+  ...BroadcastClientFrames,
 ]);
 
 /** A frame sent by a client, as the server receives it after validation. */

@@ -4,6 +4,7 @@ import { CorrelationId, JoinType, Payload, PeerId, RoomMode, RoomName, RoomRole 
 import { ResponseError } from './ClientFrame.js';
 import { FeatureServerFrames, Identity } from './features.js';
 import { HelloSessionFields, SessionServerFrames } from './sessionFrames.js';
+import { BroadcastServerFrames, PublishPolicy } from './broadcastFrames.js';
 
 const id = CorrelationId;
 const errorCode = z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]);
@@ -39,6 +40,8 @@ export const RoomDescription = z.object({
   /** Broadcast rooms: audience members now (counted, never listed). */
   audience: z.number().int().optional(),
   maxAudience: z.number().int().optional(),
+  /** Broadcast rooms: who may publish. */
+  publish: PublishPolicy.optional(),
 });
 export type RoomDescription = z.infer<typeof RoomDescription>;
 
@@ -112,6 +115,7 @@ export const ServerFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('room/ejected'), room: RoomName, by: PeerId }),
   ...FeatureServerFrames,
   ...SessionServerFrames,
+  ...BroadcastServerFrames,
 ]);
 
 /** A public room as `room/list` and `GET /api/rooms` list it. */
@@ -123,6 +127,8 @@ export const RoomSummary = z.object({
   /** Present for broadcast rooms, with their audience count. */
   mode: RoomMode.optional(),
   audience: z.number().int().optional(),
+  /** Broadcast rooms: the live broadcasts, with their viewer counts (absent when none). */
+  broadcasts: z.array(z.object({ name: z.string(), viewers: z.number().int() })).optional(),
 });
 export type RoomSummary = z.infer<typeof RoomSummary>;
 

@@ -8,6 +8,8 @@ export const ApiBodies = {
   sendToClient: z
     .object({ pack: z.unknown().refine((pack) => pack !== undefined, 'pack is required') })
     .strict(),
+  /** `POST /api/media/hooks/:event`: the media server's JSON, checked by the backend. */
+  mediaHook: z.unknown(),
 } as const;
 
 /** Error body of every failed API call. */

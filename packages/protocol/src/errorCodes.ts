@@ -35,6 +35,12 @@ export const ErrorCode = {
   Forbidden: 'forbidden',
   /** A bounded resource (addresses, pending requests) has no room left. */
   Exhausted: 'exhausted',
+  /** Broadcast rooms: nobody publishes a broadcast of that name now. */
+  NotLive: 'not-live',
+  /** The media server is down, unreachable or did not answer in time. */
+  MediaUnavailable: 'media-unavailable',
+  /** The media server refused the session (a bad offer, a codec it lacks, its own policy). */
+  MediaRefused: 'media-refused',
   /** The connection closed before the server answered (client side only). */
   Disconnected: 'disconnected',
   /**

@@ -38,3 +38,13 @@ export { MAX_JSON_DEPTH, exceedsJsonDepth } from './jsonDepth.js';
 export { jsonCodec, decodeClientFrame, decodeServerFrame } from './jsonCodec.js';
 export { ApiBodies, type ApiError } from './api.js';
 export { ResumeRefusal, MAX_RESUME_TOKEN_LENGTH } from './sessionFrames.js';
+export {
+  BroadcastName,
+  BroadcastEndReason,
+  BroadcastSession,
+  BroadcastSummary,
+  IceServer,
+  PublishPolicy,
+  MAX_SDP_LENGTH,
+  MAX_BROADCAST_NAME,
+} from './broadcastFrames.js';

@@ -20,6 +20,11 @@ const validFrames: Record<string, unknown>[] = [
   { type: 'room/create', id: 8, name: 'genel', joinType: 'free', ifexistsJoin: true },
   { type: 'room/join', id: 9, name: 'genel', password: 'x' },
   { type: 'room/eject', id: 10, name: 'genel', peer },
+  { type: 'room/create', id: 11, name: 'live', mode: 'broadcast', publish: 'owner' },
+  { type: 'broadcast/publish', id: 12, room: 'live', name: 'main', offer: 'v=0\r\n' },
+  { type: 'broadcast/watch', id: 13, room: 'live', name: 'main', offer: 'v=0\r\n' },
+  { type: 'broadcast/stop', id: 14, session: 's1' },
+  { type: 'broadcast/ice', id: 15, room: 'live' },
 ];
 
 function expectTypedOutcome(result: ReturnType<typeof decodeClientFrame>) {

@@ -24,6 +24,11 @@ const roomFrames: Record<string, (name: string) => Record<string, unknown>> = {
   'room/subnet': (name) => ({ type: 'room/subnet', id: 1, name }),
   'room/info/set': (name) => ({ type: 'room/info/set', id: 1, name, key: 'k', value: 1 }),
   'room/info/get': (name) => ({ type: 'room/info/get', id: 1, name }),
+  'broadcast/ice': (room) => ({ type: 'broadcast/ice', id: 1, room }),
+  'broadcast/publish': (room) => ({ type: 'broadcast/publish', id: 1, room, name: 'cam', offer: 'v=0' }),
+  'broadcast/watch': (room) => ({ type: 'broadcast/watch', id: 1, room, name: 'cam', offer: 'v=0' }),
+  'broadcast/list': (room) => ({ type: 'broadcast/list', id: 1, room }),
+  'broadcast/grant': (room) => ({ type: 'broadcast/grant', id: 1, room, peer, allow: true }),
 };
 
 describe('utf8Length', () => {

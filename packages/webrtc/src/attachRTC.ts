@@ -1,5 +1,6 @@
-import type { MWSE, Peer } from '@mwse/client';
+import { Room, type MWSE, type Peer } from '@mwse/client';
 import { RTCEngine, type ConnectOptions, type RTCEngineContext } from './RTCEngine.js';
+import { RoomBroadcast } from './RoomBroadcast.js';
 
 declare module '@mwse/client' {
   interface Peer {
@@ -9,6 +10,32 @@ declare module '@mwse/client' {
      */
     readonly rtc: RTCEngine;
   }
+  interface Room {
+    /**
+     * Publish and watch through the server's media server, in a broadcast room (`@mwse/webrtc`,
+     * docs/broadcast.md). Present once `attachRTC(mwse)` ran; `/sdk/index.js` does that for you.
+     */
+    readonly broadcast: RoomBroadcast;
+  }
+}
+
+const broadcasts = new WeakMap<Room, RoomBroadcast>();
+
+function installRoomGetter(): void {
+  const prototype = Room.prototype as object;
+  if (Object.prototype.hasOwnProperty.call(prototype, 'broadcast')) return;
+  Object.defineProperty(prototype, 'broadcast', {
+    configurable: true,
+    enumerable: false,
+    get(this: Room) {
+      let broadcast = broadcasts.get(this);
+      if (!broadcast) {
+        broadcast = new RoomBroadcast(this);
+        broadcasts.set(this, broadcast);
+      }
+      return broadcast;
+    },
+  });
 }
 
 interface Attached {
@@ -108,6 +135,7 @@ export function attachRTC<T extends MWSE>(mwse: T, defaults: ConnectOptions = {}
   clients.set(mwse, attached);
   live.add(mwse);
   installGetter(Object.getPrototypeOf(mwse.me) as object);
+  installRoomGetter();
   mwse.on('peer', (peer) => owners.set(peer, mwse));
   const dropAll = () => {
     for (const engine of [...attached.engines]) engine.abort('signalling-lost');

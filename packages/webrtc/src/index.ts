@@ -16,3 +16,8 @@ export { CanvasCompositor } from './CanvasCompositor.js';
 export type { CanvasCompositorOptions, CompositorSourceOptions } from './CanvasCompositor.js';
 export { layoutTiles } from './layoutTiles.js';
 export type { CompositorLayout, Tile } from './layoutTiles.js';
+export { RoomBroadcast } from './RoomBroadcast.js';
+export type { RoomBroadcastEvents, PublishOptions, WatchOptions } from './RoomBroadcast.js';
+export { PublishHandle, WatchHandle } from './BroadcastHandles.js';
+export type { PublishEvents, WatchEvents } from './BroadcastHandles.js';
+export { completeOffer, ICE_GATHERING_CAP } from './completeOffer.js';

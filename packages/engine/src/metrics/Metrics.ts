@@ -24,6 +24,7 @@ export class Metrics {
     this.describe('mwse_refused_connections_total', 'Handshakes refused, by reason.');
     this.describe('mwse_resumes_total', 'Session resume attempts, by outcome (resumed, or why refused).');
     this.describe('mwse_bridge_webhooks_total', 'Webhook attempts to BRIDGE_TRIGGER_URL, by outcome.');
+    this.describe('mwse_media_errors_total', 'Media-server calls of broadcast rooms that failed, by error code.');
   }
 
   private describe(name: string, help: string): void {

@@ -1,4 +1,4 @@
-import type { JoinType, RoomDescription, RoomMode, RoomSummary } from '@mwse/protocol';
+import type { JoinType, PublishPolicy, RoomDescription, RoomMode, RoomSummary } from '@mwse/protocol';
 import type { Peer } from '../Peer.js';
 import type { RoomSubnet } from '../addressing/AddressBook.js';
 import type { InfoPool } from './InfoPool.js';
@@ -15,6 +15,13 @@ export interface RoomSettings {
   mode: RoomMode;
   /** Broadcast rooms: most audience members at once; undefined = no cap of its own. */
   maxAudience?: number;
+  /** Broadcast rooms: who may publish (docs/broadcast.md). */
+  publish: PublishPolicy;
+}
+
+/** What a room reads of one of its live broadcasts. */
+export interface LiveBroadcast {
+  readonly viewerCount: number;
 }
 
 /**
@@ -29,6 +36,10 @@ export class Room {
   readonly members = new Set<Peer>();
   readonly audience = new Set<Peer>();
   readonly invited = new Set<Peer>();
+  /** Broadcast rooms with the `owner` policy: stage members the owner let publish. */
+  readonly publishers = new Set<Peer>();
+  /** Broadcast rooms: live broadcasts by name (kept by the broadcast service). */
+  readonly broadcasts = new Map<string, LiveBroadcast>();
   /** Joins and leaves not yet told to the members (see `RoomPresence`). */
   presence: PresenceBatch | undefined;
   /** The audience count the stage was last told, and the pending throttled update. */
@@ -68,6 +79,7 @@ export class Room {
       ...(viewer === undefined ? {} : { role: this.audience.has(viewer) ? ('audience' as const) : ('member' as const) }),
       audience: this.audience.size,
       ...(maxAudience === undefined ? {} : { maxAudience }),
+      publish: this.settings.publish,
     };
     return {
       name: this.name,
@@ -92,6 +104,9 @@ export class Room {
       members: this.members.size,
       ...(description === undefined ? {} : { description }),
       ...(this.broadcast ? { mode: 'broadcast' as const, audience: this.audience.size } : {}),
+      ...(this.broadcasts.size > 0
+        ? { broadcasts: [...this.broadcasts].map(([name, live]) => ({ name, viewers: live.viewerCount })) }
+        : {}),
     };
   }
 }

@@ -162,6 +162,8 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
   }
 
   function leave(room: Room, peer: Peer): void {
+    // Its broadcasts end (and its watches close) while the room can still be told.
+    hub.broadcasts.left(room, peer);
     if (room.audience.delete(peer)) {
       // Leaving the audience is silent: only the stage's throttled count changes.
       peer.unrelate('rooms', room);
@@ -187,6 +189,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
    * has no owner to hand it to); each viewer is told `room/closed`, encoded once.
    */
   function close(room: Room): void {
+    hub.broadcasts.closed(room);
     rooms.delete(room.name);
     presence.drop(room);
     audienceCount.stop(room);
@@ -227,6 +230,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
       visibility: frame.visibility,
       mode: frame.mode,
       maxAudience: frame.mode === 'broadcast' ? frame.maxAudience : undefined,
+      publish: frame.publish ?? ('members' as const),
     };
     const room = new Room(name, peer, settings, new InfoPool(hub.options.maxRoomInfoKeys, hub.options.maxRoomInfoBytes));
     rooms.set(name, room);

@@ -24,7 +24,7 @@ export interface WhipBackendOptions extends WhipProbeOptions {
   whipUrl: string;
   /** WHEP endpoint template (`MWSE_MEDIA_WHEP_URL`); without one, `watch` fails `media-unavailable`. */
   whepUrl?: string;
-  /** Bearer token (`MWSE_MEDIA_TOKEN`), or a function minting one per session. */
+  /** Bearer token (`MWSE_MEDIA_SECRET`), or a function minting one per session. */
   token?: string | ((context: WhipTokenContext) => string | undefined);
   /**
    * What `health` asks: default `OPTIONS` on the WHIP URL's origin (any answer below 500 counts
@@ -45,7 +45,7 @@ const PLACEHOLDERS = ['room', 'name', 'peer'] as const;
  * const media = createWhipBackend({
  *   whipUrl: 'http://127.0.0.1:8889/{room}-{name}/whip',
  *   whepUrl: 'http://127.0.0.1:8889/{room}-{name}/whep',
- *   token: process.env.MWSE_MEDIA_TOKEN,
+ *   token: process.env.MWSE_MEDIA_SECRET,
  * });
  */
 export function createWhipBackend(options: WhipBackendOptions): MediaBackend {

@@ -99,6 +99,17 @@ export const ROUTES: Route[] = [
       return json(200, { events: await ctx.hub.bridge.drain() });
     },
   },
+  {
+    method: 'POST',
+    pattern: /^\/api\/media\/hooks\/([^/]+)$/,
+    async handle(req, [event], ctx) {
+      // The backend checks what the media server sends (SRS http_hooks carry tokens MWSE minted).
+      if (!ctx.hub.broadcasts.takesHooks) throw new ApiError(404, 'not-found', 'the media backend takes no hooks');
+      const body = await readJson(req, ApiBodies.mediaHook, ctx.hub.options.apiBodyLimit);
+      const { status, body: result } = await ctx.hub.broadcasts.hook(decodePathSegment(event!), body)!;
+      return json(status, result);
+    },
+  },
   { method: 'GET', pattern: /^\/healthz$/, handle: () => json(200, { status: 'ok' }) },
   {
     method: 'GET',

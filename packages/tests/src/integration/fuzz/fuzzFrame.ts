@@ -112,6 +112,8 @@ const BUILDERS: Record<ClientFrameType, Build> = {
       maxMembers: g.maybe(() => g.prng.int(1, 50)),
       description: g.maybe(() => g.prng.pick([unicodeString(g.prng), stringNear(g.prng, FieldLimits.roomDescription)])),
       visibility: g.maybe(() => g.prng.pick(['public', 'private'])),
+      mode: g.maybe(() => g.prng.pick(['normal', 'broadcast'])),
+      publish: g.maybe(() => g.prng.pick(['owner', 'members'])),
     };
   },
   'room/join': (g) => ({ type: 'room/join', id: g.id(), name: g.room(), password: g.maybe(() => 'pw') }),
@@ -156,6 +158,12 @@ const BUILDERS: Record<ClientFrameType, Build> = {
   'session/ack': (g) => ({ type: 'session/ack', seq: g.prng.pick([0, 1, 7, 1000, Number.MAX_SAFE_INTEGER]) }),
   'session/resume': (g) => ({ type: 'session/resume', socketId: g.peer(), token: g.prng.uuid(), seq: 0, from: 0 }),
   'session/end': () => ({ type: 'session/end' }),
+  'broadcast/ice': (g) => ({ type: 'broadcast/ice', id: g.id(), room: g.room() }),
+  'broadcast/publish': (g) => ({ type: 'broadcast/publish', id: g.id(), room: g.room(), name: g.prng.pick(['cam', 'main']), offer: g.prng.pick(['v=0\r\n', unicodeString(g.prng)]) }),
+  'broadcast/watch': (g) => ({ type: 'broadcast/watch', id: g.id(), room: g.room(), name: g.prng.pick(['cam', 'main']), offer: 'v=0\r\n' }),
+  'broadcast/stop': (g) => ({ type: 'broadcast/stop', id: g.id(), session: g.prng.uuid() }),
+  'broadcast/list': (g) => ({ type: 'broadcast/list', id: g.id(), room: g.room() }),
+  'broadcast/grant': (g) => ({ type: 'broadcast/grant', id: g.id(), room: g.room(), peer: g.peer(), allow: g.prng.chance(0.5) }),
 };
 
 /** A valid frame of `type` (payloads may still be hostile: deep, odd keys, odd text). */

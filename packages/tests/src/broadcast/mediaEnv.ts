@@ -1,0 +1,104 @@
+/**
+ * A real mwse-server (built SDK, shipped demos) with the media env given, a public folder with
+ * the broadcast test page, and headless Chromium with a fake camera.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchChromium } from '@mwse/testkit';
+import { loadConfig, startServer, type RunningServer } from '@mwse/server';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+
+/** A page that loads the served SDK and leaves `window.MWSE` and `window.MediaSources` to the test. */
+const PAGE = `<!doctype html><meta charset="utf-8"><title>broadcast test</title>
+<script type="module">
+  import MWSE from '/sdk/index.js';
+  import { MediaSources } from '/sdk/webrtc/index.js';
+  window.MWSE = MWSE;
+  window.MediaSources = MediaSources;
+  window.ready = true;
+</script>`;
+
+export interface MediaEnv {
+  server: RunningServer;
+  browser: Browser;
+  origin: string;
+  /** A new tab (own context) on the test page, the SDK loaded. */
+  tab(): Promise<{ page: Page; errors: string[] }>;
+  close(): Promise<void>;
+}
+
+export async function startMediaEnv(env: Record<string, string>): Promise<MediaEnv> {
+  const publicDir = mkdtempSync(join(tmpdir(), 'mwse-broadcast-pages-'));
+  writeFileSync(join(publicDir, 'broadcast-test.html'), PAGE);
+  const server = await startServer({ ...loadConfig({ MWSE_STORE: 'memory', ...env }), host: '127.0.0.1', port: 0, publicDir });
+  const browser = await launchChromium({ media: true });
+  const contexts: BrowserContext[] = [];
+  const origin = `http://127.0.0.1:${server.port}`;
+  return {
+    server,
+    browser,
+    origin,
+    async tab() {
+      const context = await browser.newContext();
+      contexts.push(context);
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.goto(`${origin}/broadcast-test.html`);
+      await page.waitForFunction('window.ready === true', undefined, { timeout: 20_000 });
+      return { page, errors };
+    },
+    async close() {
+      for (const context of contexts) await context.close().catch(() => {});
+      await browser.close();
+      await server.close();
+      rmSync(publicDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** In-page helpers every tab defines: connect, join, publish, watch, read frames decoded. */
+export const PAGE_HELPERS = `
+window.connect = async () => {
+  const mwse = new MWSE();
+  await mwse.scope();
+  window.mwse = mwse;
+  window.events = [];
+  return mwse.me.socketId;
+};
+window.enter = async (name, create, options = {}) => {
+  const room = mwse.room({ name, mode: 'broadcast', ifexistsJoin: true, ...options });
+  window.room = room;
+  room.broadcast.on('started', (n, p) => events.push(['started', n, p]));
+  room.broadcast.on('ended', (n, r) => events.push(['ended', n, r]));
+  return create ? room.createRoom() : room.join();
+};
+window.publish = async (name) => {
+  const stream = await MediaSources.cameraAndMic();
+  window.live = await room.broadcast.publish(stream, { name });
+  window.viewerCounts = [];
+  live.on('viewers', (n) => viewerCounts.push(n));
+  live.on('ended', (r) => events.push(['publish-ended', r]));
+  return live.session;
+};
+window.watchIt = async (name, options) => {
+  window.watching = await room.broadcast.watch(name, options);
+  watching.on('ended', (r) => events.push(['watch-ended', r]));
+  return watching.session;
+};
+window.framesDecoded = async () => {
+  let frames = 0;
+  (await watching.pc.getStats()).forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded ?? 0; });
+  return frames;
+};
+window.relayed = async () => {
+  let kind;
+  const stats = await watching.pc.getStats();
+  stats.forEach((s) => {
+    if (s.type === 'candidate-pair' && s.state === 'succeeded' && s.nominated) kind = stats.get(s.localCandidateId)?.candidateType;
+  });
+  return kind;
+};
+window.failure = async (fn) => { try { await fn(); return null; } catch (e) { return { name: e.name, code: e.code, message: e.message }; } };
+`;
