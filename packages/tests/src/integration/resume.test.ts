@@ -74,6 +74,26 @@ describe.each(TRANSPORTS)('resume tokens over %s', (transport) => {
     expect(rotated.hello).toMatchObject({ resumed: true, socketId: first.socketId });
   });
 
+  it('a session that ended is named (not unknown) to a client that holds the token its lost resumed hello replaced', async () => {
+    const first = await connectRaw();
+    const t1 = (await firstHello(first)).resume.token as string;
+    await cut(first);
+    // The resume is applied and the token rotated, but the connection drops before the client
+    // could use the new one (it sends nothing on the resumed socket): T1 is what it holds.
+    const second = await resumeRaw(endpoint(), { socketId: first.socketId }, state.sockets, t1);
+    expect(second.hello.resumed).toBe(true);
+    await cut(second.raw);
+    const peer = state.engine.hub.peer(first.socketId)!;
+    await eventually(() => peer.session?.away === true, 2000, 'session away');
+    // More frames than the replay bound (1024 by default) for the away session: it ends.
+    for (let i = 0; i < 1100; i++) state.engine.sendFromServer(first.socketId, i);
+    await eventually(() => state.engine.hub.peer(first.socketId) === undefined, 2000, 'session ended');
+    const late = await resumeRaw(endpoint(), { socketId: first.socketId }, state.sockets, t1);
+    expect(late.hello).toMatchObject({ resumed: false, reason: 'overflow' });
+    const wrong = await resumeRaw(endpoint(), { socketId: first.socketId }, state.sockets, 'B'.repeat(43));
+    expect(wrong.hello).toMatchObject({ resumed: false, reason: 'unknown' });
+  });
+
   it('a resume the bridge approves for another identity is refused, and the session stays for its owner', async () => {
     const first = await connectRaw({ path: '/?user=alice' });
     const hello = await firstHello(first);
