@@ -252,3 +252,57 @@ describe.each(SETUPS)('session bounds over %s with %s frames', (transport, codec
     expect(asked).toBe(1);
   });
 });
+
+describe.each(TRANSPORTS)('notifications to an away session over %s', (transport) => {
+  const approver = useHttpStub((req, res) => {
+    const user = new URLSearchParams(String(req.json?.query ?? '')).get('user');
+    sendJson(res, 200, user ? { allow: true, identity: user } : { allow: true });
+  });
+  let engine: Engine | undefined;
+  let proxy: CutProxy | undefined;
+  const clients: MWSE[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    await proxy?.stop();
+    await engine?.close();
+  });
+
+  /** Alice through the proxy, Bob direct; Alice records the titles she is shown. */
+  async function start(resumeGrace: number) {
+    engine = await createEngine({ host: '127.0.0.1', port: 0, transport, resumeGrace, approveUrl: `${approver.url}/approve` });
+    proxy = await new CutProxy(engine.port).start();
+    const alice = new MWSE({ endpoint: `${proxy.endpoint}/?user=alice`, reconnect: { initialDelay: 50, maxDelay: 100 } });
+    const bob = new MWSE({ endpoint: `${endpointOf(engine)}/?user=bob`, reconnect: false });
+    clients.push(alice, bob);
+    await Promise.all([alice.scope(), bob.scope()]);
+    const shown: string[] = [];
+    alice.on('notification', (n) => shown.push(n.title));
+    const outcomes: { resumed: boolean; reason?: string }[] = [];
+    alice.on('reconnect', (o) => outcomes.push(o));
+    proxy.blocked = true;
+    proxy.cutAll();
+    await eventually(() => engine!.hub.sessions.awayCount === 1, 2000, 'alice away');
+    return { alice, bob, shown, outcomes };
+  }
+
+  it('a notification to the identity of an away session is delivered once when it resumes', async () => {
+    const { bob, shown, outcomes } = await start(120_000);
+    expect(await bob.notify({ identity: 'alice' }, { title: 'while away' })).toMatchObject({ status: 'delivered' });
+    proxy!.blocked = false;
+    await eventually(() => outcomes.length === 1 && shown.length === 1, 5000, 'resumed and shown');
+    await settle(200);
+    expect(outcomes).toEqual([{ resumed: true }]);
+    expect(shown).toEqual(['while away']);
+  });
+
+  it('one kept for a session that then ends is still stored, and shown once on the next connection', async () => {
+    const { bob, shown, outcomes } = await start(300);
+    expect(await bob.notify({ identity: 'alice' }, { title: 'while away' })).toMatchObject({ status: 'delivered' });
+    await eventually(() => engine!.hub.sessions.awayCount === 0, 3000, 'grace over');
+    proxy!.blocked = false;
+    await eventually(() => outcomes.length === 1 && shown.length === 1, 5000, 'reconnected and shown');
+    await settle(200);
+    expect(outcomes).toEqual([{ resumed: false, reason: 'expired' }]);
+    expect(shown).toEqual(['while away']);
+  });
+});
