@@ -142,3 +142,39 @@ describe('WebRTC across a resumed signalling connection (Chromium, two pages)', 
     for (const tab of [a, b]) expect(tab.errors).toEqual([]);
   }, 120_000);
 });
+
+describe('WebRTC when the signalling session is lost (Chromium, two pages)', () => {
+  let env: BrowserServer;
+  let proxy: CutProxy;
+  beforeAll(async () => {
+    env = await startBrowserServer({ 'call.html': PAGE }, { MWSE_RESUME_GRACE: '1s' });
+    proxy = await new CutProxy(env.server.port).start();
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await env?.close();
+  });
+
+  it('a session that expires while away closes its calls with signalling-lost; the other side sees the peer go', async () => {
+    const a = await env.open(`/call.html?ws=${encodeURIComponent(proxy.endpoint)}`);
+    const b = await env.open('/call.html');
+    const aId = await until<string>(a, 'window.socketId');
+    await until<string>(b, 'window.socketId');
+    await b.page.evaluate((id) => (window as any).mwse.peer(id).requestPair(), aId);
+    for (const tab of [a, b]) await until(tab, `window.other?.rtc.state === 'connected'`);
+    // A stays away past the 1 s grace window: its session ends on the server.
+    proxy.blocked = true;
+    proxy.cutAll();
+    await until(b, 'window.log.peerDisconnects === 1');
+    // While it was only away, A's call stayed up (it could have resumed).
+    expect(await a.page.evaluate(() => (window as any).log.rtcCloses)).toEqual([]);
+    proxy.blocked = false;
+    await until(a, 'window.log.reconnects.length === 1');
+    await until(a, 'window.log.rtcCloses.length === 1');
+    const [logA, logB] = await Promise.all([a, b].map((tab) => tab.page.evaluate(() => (window as any).log)));
+    expect(logA.reconnects).toEqual([{ resumed: false, reason: 'expired' }]);
+    expect(logA.rtcCloses).toEqual(['signalling-lost']);
+    expect(logB.rtcCloses).toEqual(['peer-gone']);
+    expect(logB.peerDisconnects).toBe(1);
+  }, 120_000);
+});
