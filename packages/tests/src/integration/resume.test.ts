@@ -215,6 +215,23 @@ describe.each(SETUPS)('session bounds over %s with %s frames', (transport, codec
     expect((await reconnect)[0]).toEqual({ resumed: false, reason: 'overflow' });
   });
 
+  it('a frame over maxMessageSize ends the session at once (regression: on ws the 1009 close looked like a dropped network)', async () => {
+    await start({ maxMessageSize: 4096 });
+    const b = await sdk('direct');
+    const ws = new WebSocket(endpointOf(engine!));
+    const raw = new RawClient(ws);
+    await raw.next('hello');
+    expect(raw.hello?.resume).toBeDefined();
+    await b.peer(raw.socketId).acceptPair();
+    let told = 0;
+    b.on('peer/disconnect', () => (told += 1));
+    ws.send('x'.repeat(8192));
+    expect(await raw.closed).toBe(1009);
+    await eventually(() => engine!.hub.peer(raw.socketId) === undefined, 2000, 'session ended');
+    expect(engine!.hub.sessions.awayCount).toBe(0);
+    await eventually(() => told === 1, 2000, 'B told');
+  });
+
   it('mwse.close() ends the session at once: peers are told without waiting for the grace window', async () => {
     await start({});
     const { a, seen } = await pairUp();
