@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { createEngine, type Engine, type EngineOptions } from '@mwse/engine';
 import MWSE from '@mwse/client';
 import { CutProxy } from './CutProxy.js';
-import { RawClient, SETUPS, TRANSPORTS, endpointOf, eventually, once, settle, useServer } from './harness.js';
+import { RawClient, SETUPS, TRANSPORTS, endpointOf, eventually, once, settle, useServer, withTimeout } from './harness.js';
 import { sendJson, useHttpStub } from './httpStub.js';
 
 /** A raw socket that is open but has no hello yet (a resume link waits for its first frame). */
@@ -114,6 +114,23 @@ describe.each(TRANSPORTS)('resume tokens over %s', (transport) => {
     expect(await first.closed).toBe(4001);
     state.engine.sendFromServer(hello.socketId, 'still here');
     expect((await second.raw.next('pack')).pack).toBe('still here');
+  });
+
+  it('a connection silent past the heartbeat is closed with 4000, and its session waits to be resumed', async () => {
+    const engine = await createEngine({ host: '127.0.0.1', port: 0, transport, pingInterval: 100, resumeGrace: 120_000 });
+    try {
+      const ws = new WebSocket(endpointOf(engine), { autoPong: false } as WebSocket.ClientOptions);
+      state.sockets.push(ws);
+      const silent = new RawClient(ws);
+      const hello = (await silent.next('hello')) as Hello;
+      expect(await withTimeout(silent.closed, 3000, 'the close')).toBe(4000);
+      await eventually(() => engine.hub.sessions.awayCount === 1, 2000, 'session away');
+      expect(engine.hub.peer(hello.socketId)).toBeDefined();
+      const back = await resumeRaw(endpointOf(engine), hello, state.sockets);
+      expect(back.hello).toMatchObject({ resumed: true, socketId: hello.socketId });
+    } finally {
+      await engine.close();
+    }
   });
 
   it('a resume frame that is not the first frame of a ?resume=1 socket is refused with bad-frame', async () => {
