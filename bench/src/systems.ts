@@ -2,6 +2,7 @@ import type { Dialect } from './generator/Dialect.js';
 import { mwseBinaryDialect } from './generator/mwseBinaryDialect.js';
 import { mwseDialect } from './generator/mwseDialect.js';
 import { socketIoDialect } from './generator/socketIoDialect.js';
+import { withSessionAcks } from './generator/withSessionAcks.js';
 
 export type WorkloadName = 'pairs' | 'room10' | 'room150' | 'requests' | 'idle';
 
@@ -42,6 +43,22 @@ export const SYSTEMS: System[] = [
     dialect: mwseBinaryDialect,
     workloads: ALL,
     about: 'the same engine, clients on the binary tunnel framing (?codec=binary, the SDK default)',
+  },
+  {
+    name: 'mwse-uws-resume',
+    server: 'mwseEngine',
+    args: ['uws', 'resume'],
+    dialect: withSessionAcks(mwseDialect),
+    workloads: ALL,
+    about: 'mwse-uws with sessions kept (resumeGrace 120 s, as mwse-server): frames counted and kept until acked, clients ack every 64',
+  },
+  {
+    name: 'mwse-uws-bin-resume',
+    server: 'mwseEngine',
+    args: ['uws', 'resume'],
+    dialect: withSessionAcks(mwseBinaryDialect),
+    workloads: ALL,
+    about: 'mwse-uws-bin with sessions kept, as mwse-uws-resume',
   },
   {
     name: 'mwse-ws',

@@ -65,6 +65,10 @@ export function checkTargets(summaries: Summary[]): TargetCheck[] {
     ratio(summaries, 'room150', 'mwse-uws-bin', 'socket.io', 10, 'room of 150: mwse-uws-bin (binary) ≥ 10× socket.io'),
     ratio(summaries, 'pairs', 'mwse-ws', 'ws-json-batch', 0.85, 'pairs: mwse-ws ≥ 0.85× ws-json-batch (bare ws, batched and corked: the same work)'),
     ratio(summaries, 'pairs', 'mwse-ws', 'ws-json', 0.85, 'pairs: mwse-ws ≥ 0.85× ws-json (bare ws, send per message)'),
+    // Sessions (docs/sessions.md): what keeping frames for resume costs the relay, same run.
+    ratio(summaries, 'pairs', 'mwse-uws-resume', 'mwse-uws', 0.95, 'pairs: mwse-uws-resume (sessions kept) ≥ 0.95× mwse-uws'),
+    ratio(summaries, 'pairs', 'mwse-uws-bin-resume', 'mwse-uws-bin', 0.95, 'pairs: mwse-uws-bin-resume ≥ 0.95× mwse-uws-bin'),
+    ratio(summaries, 'room150', 'mwse-uws-bin-resume', 'mwse-uws-bin', 0.95, 'room of 150: mwse-uws-bin-resume ≥ 0.95× mwse-uws-bin'),
     peakRss(summaries, 'mwse-uws'),
     peakRss(summaries, 'mwse-uws-bin'),
     // The default transport. On ws, the ws library alone holds more than 5 KB per connection.

@@ -4,6 +4,8 @@ import { Opcode, maskedFrame } from './wsFrames.js';
 import type { RawWebSocket } from './openWebSocket.js';
 
 const BACKLOG = 16;
+/** As `@mwse/client` acks a resumable session: every this many counted frames. */
+const ACK_EVERY = 64;
 
 /** A decoded inbound message: text frames as strings, binary frames as bytes. */
 export type Inbound = string | Buffer;
@@ -31,6 +33,11 @@ export class Connection {
   /** Frames delivered since the last call, in count mode. */
   onCount: (frames: number) => void = () => {};
   closed = false;
+  /**
+   * Set by {@link ackSession}: server frames counted since the hello, and the count last
+   * acknowledged, so a resumable session is acked the way the SDK does it.
+   */
+  private session: { received: number; acked: number } | undefined;
 
   private readonly socket: Socket;
   private readonly reader: FrameReader;
@@ -46,13 +53,41 @@ export class Connection {
     this.socket.on('data', (chunk: Buffer) => {
       this.reader.push(chunk);
       const n = this.reader.take();
-      if (n > 0) this.onCount(n);
+      if (n > 0) {
+        if (this.session) this.countForAck(n);
+        this.onCount(n);
+      }
     });
     this.socket.on('close', () => {
       this.closed = true;
     });
     this.socket.on('error', () => {});
     if (raw.head.length > 0) this.reader.push(raw.head);
+  }
+
+  /**
+   * From now on (right after a resumable hello), count the server's frames and send
+   * `session/ack` every {@link ACK_EVERY} of them as `@mwse/client` does, so the server trims
+   * its replay buffer as it would for the SDK; its own `session/ack` frames are taken here and
+   * not offered to the workload (they are not deliveries).
+   */
+  ackSession(): void {
+    this.session = { received: 0, acked: 0 };
+    const previous = this.intercept;
+    this.intercept = (msg) => {
+      if (typeof msg === 'string' && msg.startsWith('{"type":"session/ack"')) return true;
+      if (previous(msg)) return true;
+      this.countForAck(1);
+      return false;
+    };
+  }
+
+  private countForAck(n: number): void {
+    const session = this.session!;
+    session.received += n;
+    if (session.received - session.acked < ACK_EVERY) return;
+    session.acked = session.received;
+    this.socket.write(maskedFrame(`{"type":"session/ack","seq":${session.received}}`));
   }
 
   /** Count frames instead of decoding them; `keepUpTo` bytes or fewer are still decoded. */

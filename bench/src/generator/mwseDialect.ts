@@ -33,10 +33,15 @@ export async function helloMwse(conn: Connection): Promise<string> {
   return hello.socketId;
 }
 
-/** The hello, then turn pair-auth off (MWSE has it on by default). */
+/** Turn pair-auth off (MWSE has it on by default), so direct traffic needs no pairing. */
+export async function allowDirect(conn: Connection): Promise<void> {
+  await ask(conn, { type: 'session/set', id: 1, flags: { pairauth: false } });
+}
+
+/** The hello, then turn pair-auth off. */
 export async function greetMwse(conn: Connection): Promise<string> {
   const id = await helloMwse(conn);
-  await ask(conn, { type: 'session/set', id: 1, flags: { pairauth: false } });
+  await allowDirect(conn);
   return id;
 }
 

@@ -10,8 +10,11 @@ import { serve } from './serve.js';
  *   for deliveries, so the limit is off (its cost, one token-bucket step per frame, is not measured);
  * - the outbound buffer is raised from 1024 so a room of 150 with messages in flight to every
  *   member never trips the slow-consumer limit: this measures throughput, not that limit.
+ * With `resume` as argv[3], sessions are kept for 120 s as `mwse-server` keeps them (the library
+ * default is off): frames are counted and kept for replay until the client acks them.
  */
 const transport = process.argv[2] === 'ws' ? 'ws' : 'uws';
+const resumeGrace = process.argv[3] === 'resume' ? 120_000 : 0;
 const engine = await createEngine({
   host: '127.0.0.1',
   port: 0,
@@ -19,6 +22,7 @@ const engine = await createEngine({
   outboundBuffer: 8192,
   maxConnectionsPerAddress: 1_000_000,
   rateLimit: 0,
+  resumeGrace,
 });
 if (engine.transport !== transport) throw new Error(`asked for ${transport}, got ${engine.transport}`);
 serve(engine.port, () => engine.close());

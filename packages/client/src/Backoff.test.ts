@@ -40,4 +40,26 @@ describe('Backoff', () => {
     for (let i = 0; i < 2_000; i++) last = backoff.next();
     expect(last).toBe(2_500);
   });
+
+  it('waits at most resumeDelay before a prompt first attempt, then backs off from initialDelay', () => {
+    const backoff = new Backoff({ initialDelay: 400, maxDelay: 10_000, resumeDelay: 80 }, () => 0.999999);
+    expect([backoff.next(true), backoff.next(true), backoff.next(true), backoff.next(true)]).toEqual([79, 399, 799, 1599]);
+    expect(backoff.attempts).toBe(4);
+    backoff.reset();
+    expect(backoff.next(true)).toBe(79);
+  });
+
+  it('a prompt attempt counts towards maxAttempts and never exceeds maxDelay', () => {
+    const backoff = new Backoff({ maxAttempts: 1, maxDelay: 50, resumeDelay: 500 }, () => 0.999999);
+    expect(backoff.next(true)).toBe(49);
+    expect(backoff.next(true)).toBeUndefined();
+  });
+
+  it('defaults the prompt delay to under 100 ms, and only the first attempt of a run is prompt', () => {
+    const backoff = new Backoff({}, () => 0.999999);
+    expect(backoff.next()).toBe(499);
+    expect(backoff.next(true)).toBe(999);
+    const fresh = new Backoff({}, () => 0.999999);
+    expect(fresh.next(true)).toBe(99);
+  });
 });

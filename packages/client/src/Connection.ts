@@ -326,7 +326,9 @@ export class Connection {
     const wasOpen = this.#state === 'open';
     const failure = wasOpen ? undefined : attemptFailure({ code, closeReason: reason, errorText, timedOut });
     const final = closeCodesWithoutReconnect.has(code) || (failure !== undefined && isFinalRefusal(failure));
-    const delay = this.#backoff && !final ? this.#backoff.next() : undefined;
+    // A session the server keeps is resumed promptly: only the first attempt after a socket that
+    // had said hello, and only a short jitter (see BackoffOptions.resumeDelay).
+    const delay = this.#backoff && !final ? this.#backoff.next(wasOpen && this.#session !== undefined) : undefined;
     clearTimeout(this.#ackTimer);
     this.#ackTimer = undefined;
     const info: CloseInfo = {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ids } from './test/fakeServer.js';
+import { MWSE } from './MWSE.js';
+import { fakeServer, ids } from './test/fakeServer.js';
 import { answer, startClient } from './test/startClient.js';
 
 beforeEach(() => {
@@ -138,5 +139,45 @@ describe('reconnect', () => {
     const { mwse, server } = startClient({ reconnect: false });
     server.socket.drop(1001);
     expect(mwse.state).toBe('closed');
+  });
+
+  it('resumes a session the server keeps promptly: within resumeDelay, then the normal backoff', async () => {
+    const server = fakeServer();
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.999999);
+    try {
+      const mwse = new MWSE({ endpoint: 'ws://mwse.test', WebSocket: server.WebSocket, reconnect: { initialDelay: 5_000, maxDelay: 60_000 } });
+      mwse.on('error', () => {}); // the failed attempt below is reported; expected here
+      server.socket.hello(ids.me, 1, { resume: { token: 't1', grace: 120_000 } });
+      const waits: number[] = [];
+      mwse.on('reconnecting', (_attempt, delay) => waits.push(delay));
+      server.socket.drop(1006);
+      await vi.advanceTimersByTimeAsync(99);
+      expect(server.sockets).toHaveLength(2);
+      expect(server.socket.url).toContain('resume=1');
+      server.socket.drop(1006); // the resume could not connect: back to the normal sequence
+      await vi.advanceTimersByTimeAsync(4_998);
+      expect(server.sockets).toHaveLength(2);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(server.sockets).toHaveLength(3);
+      expect(waits).toEqual([99, 4_999]);
+      mwse.close();
+    } finally {
+      random.mockRestore();
+    }
+  });
+
+  it('a new session (no resume token) still waits the normal backoff', async () => {
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.999999);
+    try {
+      const { mwse, server } = startClient({ reconnect: { initialDelay: 5_000, maxDelay: 60_000 } });
+      server.socket.drop(1006);
+      await vi.advanceTimersByTimeAsync(4_998);
+      expect(server.sockets).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(server.sockets).toHaveLength(2);
+      mwse.close();
+    } finally {
+      random.mockRestore();
+    }
   });
 });

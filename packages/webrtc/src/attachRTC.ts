@@ -102,8 +102,10 @@ function installGetter(prototype: object): void {
 /**
  * Gives every peer of `mwse` its WebRTC engine as `peer.rtc` (peers that exist now and every peer
  * made later), with `defaults` under each `connect()`. Engines are made on first use of `peer.rtc`,
- * so peers that never call stay as light as before. When the client's own connection drops, open
- * calls close (`close` with `signalling-lost`): the other side sees this client leave.
+ * so peers that never call stay as light as before. When the client's own connection drops and its
+ * session is resumed, calls go on untouched (signalling written meanwhile follows the resume);
+ * when the session is lost (`reconnect {resumed: false}`, or no session was kept, or the client
+ * closes), open calls close (`close` with `signalling-lost`): the other side sees this client leave.
  * Calling it again for the same client only updates `defaults`.
  *
  * Not needed with the server's `/sdk/index.js`, whose `MWSE` does it in its constructor.
@@ -140,7 +142,15 @@ export function attachRTC<T extends MWSE>(mwse: T, defaults: ConnectOptions = {}
   const dropAll = () => {
     for (const engine of [...attached.engines]) engine.abort('signalling-lost');
   };
-  mwse.on('disconnect', dropAll);
+  // A drop the server keeps the session through (docs/sessions.md) is not the end of a call: the
+  // media flows peer to peer, and signalling written meanwhile is sent once the session is back.
+  // Only a drop that starts a new session, or none, loses the signalling.
+  mwse.on('disconnect', (info) => {
+    if (!info.resuming) dropAll();
+  });
+  mwse.on('reconnect', (outcome) => {
+    if (!outcome.resumed) dropAll();
+  });
   mwse.on('close', () => {
     dropAll();
     live.delete(mwse);

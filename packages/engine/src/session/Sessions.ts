@@ -35,6 +35,8 @@ export interface Resumed {
 
 interface Tombstone {
   tokenHash: Buffer;
+  /** The token before the last rotation, if its client may not have seen the newer one. */
+  previousHash: Buffer | undefined;
   reason: EndReason;
   at: number;
 }
@@ -130,7 +132,7 @@ export class Sessions {
     session.away = false;
     this.unacked.delete(peer);
     const now = Date.now();
-    this.tombstones.set(peer.id, { tokenHash: session.tokenHash, reason: session.endReason ?? 'ended', at: now });
+    this.tombstones.set(peer.id, { tokenHash: session.tokenHash, previousHash: session.previousHash, reason: session.endReason ?? 'ended', at: now });
     // Oldest first (insertion order): drop what is past the window or over the cap.
     for (const [id, stone] of this.tombstones) {
       if (this.tombstones.size <= MAX_TOMBSTONES && stone.at > now - this.grace) break;
@@ -150,7 +152,10 @@ export class Sessions {
     const session = peer?.session;
     if (!peer || !session || peer.closed || peer.closing) {
       const stone = this.tombstones.get(frame.socketId);
-      return stone && matches(stone.tokenHash, frame.token) ? stone.reason : 'unknown';
+      // Either token the session would have taken: a client whose resumed hello was lost still
+      // holds the previous one, and should hear why its session ended, not `unknown`.
+      const known = stone && (matches(stone.tokenHash, frame.token) || (stone.previousHash !== undefined && matches(stone.previousHash, frame.token)));
+      return known ? stone.reason : 'unknown';
     }
     const presented = hash(frame.token);
     const current = timingSafeEqual(session.tokenHash, presented);

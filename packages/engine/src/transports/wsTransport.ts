@@ -124,16 +124,31 @@ class WsSocket implements TransportSocket {
  */
 /** How long a socket ws reported an error on may take to send its close frame. */
 const ERROR_CLOSE_GRACE = 2000;
+const ABNORMAL = 1006;
+
+/** The close code ws sends for a protocol error (kept under its own symbol); 1002 if none is found. */
+function statusCodeOf(error: Error): number {
+  const key = Object.getOwnPropertySymbols(error).find((symbol) => symbol.description === 'status-code');
+  const code = key === undefined ? undefined : (error as unknown as Record<symbol, unknown>)[key];
+  return typeof code === 'number' ? code : 1002;
+}
 
 function bind<C>(ws: WebSocket, remoteAddress: string, context: unknown, handlers: TransportHandlers<C>): void {
   const conn = handlers.open(new WsSocket(ws, remoteAddress), context);
   ws.on('message', (data: Buffer, isBinary: boolean) => handlers.message(conn, isBinary ? data : data.toString('utf8')));
   ws.on('pong', () => handlers.pong(conn));
-  ws.on('close', (code: number) => handlers.close(conn, code));
+  // The close code the server sent after a protocol error, if any: ws reports the code it
+  // received, so a client that does not answer the close frame (it never does after 1009) would
+  // look like a dropped network (1006), and its session would wait to be resumed.
+  let sent: number | undefined;
+  ws.on('close', (code: number) => handlers.close(conn, code === ABNORMAL && sent !== undefined ? sent : code));
   // ws reports a protocol error (a frame over maxPayload, text that is not UTF-8) and closes with
   // its code (1009, 1007) by itself; terminating here would drop that close frame. A socket that
   // has not closed within the grace is dropped.
-  ws.on('error', () => setTimeout(() => ws.terminate(), ERROR_CLOSE_GRACE).unref());
+  ws.on('error', (error: Error) => {
+    sent = statusCodeOf(error);
+    setTimeout(() => ws.terminate(), ERROR_CLOSE_GRACE).unref();
+  });
   // ws has no drain event of its own; the socket under it does.
   (ws as unknown as { _socket?: Duplex })._socket?.on('drain', () => handlers.drain(conn));
 }

@@ -28,6 +28,12 @@ export function httpOf(engine: Engine): string {
  * `options` may be a function, read when the engine starts (after earlier `beforeAll` hooks, e.g.
  * a stub HTTP server whose URL the engine needs).
  */
+/**
+ * `MWSE_TEST_RESUME_GRACE=120000` runs every `useServer` suite with sessions kept, as
+ * `mwse-server` keeps them (the library default is off); a suite's own `resumeGrace` wins.
+ */
+const resumeGraceUnderTest = process.env.MWSE_TEST_RESUME_GRACE === undefined ? undefined : Number(process.env.MWSE_TEST_RESUME_GRACE);
+
 export function useServer(
   transport: TransportUnderTest,
   options: EngineOptions | (() => EngineOptions) = {},
@@ -40,7 +46,8 @@ export function useServer(
   };
   beforeAll(async () => {
     const resolved = typeof options === 'function' ? options() : options;
-    state.engine = await createEngine({ host: '127.0.0.1', port: 0, transport, ...resolved });
+    const sessions = resumeGraceUnderTest === undefined ? {} : { resumeGrace: resumeGraceUnderTest };
+    state.engine = await createEngine({ host: '127.0.0.1', port: 0, transport, ...sessions, ...resolved });
     if (state.engine.transport !== transport) throw new Error(`wanted ${transport}, got ${state.engine.transport}`);
   });
   afterEach(() => {

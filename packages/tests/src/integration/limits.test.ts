@@ -97,7 +97,9 @@ describe.each(TRANSPORTS)('rate limit over %s', (transport) => {
 });
 
 describe.each(TRANSPORTS)('heartbeat over %s', (transport) => {
-  const { state } = useServer(transport, { pingInterval: 100 });
+  // Sessions off: this checks the disconnect itself (with sessions the session goes away and
+  // waits instead: resume.test.ts).
+  const { state } = useServer(transport, { pingInterval: 100, resumeGrace: 0 });
 
   it('closes a connection silent for two ping intervals with 4000 (regression: it was cut without the documented code)', async () => {
     const ws = new WebSocket(endpointOf(state.engine), { autoPong: false } as WebSocket.ClientOptions);

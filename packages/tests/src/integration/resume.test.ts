@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { createEngine, type Engine, type EngineOptions } from '@mwse/engine';
 import MWSE from '@mwse/client';
 import { CutProxy } from './CutProxy.js';
-import { RawClient, SETUPS, TRANSPORTS, endpointOf, eventually, once, settle, useServer } from './harness.js';
+import { RawClient, SETUPS, TRANSPORTS, endpointOf, eventually, once, settle, useServer, withTimeout } from './harness.js';
 import { sendJson, useHttpStub } from './httpStub.js';
 
 /** A raw socket that is open but has no hello yet (a resume link waits for its first frame). */
@@ -74,6 +74,26 @@ describe.each(TRANSPORTS)('resume tokens over %s', (transport) => {
     expect(rotated.hello).toMatchObject({ resumed: true, socketId: first.socketId });
   });
 
+  it('a session that ended is named (not unknown) to a client that holds the token its lost resumed hello replaced', async () => {
+    const first = await connectRaw();
+    const t1 = (await firstHello(first)).resume.token as string;
+    await cut(first);
+    // The resume is applied and the token rotated, but the connection drops before the client
+    // could use the new one (it sends nothing on the resumed socket): T1 is what it holds.
+    const second = await resumeRaw(endpoint(), { socketId: first.socketId }, state.sockets, t1);
+    expect(second.hello.resumed).toBe(true);
+    await cut(second.raw);
+    const peer = state.engine.hub.peer(first.socketId)!;
+    await eventually(() => peer.session?.away === true, 2000, 'session away');
+    // More frames than the replay bound (1024 by default) for the away session: it ends.
+    for (let i = 0; i < 1100; i++) state.engine.sendFromServer(first.socketId, i);
+    await eventually(() => state.engine.hub.peer(first.socketId) === undefined, 2000, 'session ended');
+    const late = await resumeRaw(endpoint(), { socketId: first.socketId }, state.sockets, t1);
+    expect(late.hello).toMatchObject({ resumed: false, reason: 'overflow' });
+    const wrong = await resumeRaw(endpoint(), { socketId: first.socketId }, state.sockets, 'B'.repeat(43));
+    expect(wrong.hello).toMatchObject({ resumed: false, reason: 'unknown' });
+  });
+
   it('a resume the bridge approves for another identity is refused, and the session stays for its owner', async () => {
     const first = await connectRaw({ path: '/?user=alice' });
     const hello = await firstHello(first);
@@ -94,6 +114,23 @@ describe.each(TRANSPORTS)('resume tokens over %s', (transport) => {
     expect(await first.closed).toBe(4001);
     state.engine.sendFromServer(hello.socketId, 'still here');
     expect((await second.raw.next('pack')).pack).toBe('still here');
+  });
+
+  it('a connection silent past the heartbeat is closed with 4000, and its session waits to be resumed', async () => {
+    const engine = await createEngine({ host: '127.0.0.1', port: 0, transport, pingInterval: 100, resumeGrace: 120_000 });
+    try {
+      const ws = new WebSocket(endpointOf(engine), { autoPong: false } as WebSocket.ClientOptions);
+      state.sockets.push(ws);
+      const silent = new RawClient(ws);
+      const hello = (await silent.next('hello')) as Hello;
+      expect(await withTimeout(silent.closed, 3000, 'the close')).toBe(4000);
+      await eventually(() => engine.hub.sessions.awayCount === 1, 2000, 'session away');
+      expect(engine.hub.peer(hello.socketId)).toBeDefined();
+      const back = await resumeRaw(endpointOf(engine), hello, state.sockets);
+      expect(back.hello).toMatchObject({ resumed: true, socketId: hello.socketId });
+    } finally {
+      await engine.close();
+    }
   });
 
   it('a resume frame that is not the first frame of a ?resume=1 socket is refused with bad-frame', async () => {
@@ -195,6 +232,23 @@ describe.each(SETUPS)('session bounds over %s with %s frames', (transport, codec
     expect((await reconnect)[0]).toEqual({ resumed: false, reason: 'overflow' });
   });
 
+  it('a frame over maxMessageSize ends the session at once (regression: on ws the 1009 close looked like a dropped network)', async () => {
+    await start({ maxMessageSize: 4096 });
+    const b = await sdk('direct');
+    const ws = new WebSocket(endpointOf(engine!));
+    const raw = new RawClient(ws);
+    await raw.next('hello');
+    expect(raw.hello?.resume).toBeDefined();
+    await b.peer(raw.socketId).acceptPair();
+    let told = 0;
+    b.on('peer/disconnect', () => (told += 1));
+    ws.send('x'.repeat(8192));
+    expect(await raw.closed).toBe(1009);
+    await eventually(() => engine!.hub.peer(raw.socketId) === undefined, 2000, 'session ended');
+    expect(engine!.hub.sessions.awayCount).toBe(0);
+    await eventually(() => told === 1, 2000, 'B told');
+  });
+
   it('mwse.close() ends the session at once: peers are told without waiting for the grace window', async () => {
     await start({});
     const { a, seen } = await pairUp();
@@ -230,5 +284,59 @@ describe.each(SETUPS)('session bounds over %s with %s frames', (transport, codec
     expect(await answer).toEqual({ got: 'ping' });
     await settle();
     expect(asked).toBe(1);
+  });
+});
+
+describe.each(TRANSPORTS)('notifications to an away session over %s', (transport) => {
+  const approver = useHttpStub((req, res) => {
+    const user = new URLSearchParams(String(req.json?.query ?? '')).get('user');
+    sendJson(res, 200, user ? { allow: true, identity: user } : { allow: true });
+  });
+  let engine: Engine | undefined;
+  let proxy: CutProxy | undefined;
+  const clients: MWSE[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    await proxy?.stop();
+    await engine?.close();
+  });
+
+  /** Alice through the proxy, Bob direct; Alice records the titles she is shown. */
+  async function start(resumeGrace: number) {
+    engine = await createEngine({ host: '127.0.0.1', port: 0, transport, resumeGrace, approveUrl: `${approver.url}/approve` });
+    proxy = await new CutProxy(engine.port).start();
+    const alice = new MWSE({ endpoint: `${proxy.endpoint}/?user=alice`, reconnect: { initialDelay: 50, maxDelay: 100 } });
+    const bob = new MWSE({ endpoint: `${endpointOf(engine)}/?user=bob`, reconnect: false });
+    clients.push(alice, bob);
+    await Promise.all([alice.scope(), bob.scope()]);
+    const shown: string[] = [];
+    alice.on('notification', (n) => shown.push(n.title));
+    const outcomes: { resumed: boolean; reason?: string }[] = [];
+    alice.on('reconnect', (o) => outcomes.push(o));
+    proxy.blocked = true;
+    proxy.cutAll();
+    await eventually(() => engine!.hub.sessions.awayCount === 1, 2000, 'alice away');
+    return { alice, bob, shown, outcomes };
+  }
+
+  it('a notification to the identity of an away session is delivered once when it resumes', async () => {
+    const { bob, shown, outcomes } = await start(120_000);
+    expect(await bob.notify({ identity: 'alice' }, { title: 'while away' })).toMatchObject({ status: 'delivered' });
+    proxy!.blocked = false;
+    await eventually(() => outcomes.length === 1 && shown.length === 1, 5000, 'resumed and shown');
+    await settle(200);
+    expect(outcomes).toEqual([{ resumed: true }]);
+    expect(shown).toEqual(['while away']);
+  });
+
+  it('one kept for a session that then ends is still stored, and shown once on the next connection', async () => {
+    const { bob, shown, outcomes } = await start(300);
+    expect(await bob.notify({ identity: 'alice' }, { title: 'while away' })).toMatchObject({ status: 'delivered' });
+    await eventually(() => engine!.hub.sessions.awayCount === 0, 3000, 'grace over');
+    proxy!.blocked = false;
+    await eventually(() => outcomes.length === 1 && shown.length === 1, 5000, 'reconnected and shown');
+    await settle(200);
+    expect(outcomes).toEqual([{ resumed: false, reason: 'expired' }]);
+    expect(shown).toEqual(['while away']);
   });
 });

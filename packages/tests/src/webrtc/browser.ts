@@ -18,11 +18,12 @@ export interface BrowserServer {
   close(): Promise<void>;
 }
 
-export async function startBrowserServer(pages: Record<string, string>): Promise<BrowserServer> {
+/** `env`: extra `MWSE_*` settings for the server, read as `mwse-server` reads its environment. */
+export async function startBrowserServer(pages: Record<string, string>, env: Record<string, string> = {}): Promise<BrowserServer> {
   const publicDir = mkdtempSync(join(tmpdir(), 'mwse-webrtc-pages-'));
   for (const [name, html] of Object.entries(pages)) writeFileSync(join(publicDir, name), html);
   // sdkDir stays the default: the SDK the server's build assembled, as published.
-  const server = await startServer({ ...loadConfig({ MWSE_STORE: 'memory' }), host: '127.0.0.1', port: 0, publicDir });
+  const server = await startServer({ ...loadConfig({ MWSE_STORE: 'memory', ...env }), host: '127.0.0.1', port: 0, publicDir });
   const browser = await launchChromium({ media: true });
   const contexts: BrowserContext[] = [];
   const origin = `http://127.0.0.1:${server.port}`;
