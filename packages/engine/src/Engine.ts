@@ -1,5 +1,7 @@
 import { CloseCode, jsonCodec } from '@mwse/protocol';
 import { Admission, type Admitted } from './admission/Admission.js';
+import { Cluster } from './cluster/Cluster.js';
+import { consoleLogger } from './log/Logger.js';
 import { ENGINE_DEFAULTS, type EngineOptions, type ResolvedEngineOptions } from './EngineOptions.js';
 import { createControlPlane } from './http/api/createControlPlane.js';
 import { KeyStore } from './http/KeyStore.js';
@@ -35,6 +37,16 @@ export class Engine {
     return this.transportImpl.name;
   }
 
+  /** Cluster mode: this node's id (unique among the nodes on one Redis); undefined on a single node. */
+  get node(): string | undefined {
+    return this.hub.cluster?.nodeId;
+  }
+
+  /** `cluster` when this engine is one node of a cluster on Redis (docs/cluster.md). */
+  get mode(): 'single' | 'cluster' {
+    return this.hub.cluster ? 'cluster' : 'single';
+  }
+
   /** True once `close()` has started. */
   get closing(): boolean {
     return this.closingPromise !== undefined;
@@ -53,7 +65,15 @@ export class Engine {
       tls: resolved.tls,
     });
     const { store, owned } = await openStore(resolved.store);
-    const hub = new Hub(resolved, jsonCodec, store);
+    let cluster: Cluster | undefined;
+    try {
+      cluster = resolved.cluster ? await Cluster.start(resolved.cluster, resolved.logger ?? consoleLogger) : undefined;
+    } catch (error) {
+      if (owned) await store.close();
+      throw error;
+    }
+    const hub = new Hub(resolved, jsonCodec, store, cluster);
+    cluster?.attach(hub);
     // Sockets the transport has not reported closed; shutdown waits for these, not for peers.
     const openSockets = new Set<Link>();
     let engine: Engine | undefined;
@@ -133,6 +153,7 @@ export class Engine {
     const port = await listening.catch(async (error: unknown) => {
       // Not started: resumed webhooks must not run against a store this engine closes.
       hub.bridge.stop();
+      await cluster?.close();
       if (owned) await store.close();
       throw error;
     });
@@ -183,6 +204,7 @@ export class Engine {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     for (const link of [...this.openSockets]) link.socket.terminate();
+    await this.hub.cluster?.close();
     await this.ownedStore?.close();
   }
 }

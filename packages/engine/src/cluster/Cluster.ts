@@ -1,0 +1,511 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { WireData } from '@mwse/protocol';
+import type { Hub } from '../Hub.js';
+import type { Logger } from '../log/Logger.js';
+import { Peer } from '../Peer.js';
+import { InfoPool } from '../services/InfoPool.js';
+import { ServiceError } from '../ServiceError.js';
+import type { Link } from '../session/Link.js';
+import type { ClusterOptions } from './ClusterOptions.js';
+import { type ClusterRedis, openRedis } from './RedisLink.js';
+
+/** What a node tells another about one of its peers, so the other can stand a ghost for it. */
+export interface PeerCard {
+  id: string;
+  binary: boolean;
+  address: string;
+  identity?: string;
+}
+
+/**
+ * One message on a node's channel. Every PUBLISH carries the array of one turn, in order.
+ * - `d`: deliver already-encoded data to local peers (`s` text or `b` base64 bytes)
+ * - `x`: run the remote half `n` of a service operation for peer `f`, answer call `c` if set
+ * - `r`: the answer to call `c` (`v` value, or `e` [code, message])
+ * - `g`: peer `id` of the sending node is gone
+ */
+type DeliverOp = { o: 'd'; to: string[]; t: string; s?: string; b?: string };
+type Op =
+  | DeliverOp
+  | { o: 'x'; n: string; f: PeerCard; a: unknown; c?: number; from: string }
+  | { o: 'r'; c: number; v?: unknown; e?: [string, string] }
+  | { o: 'g'; id: string };
+
+/** Membership announcements on the shared channel. */
+type Announcement = { o: 'hello' | 'bye'; node: string; tag: string };
+
+/** A remote half: runs on the node that owns the state an operation reads or changes. */
+export type RemoteHandler = (ghost: Peer, args: never) => unknown;
+
+interface PendingCall {
+  node: string;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** A socket that is no socket: ghosts stand for peers whose sockets are on other nodes. */
+const NO_LINK = { open: false, peer: undefined, close() {} } as unknown as Link;
+
+/** How long a call to another node may take before its caller is told `unreachable`. */
+const CALL_TIMEOUT = 5000;
+/** Leases: renewed every second, a node silent for three is taken for dead. */
+const LEASE_RENEW = 1000;
+const LEASE_TTL = 3000;
+
+const RELEASE_ROOM = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/**
+ * This engine as one node of a cluster on Redis (docs/cluster.md).
+ *
+ * State stays with the node that owns it: a peer's flags, relations, info and requests in flight
+ * live on the node its socket is on; a room lives on the node that created it (its home, claimed
+ * in Redis). Another node holds a *ghost* for each remote peer it relates to: a `Peer` with no
+ * socket whose relation sets mirror the edges that touch this node's peers, so the services'
+ * checks run unchanged on both sides. An operation that reads the other side's state runs its
+ * remote half there (`x` ops); a frame for a ghost is sent to its node (`d` ops).
+ *
+ * Redis is the bus: one channel per node, one PUBLISH per target node per event-loop turn with
+ * every op of that turn in order (one publisher connection, one subscriber: per pair of nodes,
+ * ops arrive in the order they were made). Socket ids start with the owner node's 8-hex-digit
+ * tag, so routing needs no lookup and an id of no live node is unreachable at once.
+ */
+export class Cluster {
+  readonly nodeId: string;
+  private tag = '';
+  private hub!: Hub;
+  private readonly pub: ClusterRedis;
+  private readonly sub: ClusterRedis;
+  /** Live nodes by tag, this one included. */
+  private readonly tags = new Map<string, string>();
+  private readonly ghosts = new Map<string, Peer>();
+  private readonly outbox = new Map<string, Op[]>();
+  /** The last delivery queued per node, so a fan-out of one frame becomes one op. */
+  private readonly lastDelivery = new Map<string, { op: DeliverOp; data: WireData }>();
+  private scheduled = false;
+  /** Ops received and not yet applied (see `drain`). */
+  private readonly inbound: Op[] = [];
+  private draining = false;
+  private nextCall = 1;
+  private readonly calls = new Map<number, PendingCall>();
+  /** Room homes read from Redis, by name. */
+  private readonly homes = new Map<string, string>();
+  private readonly claims = new Map<string, Promise<string>>();
+  private lease: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly prefix = 'mwse:cluster:';
+
+  private constructor(
+    options: ClusterOptions,
+    private readonly log: Logger,
+  ) {
+    this.nodeId = options.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.pub = openRedis(options.redis, `mwse-${this.nodeId}`);
+    this.sub = openRedis(options.redis, `mwse-${this.nodeId}-sub`);
+    for (const client of [this.pub, this.sub]) {
+      client.on('error', ((error: Error) => this.log.warn({ err: error, node: this.nodeId }, 'cluster redis error')) as never);
+    }
+  }
+
+  /** Connect, claim a tag, subscribe, and learn the other nodes. */
+  static async start(options: ClusterOptions, log: Logger): Promise<Cluster> {
+    const cluster = new Cluster(options, log);
+    try {
+      await cluster.join();
+    } catch (error) {
+      cluster.pub.disconnect();
+      cluster.sub.disconnect();
+      throw error;
+    }
+    return cluster;
+  }
+
+  private async join(): Promise<void> {
+    await Promise.all([this.pub.connect(), this.sub.connect()]);
+    for (let i = 0; i < 16 && !this.tag; i++) {
+      const tag = randomBytes(4).toString('hex');
+      if ((await this.pub.hsetnx(`${this.prefix}tags`, tag, this.nodeId)) === 1) this.tag = tag;
+    }
+    if (!this.tag) throw new Error('cluster: no free node tag after 16 tries');
+    await this.renewLease();
+    this.sub.on('message', ((channel: string, message: string) => this.received(channel, message)) as never);
+    await this.sub.subscribe(this.channel(this.nodeId), `${this.prefix}all`);
+    const known = await this.pub.hgetall(`${this.prefix}tags`);
+    const entries = Object.entries(known);
+    const leases = entries.length ? await this.pub.mget(...entries.map(([, node]) => this.leaseKey(node))) : [];
+    entries.forEach(([tag, node], i) => {
+      if (leases[i] !== null) this.tags.set(tag, node);
+    });
+    this.tags.set(this.tag, this.nodeId);
+    await this.pub.publish(`${this.prefix}all`, JSON.stringify({ o: 'hello', node: this.nodeId, tag: this.tag } satisfies Announcement));
+    this.lease = setInterval(() => this.tick(), LEASE_RENEW);
+    this.lease.unref();
+  }
+
+  attach(hub: Hub): void {
+    this.hub = hub;
+  }
+
+  /** Node ids of every live node, this one included. */
+  get nodes(): string[] {
+    return [...new Set(this.tags.values())];
+  }
+
+  /** A socket id routed to this node: its tag, then the rest of a v4 UUID. */
+  mintId(): string {
+    return this.tag + randomUUID().slice(8);
+  }
+
+  /** The live node, other than this one, that `id` belongs to; undefined when none. */
+  nodeOf(id: string): string | undefined {
+    const node = this.tags.get(id.slice(0, 8));
+    return node === this.nodeId ? undefined : node;
+  }
+
+  /** The ghost standing for `id` here, if any. */
+  ghost(id: string): Peer | undefined {
+    return this.ghosts.get(id);
+  }
+
+  /** The ghost of `id` (made when missing); undefined when `id` is of no other live node. */
+  ghostFor(id: string, card?: PeerCard): Peer | undefined {
+    const existing = this.ghosts.get(id);
+    if (existing) {
+      if (card) (existing as { binary: boolean }).binary = card.binary;
+      return existing;
+    }
+    const node = this.nodeOf(id);
+    if (!node) return undefined;
+    const ghost = new Peer(id, NO_LINK, card?.address ?? '', new InfoPool(0, 0), card?.identity, card?.binary ?? false);
+    ghost.remote = node;
+    this.ghosts.set(id, ghost);
+    return ghost;
+  }
+
+  /** Drop a ghost that relates to nothing here any more (an id its node never had, say). */
+  forgetIfIdle(ghost: Peer): void {
+    const held = ghost.trusted.size + ghost.trustedBy.size + ghost.pairRequestsFrom.size + ghost.pairRequestsTo.size;
+    if (held + ghost.watchers.size + ghost.rooms.size + ghost.invitedTo.size > 0) return;
+    if (this.ghosts.get(ghost.id) === ghost) this.ghosts.delete(ghost.id);
+    ghost.closed = true;
+  }
+
+  private card(peer: Peer): PeerCard {
+    return {
+      id: peer.id,
+      binary: peer.binary,
+      address: peer.address,
+      ...(peer.identity === undefined ? {} : { identity: peer.identity }),
+    };
+  }
+
+  /** Run the remote half `name` on `node` for `from`; nothing comes back. */
+  send(node: string, name: string, from: Peer, args: unknown): void {
+    this.push(node, { o: 'x', n: name, f: this.card(from), a: args, from: this.nodeId });
+  }
+
+  /**
+   * Run the remote half `name` on `node` and resolve with what it returned (a `ServiceError` it
+   * threw rejects with the same code). `done` runs synchronously as the answer is read, before
+   * any later op from that node: the local half of the operation goes there.
+   */
+  call<T>(node: string, name: string, from: Peer, args: unknown, done?: (value: T) => void): Promise<T> {
+    const c = this.nextCall++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.calls.delete(c);
+        reject(new ServiceError('unreachable', `node ${node} did not answer`));
+      }, CALL_TIMEOUT);
+      timer.unref();
+      this.calls.set(c, {
+        node,
+        resolve: (value) => {
+          try {
+            done?.(value as T);
+            resolve(value as T);
+          } catch (error) {
+            reject(error);
+          }
+        },
+        reject,
+        timer,
+      });
+      this.push(node, { o: 'x', n: name, f: this.card(from), a: args, c, from: this.nodeId });
+    });
+  }
+
+  /** Queue a frame for a ghost: consecutive copies of one frame to one node travel once. */
+  deliver(ghost: Peer, data: WireData, type: string): void {
+    const node = ghost.remote!;
+    const ops = this.outbox.get(node);
+    const last = this.lastDelivery.get(node);
+    if (last && ops && ops[ops.length - 1] === last.op && last.data === data && last.op.t === type) {
+      last.op.to.push(ghost.id);
+      return;
+    }
+    const op: DeliverOp =
+      typeof data === 'string' ? { o: 'd', to: [ghost.id], t: type, s: data } : { o: 'd', to: [ghost.id], t: type, b: Buffer.from(data).toString('base64') };
+    this.push(node, op);
+    this.lastDelivery.set(node, { op, data });
+  }
+
+  /** A local peer is gone: every other node forgets its ghost (and tells its watchers). */
+  peerClosed(peer: Peer): void {
+    if (peer.remote !== undefined) return;
+    for (const node of this.tags.values()) if (node !== this.nodeId) this.push(node, { o: 'g', id: peer.id });
+  }
+
+  // --- rooms ----------------------------------------------------------------------------------
+
+  /** The node where room `name` lives (cached), or undefined when no live node has it. */
+  async roomHome(name: string): Promise<string | undefined> {
+    const cached = this.homes.get(name);
+    if (cached && this.isLive(cached)) return cached;
+    const home = await this.pub.get(this.roomKey(name));
+    if (home === null || !this.isLive(home)) return undefined;
+    if (home !== this.nodeId) this.homes.set(name, home);
+    return home;
+  }
+
+  /** Forget a cached home that answered it has no such room. */
+  forgetHome(name: string): void {
+    this.homes.delete(name);
+  }
+
+  /**
+   * Claim `name` for a room made here: resolves with this node's id when claimed (or already
+   * ours), or the home another live node holds it from. Concurrent claims of one name share one.
+   */
+  claimRoom(name: string): Promise<string> {
+    let claim = this.claims.get(name);
+    if (claim) return claim;
+    claim = this.claimOnce(name).finally(() => this.claims.delete(name));
+    this.claims.set(name, claim);
+    return claim;
+  }
+
+  private async claimOnce(name: string): Promise<string> {
+    const key = this.roomKey(name);
+    if ((await this.pub.set(key, this.nodeId, 'NX')) === 'OK') return this.nodeId;
+    const home = await this.pub.get(key);
+    if (home !== null && home !== this.nodeId && this.isLive(home)) {
+      this.homes.set(name, home);
+      return home;
+    }
+    // Held by a node that is gone (or freed meanwhile): taken over.
+    await this.pub.set(key, this.nodeId);
+    return this.nodeId;
+  }
+
+  /** The room made here is gone: free its name. */
+  releaseRoom(name: string): void {
+    this.pub.eval(RELEASE_ROOM, 1, this.roomKey(name), this.nodeId).catch((error: unknown) => {
+      this.log.warn({ err: error, room: name }, 'cluster: a room name could not be freed');
+    });
+  }
+
+  // --- the bus --------------------------------------------------------------------------------
+
+  private push(node: string, op: Op): void {
+    if (this.stopped) return;
+    const ops = this.outbox.get(node);
+    if (ops) ops.push(op);
+    else this.outbox.set(node, [op]);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** One PUBLISH per node with everything of this turn. */
+  private flush(): void {
+    this.scheduled = false;
+    for (const [node, ops] of this.outbox) {
+      this.pub.publish(this.channel(node), JSON.stringify(ops)).catch((error: unknown) => {
+        this.log.warn({ err: error, node }, 'cluster: a publish failed');
+      });
+    }
+    this.outbox.clear();
+    this.lastDelivery.clear();
+  }
+
+  private received(channel: string, message: string): void {
+    try {
+      if (channel === `${this.prefix}all`) {
+        this.announced(JSON.parse(message) as Announcement);
+        return;
+      }
+      this.inbound.push(...(JSON.parse(message) as Op[]));
+      if (!this.draining) void this.drain();
+    } catch (error) {
+      this.log.error({ err: error, node: this.nodeId }, 'cluster: a bus message failed');
+    }
+  }
+
+  /**
+   * Apply what arrived, in order. An op whose handler went async (a room join, say) gets what a
+   * frame from a socket gets: its microtasks run before the next op is applied (one macrotask
+   * boundary), and if it still waits on I/O (a password hash) the next ops go on meanwhile.
+   */
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      for (let op = this.inbound.shift(); op; op = this.inbound.shift()) {
+        let result: unknown;
+        try {
+          result = this.apply(op);
+        } catch (error) {
+          this.log.error({ err: error, node: this.nodeId }, 'cluster: a bus op failed');
+        }
+        if (result instanceof Promise) await Promise.race([result, new Promise((resolve) => setImmediate(resolve))]);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private apply(op: Op): Promise<unknown> | undefined {
+    const { hub } = this;
+    switch (op.o) {
+      case 'd': {
+        const data: WireData = op.s ?? new Uint8Array(Buffer.from(op.b!, 'base64'));
+        for (const id of op.to) {
+          const peer = hub.peer(id);
+          if (peer) hub.sendEncoded(peer, data, op.t as never);
+        }
+        return;
+      }
+      case 'x': {
+        // The subject is a ghost of the sender's peer, or a peer here when the op answers one.
+        const ghost = hub.peer(op.f.id) ?? this.ghostFor(op.f.id, op.f);
+        const answer = (v: unknown, e?: [string, string]) => {
+          if (op.c === undefined) return;
+          this.push(op.from, e ? { o: 'r', c: op.c, e } : v === undefined ? { o: 'r', c: op.c } : { o: 'r', c: op.c, v });
+        };
+        if (!ghost) return;
+        const fail = (error: unknown) => {
+          if (error instanceof ServiceError) answer(undefined, [error.code, error.message]);
+          else {
+            this.log.error({ err: error, op: op.n }, 'cluster: a remote half failed');
+            answer(undefined, ['internal', 'the server failed to handle this frame']);
+          }
+        };
+        // A ghost left relating to nothing here is dropped once the op is done.
+        const idle = () => {
+          if (ghost.remote !== undefined) this.forgetIfIdle(ghost);
+        };
+        try {
+          const result = hub.runRemote(op.n, ghost, op.a);
+          if (result instanceof Promise) return result.then((v) => answer(v), fail).finally(idle);
+          answer(result);
+        } catch (error) {
+          fail(error);
+        }
+        idle();
+        return;
+      }
+      case 'r': {
+        const call = this.calls.get(op.c);
+        if (!call) return;
+        this.calls.delete(op.c);
+        clearTimeout(call.timer);
+        if (op.e) call.reject(new ServiceError(op.e[0] as never, op.e[1]));
+        else call.resolve(op.v);
+        return;
+      }
+      case 'g': {
+        const ghost = this.ghosts.get(op.id);
+        if (!ghost) return;
+        this.ghosts.delete(op.id);
+        hub.forgetRemote(ghost);
+        return;
+      }
+    }
+  }
+
+  private announced(message: Announcement): void {
+    if (message.node === this.nodeId) return;
+    if (message.o === 'hello') this.tags.set(message.tag, message.node);
+    else this.nodeGone(message.node);
+  }
+
+  /** A node left or died: its ghosts are forgotten (watchers told), its calls fail. */
+  private nodeGone(node: string): void {
+    for (const [tag, n] of this.tags) if (n === node) this.tags.delete(tag);
+    for (const [id, ghost] of this.ghosts) {
+      if (ghost.remote !== node) continue;
+      this.ghosts.delete(id);
+      this.hub.forgetRemote(ghost);
+    }
+    for (const [c, call] of this.calls) {
+      if (call.node !== node) continue;
+      this.calls.delete(c);
+      clearTimeout(call.timer);
+      call.reject(new ServiceError('unreachable', `node ${node} is gone`));
+    }
+    for (const [name, home] of this.homes) if (home === node) this.homes.delete(name);
+    this.outbox.delete(node);
+  }
+
+  private isLive(node: string): boolean {
+    for (const n of this.tags.values()) if (n === node) return true;
+    return false;
+  }
+
+  // --- liveness -------------------------------------------------------------------------------
+
+  private renewLease(): Promise<unknown> {
+    return this.pub.set(this.leaseKey(this.nodeId), this.tag, 'PX', LEASE_TTL);
+  }
+
+  /** Renew this node's lease and drop nodes whose lease ran out. */
+  private tick(): void {
+    this.renewLease().catch((error: unknown) => this.log.warn({ err: error }, 'cluster: the lease could not be renewed'));
+    const others = this.nodes.filter((node) => node !== this.nodeId);
+    if (others.length === 0) return;
+    this.pub
+      .mget(...others.map((node) => this.leaseKey(node)))
+      .then((leases) => {
+        others.forEach((node, i) => {
+          if (leases[i] !== null) return;
+          this.log.warn({ node }, 'cluster: a node lost its lease; its peers are gone');
+          this.nodeGone(node);
+        });
+      })
+      .catch((error: unknown) => this.log.warn({ err: error }, 'cluster: leases could not be read'));
+  }
+
+  /** Send what is queued, say goodbye, free the tag, and disconnect. */
+  async close(): Promise<void> {
+    if (this.stopped) return;
+    clearInterval(this.lease);
+    this.flush();
+    this.stopped = true;
+    for (const call of this.calls.values()) {
+      clearTimeout(call.timer);
+      call.reject(new ServiceError('unreachable', 'this node is shutting down'));
+    }
+    this.calls.clear();
+    try {
+      await this.pub.publish(`${this.prefix}all`, JSON.stringify({ o: 'bye', node: this.nodeId, tag: this.tag } satisfies Announcement));
+      await this.pub.hdel(`${this.prefix}tags`, this.tag);
+      await this.pub.set(this.leaseKey(this.nodeId), '', 'PX', 1);
+      await Promise.all([this.pub.quit(), this.sub.quit()]);
+    } catch {
+      this.pub.disconnect();
+      this.sub.disconnect();
+    }
+  }
+
+  private channel(node: string): string {
+    return `${this.prefix}node:${node}`;
+  }
+
+  private leaseKey(node: string): string {
+    return `${this.prefix}lease:${node}`;
+  }
+
+  private roomKey(name: string): string {
+    return `${this.prefix}room:${name}`;
+  }
+}
