@@ -156,6 +156,7 @@ export class Hub {
     this.metrics.gauge('mwse_away_sessions', 'Sessions kept for a client to resume, with no socket.', () => this.sessions.awayCount);
     this.metrics.gauge('mwse_rooms', 'Rooms that exist.', () => this.rooms.size);
     this.metrics.gauge('mwse_stored_notifications', 'Notifications waiting for an ack.', () => this.notifications.size);
+    if (cluster) this.metrics.gauge('mwse_cluster_ghosts', 'Peers of other nodes this node holds relations with.', () => cluster.ghostCount);
     const { queueStats } = this;
     this.metrics.gauge('mwse_outbound_queue_high_water', 'Most messages one outbound queue has held.', () => queueStats.highWater);
     this.metrics.gauge('mwse_outbound_queue_high_water_bytes', 'Most bytes one outbound queue has held.', () => queueStats.highWaterBytes);

@@ -152,6 +152,11 @@ export class Cluster {
     return [...new Set(this.tags.values())];
   }
 
+  /** Ghosts held here (a gauge: it returns to 0 when every remote peer this node knew is gone). */
+  get ghostCount(): number {
+    return this.ghosts.size;
+  }
+
   /** A socket id routed to this node: its tag, then the rest of a v4 UUID. */
   mintId(): string {
     return this.tag + randomUUID().slice(8);

@@ -1,0 +1,173 @@
+/**
+ * What only a cluster has (docs/cluster.md): clients really split across nodes, ids of no live
+ * node, ghosts that do not outlive their peers, one name per room cluster-wide, rooms listed
+ * from every node, broadcast rooms spanning nodes, and a node killed with -9.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import MWSE, { MWSEError } from '@mwse/client';
+import { redisMissing, startRedis } from '@mwse/testkit/redis';
+import { useClusterFixture } from './clusterMode.js';
+useClusterFixture();
+const { eventually, httpOf, once, settle, useServer } = await import('./harness.js');
+const { crowd, gauge } = await import('./crowd.js');
+
+const ghosts = (engine: { hub: { metrics: { render(): string } } }) => gauge(engine.hub.metrics.render(), 'mwse_cluster_ghosts');
+
+describe.skipIf(redisMissing())('cluster of two nodes', () => {
+  const { client, state } = useServer('uws', { maxConnectionsPerAddress: 1000, rateLimit: 0 }, 'binary');
+  let n = 0;
+  const unique = (base: string) => `${base}-${++n}`;
+
+  it('puts a test’s clients on both nodes; each reports its node and the mode', async () => {
+    const a = await client();
+    const b = await client();
+    const [one, two] = state.engines;
+    expect(one!.hub.peer(a.me.socketId)).toBeDefined();
+    expect(one!.hub.peer(b.me.socketId)).toBeUndefined();
+    expect(two!.hub.peer(b.me.socketId)).toBeDefined();
+    expect(one!.mode).toBe('cluster');
+    expect([one!.node, two!.node]).toEqual(['node-a', 'node-b']);
+    const health = await (await fetch(`${httpOf(two!)}/healthz`)).json();
+    expect(health).toEqual({ status: 'ok', node: 'node-b', mode: 'cluster' });
+    // Socket ids stay v4 UUIDs; their first 8 hex digits name the node.
+    expect(a.me.socketId.slice(0, 8)).not.toBe(b.me.socketId.slice(0, 8));
+  });
+
+  it('answers unreachable at once for an id of no live node, and for an id its node never had', async () => {
+    const a = await client();
+    const b = await client();
+    const nobody = randomUUID();
+    const neverHad = b.me.socketId.slice(0, 8) + randomUUID().slice(8);
+    for (const id of [nobody, neverHad]) {
+      const started = Date.now();
+      const error = (await a.peer(id).request('x').catch((e: unknown) => e)) as MWSEError;
+      expect(error).toBeInstanceOf(MWSEError);
+      expect(error.code).toBe('unreachable');
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(await a.peer(id).isReachable()).toBe(false);
+    }
+    expect(await a.peer(b.me.socketId).isReachable()).toBe(true);
+    a.peer(neverHad).send('into the void');
+    await settle();
+    // The ghost made for the id its node never had is gone again.
+    await eventually(() => ghosts(state.engines[0]!) === 0, 2000, 'no ghost of an id that never was');
+  });
+
+  it('leaves no ghost behind once the peers are gone', async () => {
+    const [a, b, c, d] = await Promise.all([client(), client(), client(), client()]);
+    await b!.disablePairAuth();
+    await a!.peer(b!.me.socketId).request('x', { timeout: 100 }).catch(() => undefined);
+    await a!.peer(b!.me.socketId).requestPair();
+    const name = unique('ghosts');
+    await c!.room(name).createRoom();
+    await d!.room(name).join();
+    expect(ghosts(state.engines[0]!)).toBeGreaterThan(0);
+    expect(ghosts(state.engines[1]!)).toBeGreaterThan(0);
+    for (const m of [a, b, c, d]) m!.close();
+    await eventually(() => state.engines.every((e) => ghosts(e) === 0 && e.hub.size === 0), 5000, 'every ghost forgotten');
+    expect(state.engines.every((e) => e.hub.rooms.size === 0)).toBe(true);
+  });
+
+  it('gives a room name to one node only when two nodes create it at once', async () => {
+    const a = await client();
+    const b = await client();
+    const name = unique('race');
+    const results = await Promise.allSettled([a.room(name).createRoom(), b.room(name).createRoom()]);
+    const created = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(created).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    expect(((refused[0] as PromiseRejectedResult).reason as MWSEError).code).toBe('room-exists');
+    const homes = state.engines.filter((e) => e.hub.rooms.has(name));
+    expect(homes).toHaveLength(1);
+  });
+
+  it('lists the public rooms of every node', async () => {
+    const a = await client();
+    const b = await client();
+    const [x, y] = [unique('list-a'), unique('list-b')];
+    await a.room(x).createRoom();
+    await b.room(y).createRoom();
+    const names = (await a.listRooms()).map((r) => r.name);
+    expect(names).toEqual(expect.arrayContaining([x, y]));
+    expect((await b.listRooms()).map((r) => r.name).sort()).toEqual([...names].sort());
+  });
+
+  it('spans a broadcast room over both nodes: an audience on each, one stage message to all', async () => {
+    const host = await client();
+    const name = unique('stage');
+    const stage = host.room({ name, mode: 'broadcast' });
+    await stage.createRoom();
+    const viewers = await crowd(200, () => client());
+    const described = await Promise.all(viewers.map((v) => v.room(name).join()));
+    for (const d of described) expect(d).toMatchObject({ role: 'audience', members: [host.me.socketId] });
+    expect(state.engines[1]!.hub.size).toBeGreaterThan(50);
+    let received = 0;
+    for (const v of viewers) {
+      v.room(name).on('message', (pack) => {
+        if ((pack as { slide?: number }).slide === 1) received++;
+      });
+    }
+    await eventually(() => stage.audience === 200, 5000, 'the stage to count the audience');
+    stage.send({ slide: 1 });
+    await eventually(() => received === 200, 10_000, 'every viewer, on either node, to get the message');
+    const closed = viewers.map((v) => once(v.room(name), 'closed', 5000));
+    host.close();
+    await Promise.all(closed);
+  });
+});
+
+/** A node in a process of its own. */
+async function spawnNode(redisUrl: string, nodeId: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./clusterNode.mjs', import.meta.url))], {
+    env: { ...process.env, REDIS_URL: redisUrl, NODE_ID: nodeId },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`node ${nodeId} exited (${code})`)));
+  });
+  return { child, port: (JSON.parse(line) as { port: number }).port };
+}
+
+describe.skipIf(redisMissing())('a cluster node killed with -9', () => {
+  it('is taken for gone within its lease: watchers get peer/disconnect, rooms lose its members, requests settle', async () => {
+    const redis = await startRedis({ appendonly: false });
+    const nodes = [await spawnNode(redis.url, 'kill-a'), await spawnNode(redis.url, 'kill-b')];
+    const connect = async (port: number) => {
+      const mwse = new MWSE({ endpoint: `ws://127.0.0.1:${port}/`, reconnect: false });
+      await new Promise<void>((resolve) => mwse.scope(() => resolve()));
+      return mwse;
+    };
+    const survivor = await connect(nodes[0]!.port);
+    const doomed = await connect(nodes[1]!.port);
+    try {
+      await doomed.disablePairAuth();
+      const name = 'kill-room';
+      await survivor.room(name).createRoom();
+      await doomed.room(name).join();
+      doomed.peer(survivor.me.socketId).on('request', () => {}); // never answers
+      doomed.on('request', () => {});
+      const pending = survivor.peer(doomed.me.socketId).request('x', { timeout: 20_000 }).catch((e: unknown) => e);
+      const gone = once(survivor.peer(doomed.me.socketId), 'disconnect', 10_000);
+      const left = once(survivor.room(name), 'leave', 10_000);
+      const ids = async () => (await survivor.room(name).fetchPeers()).map((p) => p.socketId);
+      expect(await ids()).toEqual([doomed.me.socketId]);
+      await settle(100);
+      nodes[1]!.child.kill('SIGKILL');
+      await Promise.all([gone, left]);
+      expect(((await pending) as MWSEError).code).toBe('peer-disconnected');
+      expect(await survivor.peer(doomed.me.socketId).isReachable()).toBe(false);
+      expect(await ids()).toEqual([]);
+    } finally {
+      survivor.close();
+      doomed.close();
+      for (const node of nodes) node.child.kill('SIGKILL');
+      await redis.stop();
+    }
+  }, 30_000);
+});
