@@ -48,6 +48,8 @@ interface PendingCall {
 /** A socket that is no socket: ghosts stand for peers whose sockets are on other nodes. */
 const NO_LINK = { open: false, peer: undefined, close() {} } as unknown as Link;
 
+/** Microtask turns an answer's continuation gets before the next op is applied (see `drain`). */
+const ANSWER_HOPS = 8;
 /** How long a call to another node may take before its caller is told `unreachable`. */
 const CALL_TIMEOUT = 5000;
 /** Leases: renewed every second, a node silent for three is taken for dead. */
@@ -363,6 +365,11 @@ export class Cluster {
           this.log.error({ err: error, node: this.nodeId }, 'cluster: a bus op failed');
         }
         if (result instanceof Promise) await Promise.race([result, new Promise((resolve) => setImmediate(resolve))]);
+        else if (op.o === 'r') {
+          // The caller's continuation (a frame's result to its client) is a few promise hops
+          // away: let it run, so it goes before what this node sent after the answer.
+          for (let i = 0; i < ANSWER_HOPS; i++) await undefined;
+        }
       }
     } finally {
       this.draining = false;
