@@ -12,7 +12,10 @@ import { serve } from './serve.js';
  *   member never trips the slow-consumer limit: this measures throughput, not that limit.
  */
 const transport = process.argv[2] === 'ws' ? 'ws' : 'uws';
+// argv[3]: a Redis URL makes this engine a cluster node (argv[4] its id; docs/cluster.md).
+const redis = process.argv[3];
 const engine = await createEngine({
+  ...(redis ? { cluster: { redis, nodeId: process.argv[4] } } : {}),
   host: '127.0.0.1',
   port: 0,
   transport,

@@ -77,7 +77,13 @@ export class Engine {
     // Sockets the transport has not reported closed; shutdown waits for these, not for peers.
     const openSockets = new Set<Link>();
     let engine: Engine | undefined;
-    const closing = () => engine?.closing ?? false;
+    // A cluster node without Redis takes no connections and says so on /readyz.
+    const closing = cluster ? () => (engine?.closing ?? false) || !cluster.ready : () => engine?.closing ?? false;
+    if (cluster) {
+      cluster.onLost = () => {
+        for (const peer of [...hub.allPeers()]) hub.disconnect(peer, CloseCode.GoingAway, 'cluster node lost Redis');
+      };
+    }
     const admission = new Admission(
       {
         allowedOrigins: resolved.allowedOrigins,

@@ -30,7 +30,8 @@ type Op =
   | DeliverOp
   | { o: 'x'; n: string; f: PeerCard; a: unknown; c?: number; from: string }
   | { o: 'r'; c: number; v?: unknown; e?: [string, string] }
-  | { o: 'g'; id: string };
+  | { o: 'g'; id: string }
+  | { o: 'p'; t: number };
 
 /** Membership announcements on the shared channel. */
 type Announcement = { o: 'hello' | 'bye'; node: string; tag: string };
@@ -95,6 +96,12 @@ export class Cluster {
   private readonly homes = new Map<string, string>();
   private readonly claims = new Map<string, Promise<string>>();
   private lease: NodeJS.Timeout | undefined;
+  /** When the lease was last renewed, and when this node last heard its own probe. */
+  private renewedAt = 0;
+  private probedAt = 0;
+  private healthy = true;
+  /** Called when this node loses Redis (or its subscriber goes deaf): it must drop its sockets. */
+  onLost: (() => void) | undefined;
   private stopped = false;
   private readonly prefix = 'mwse:cluster:';
 
@@ -140,6 +147,7 @@ export class Cluster {
       if (leases[i] !== null) this.tags.set(tag, node);
     });
     this.tags.set(this.tag, this.nodeId);
+    this.probedAt = Date.now();
     await this.pub.publish(`${this.prefix}all`, JSON.stringify({ o: 'hello', node: this.nodeId, tag: this.tag } satisfies Announcement));
     this.lease = setInterval(() => this.tick(), LEASE_RENEW);
     this.lease.unref();
@@ -425,6 +433,9 @@ export class Cluster {
         else call.resolve(op.v);
         return;
       }
+      case 'p':
+        this.probedAt = Date.now();
+        return;
       case 'g': {
         const ghost = this.ghosts.get(op.id);
         if (!ghost) return;
@@ -466,13 +477,41 @@ export class Cluster {
 
   // --- liveness -------------------------------------------------------------------------------
 
-  private renewLease(): Promise<unknown> {
-    return this.pub.set(this.leaseKey(this.nodeId), this.tag, 'PX', LEASE_TTL);
+  private async renewLease(): Promise<void> {
+    const asked = Date.now();
+    await this.pub.set(this.leaseKey(this.nodeId), this.tag, 'PX', LEASE_TTL);
+    this.renewedAt = asked;
   }
 
-  /** Renew this node's lease and drop nodes whose lease ran out. */
+  /**
+   * False while this node has no Redis it can trust: its lease is past due (the others take it
+   * for dead and forget its peers) or its subscriber stopped hearing its own probe. `/readyz`
+   * answers 503 and new connections are refused meanwhile.
+   */
+  get ready(): boolean {
+    return this.healthy;
+  }
+
+  /** Renew this node's lease, probe its subscriber, and drop nodes whose lease ran out. */
   private tick(): void {
-    this.renewLease().catch((error: unknown) => this.log.warn({ err: error }, 'cluster: the lease could not be renewed'));
+    const now = Date.now();
+    const deaf = now - this.probedAt > LEASE_TTL;
+    const expired = now - this.renewedAt > LEASE_TTL;
+    if (this.healthy && (deaf || expired)) {
+      // The others forget this node's peers once its lease is gone: its sockets are closed so
+      // their clients come back (here or elsewhere) as peers everyone knows again.
+      this.healthy = false;
+      this.log.error({ node: this.nodeId, deaf, expired }, 'cluster: Redis lost; closing this node’s connections');
+      for (const node of this.nodes) if (node !== this.nodeId) this.nodeGone(node);
+      this.onLost?.();
+    }
+    this.renewLease().then(
+      () => {
+        if (!this.healthy && Date.now() - this.probedAt <= LEASE_TTL) void this.recover();
+      },
+      (error: unknown) => this.log.warn({ err: error }, 'cluster: the lease could not be renewed'),
+    );
+    this.pub.publish(this.channel(this.nodeId), JSON.stringify([{ o: 'p', t: now }])).catch(() => undefined);
     const others = this.nodes.filter((node) => node !== this.nodeId);
     if (others.length === 0) return;
     this.pub
@@ -485,6 +524,23 @@ export class Cluster {
         });
       })
       .catch((error: unknown) => this.log.warn({ err: error }, 'cluster: leases could not be read'));
+  }
+
+  /** Redis is back and hears this node again: relearn the nodes and say hello again. */
+  private async recover(): Promise<void> {
+    try {
+      const known = await this.pub.hgetall(`${this.prefix}tags`);
+      const entries = Object.entries(known).filter(([, node]) => node !== this.nodeId);
+      const leases = entries.length ? await this.pub.mget(...entries.map(([, node]) => this.leaseKey(node))) : [];
+      entries.forEach(([tag, node], i) => {
+        if (leases[i] !== null) this.tags.set(tag, node);
+      });
+      await this.pub.publish(`${this.prefix}all`, JSON.stringify({ o: 'hello', node: this.nodeId, tag: this.tag } satisfies Announcement));
+      this.healthy = true;
+      this.log.warn({ node: this.nodeId }, 'cluster: Redis is back; accepting connections again');
+    } catch (error) {
+      this.log.warn({ err: error }, 'cluster: recovery failed; retrying');
+    }
   }
 
   /** Send what is queued, say goodbye, free the tag, and disconnect. */

@@ -9,10 +9,11 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import MWSE, { MWSEError } from '@mwse/client';
+import { createEngine, type Engine } from '@mwse/engine';
 import { redisMissing, startRedis } from '@mwse/testkit/redis';
 import { useClusterFixture } from './clusterMode.js';
 useClusterFixture();
-const { eventually, httpOf, once, settle, useServer } = await import('./harness.js');
+const { attemptHandshake, eventually, httpOf, once, settle, useServer } = await import('./harness.js');
 const { crowd, gauge } = await import('./crowd.js');
 
 const ghosts = (engine: { hub: { metrics: { render(): string } } }) => gauge(engine.hub.metrics.render(), 'mwse_cluster_ghosts');
@@ -170,4 +171,53 @@ describe.skipIf(redisMissing())('a cluster node killed with -9', () => {
       await redis.stop();
     }
   }, 30_000);
+});
+
+describe.skipIf(redisMissing())('a cluster whose Redis stops answering', () => {
+  it('answers 503 on /readyz, closes its sockets and refuses new ones, then serves again once Redis is back', async () => {
+    const redis = await startRedis({ appendonly: false });
+    const engines: Engine[] = [];
+    const quiet = { error() {}, warn() {}, info() {}, debug() {} };
+    try {
+      for (const nodeId of ['stop-a', 'stop-b']) {
+        engines.push(await createEngine({ host: '127.0.0.1', port: 0, transport: 'ws', logger: quiet, cluster: { redis: redis.url, nodeId } }));
+      }
+      const connect = async (engine: Engine) => {
+        const mwse = new MWSE({ endpoint: `ws://127.0.0.1:${engine.port}/`, reconnect: false });
+        await new Promise<void>((resolve) => mwse.scope(() => resolve()));
+        return mwse;
+      };
+      const readyz = (engine: Engine) => fetch(`${httpOf(engine)}/readyz`).then((r) => r.status);
+      const a = await connect(engines[0]!);
+      expect(await readyz(engines[0]!)).toBe(200);
+      const dropped = once(a, 'disconnect', 10_000);
+      process.kill(redis.pid!, 'SIGSTOP');
+      try {
+        await dropped;
+        expect(await readyz(engines[0]!)).toBe(503);
+        // The other node sees it within its own lease period.
+        const until = Date.now() + 6000;
+        while (Date.now() < until && (await readyz(engines[1]!)) !== 503) await settle(100);
+        expect(await readyz(engines[1]!)).toBe(503);
+        const refused = await attemptHandshake(`ws://127.0.0.1:${engines[1]!.port}`, {});
+        expect(refused).toMatchObject({ accepted: false, status: 503 });
+      } finally {
+        process.kill(redis.pid!, 'SIGCONT');
+      }
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && ((await readyz(engines[0]!)) !== 200 || (await readyz(engines[1]!)) !== 200)) await settle(100);
+      expect(await readyz(engines[0]!)).toBe(200);
+      const x = await connect(engines[0]!);
+      const y = await connect(engines[1]!);
+      await y.disablePairAuth();
+      const got = once(y, 'message', 5000);
+      x.peer(y.me.socketId).send('after');
+      expect((await got)[0]).toBe('after');
+      x.close();
+      y.close();
+    } finally {
+      await Promise.all(engines.map((e) => e.close()));
+      await redis.stop();
+    }
+  }, 40_000);
 });
