@@ -21,14 +21,15 @@ export interface PeerCard {
 /**
  * One message on a node's channel. Every PUBLISH carries the array of one turn, in order.
  * - `d`: deliver already-encoded data to local peers (`s` text or `b` base64 bytes)
- * - `x`: run the remote half `n` of a service operation for peer `f`, answer call `c` if set
+ * - `x`: run the remote half `n` of a service operation for peer `f` (its card; or `i`, its id
+ *   alone, when the other node holds a ghost of it already), answer call `c` if set
  * - `r`: the answer to call `c` (`v` value, or `e` [code, message])
  * - `g`: peer `id` of the sending node is gone
  */
 type DeliverOp = { o: 'd'; to: string[]; t: string; s?: string; b?: string };
 type Op =
   | DeliverOp
-  | { o: 'x'; n: string; f: PeerCard; a: unknown; c?: number; from: string }
+  | { o: 'x'; n: string; f?: PeerCard; i?: string; a: unknown; c?: number; from: string }
   | { o: 'r'; c: number; v?: unknown; e?: [string, string] }
   | { o: 'g'; id: string }
   | { o: 'p'; t: number };
@@ -95,6 +96,7 @@ export class Cluster {
   /** Room homes read from Redis, by name. */
   private readonly homes = new Map<string, string>();
   private readonly claims = new Map<string, Promise<string>>();
+  private readonly lookups = new Map<string, Promise<string | undefined>>();
   private lease: NodeJS.Timeout | undefined;
   /** When the lease was last renewed, and when this node last heard its own probe. */
   private renewedAt = 0;
@@ -221,6 +223,14 @@ export class Cluster {
   }
 
   /**
+   * {@link send} for a peer `node` already holds a ghost of (the two relate): its id travels
+   * instead of its card. Direct messages between watching peers take this path.
+   */
+  sendKnown(node: string, name: string, from: Peer, args: unknown): void {
+    this.push(node, { o: 'x', n: name, i: from.id, a: args, from: this.nodeId });
+  }
+
+  /**
    * Run the remote half `name` on `node` and resolve with what it returned (a `ServiceError` it
    * threw rejects with the same code). `done` runs synchronously as the answer is read, before
    * any later op from that node: the local half of the operation goes there.
@@ -269,18 +279,38 @@ export class Cluster {
   peerClosed(peer: Peer): void {
     if (peer.remote !== undefined) return;
     for (const node of this.tags.values()) if (node !== this.nodeId) this.push(node, { o: 'g', id: peer.id });
+    // Ghosts that related only to this peer relate to nothing now.
+    for (const set of [peer.watchers, peer.trusted, peer.trustedBy, peer.pairRequestsFrom, peer.pairRequestsTo]) {
+      for (const other of set) if (other.remote !== undefined) this.forgetIfIdle(other);
+    }
   }
 
   // --- rooms ----------------------------------------------------------------------------------
 
-  /** The node where room `name` lives (cached), or undefined when no live node has it. */
-  async roomHome(name: string): Promise<string | undefined> {
+  /**
+   * The node where room `name` lives (cached), or undefined when no live node has it. Lookups of
+   * one name share one read, so frames about a room leave in the order they came.
+   */
+  roomHome(name: string): Promise<string | undefined> {
     const cached = this.homes.get(name);
-    if (cached && this.isLive(cached)) return cached;
-    const home = await this.pub.get(this.roomKey(name));
-    if (home === null || !this.isLive(home)) return undefined;
-    if (home !== this.nodeId) this.homes.set(name, home);
-    return home;
+    if (cached && this.isLive(cached)) return Promise.resolve(cached);
+    let lookup = this.lookups.get(name);
+    if (!lookup) {
+      lookup = this.pub.get(this.roomKey(name)).then(
+        (home) => {
+          this.lookups.delete(name);
+          if (home === null || !this.isLive(home)) return undefined;
+          if (home !== this.nodeId) this.homes.set(name, home);
+          return home;
+        },
+        (error: unknown) => {
+          this.lookups.delete(name);
+          throw error;
+        },
+      );
+      this.lookups.set(name, lookup);
+    }
+    return lookup;
   }
 
   /** Forget a cached home that answered it has no such room. */
@@ -397,7 +427,8 @@ export class Cluster {
       }
       case 'x': {
         // The subject is a ghost of the sender's peer, or a peer here when the op answers one.
-        const ghost = hub.peer(op.f.id) ?? this.ghostFor(op.f.id, op.f);
+        const id = op.f?.id ?? op.i!;
+        const ghost = hub.peer(id) ?? (op.f ? this.ghostFor(id, op.f) : this.ghosts.get(id));
         const answer = (v: unknown, e?: [string, string]) => {
           if (op.c === undefined) return;
           this.push(op.from, e ? { o: 'r', c: op.c, e } : v === undefined ? { o: 'r', c: op.c } : { o: 'r', c: op.c, v });

@@ -244,94 +244,94 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
   }
 
   const handlers: Service<RoomFrames>['handlers'] = {
-      'room/create': create,
+    'room/create': create,
 
-      async 'room/join'(peer, { name, password, role }) {
-        const room = find(name);
-        await admit(room, peer, password, role);
-        return describe(room, false, peer);
-      },
+    async 'room/join'(peer, { name, password, role }) {
+      const room = find(name);
+      await admit(room, peer, password, role);
+      return describe(room, false, peer);
+    },
 
-      'room/leave'(peer, { name }) {
-        const room = find(name);
-        if (!room.has(peer)) throw new ServiceError('not-found', `you are not in room "${name}"`);
-        leave(room, peer);
-        return null;
-      },
+    'room/leave'(peer, { name }) {
+      const room = find(name);
+      if (!room.has(peer)) throw new ServiceError('not-found', `you are not in room "${name}"`);
+      leave(room, peer);
+      return null;
+    },
 
-      'room/peers'(peer, { name }) {
-        const room = find(name);
-        if (room.settings.visibility === 'private' && !room.has(peer)) {
-          throw new ServiceError('forbidden', `room "${name}" is private`);
-        }
-        return [...room.members].map((p) => p.id);
-      },
+    'room/peers'(peer, { name }) {
+      const room = find(name);
+      if (room.settings.visibility === 'private' && !room.has(peer)) {
+        throw new ServiceError('forbidden', `room "${name}" is private`);
+      }
+      return [...room.members].map((p) => p.id);
+    },
 
-      'room/invite'(peer, { name, peer: id }) {
-        const room = owned(peer, name);
-        const guest = hub.peer(id) ?? cluster?.ghostFor(id);
-        if (!guest) throw new ServiceError('unreachable', `peer ${id} is not connected`);
-        if (!room.members.has(guest)) {
-          room.invited.add(guest);
-          guest.relate('invitedTo', room);
-          hub.send(guest, { type: 'room/invited', room: name, from: peer.id });
-        }
-        return null;
-      },
+    'room/invite'(peer, { name, peer: id }) {
+      const room = owned(peer, name);
+      const guest = hub.peer(id) ?? cluster?.ghostFor(id);
+      if (!guest) throw new ServiceError('unreachable', `peer ${id} is not connected`);
+      if (!room.members.has(guest)) {
+        room.invited.add(guest);
+        guest.relate('invitedTo', room);
+        hub.send(guest, { type: 'room/invited', room: name, from: peer.id });
+      }
+      return null;
+    },
 
-      'room/eject'(peer, { name, peer: id }) {
-        const room = owned(peer, name);
-        const member = hub.peer(id) ?? cluster?.ghost(id);
-        if (!member || !room.has(member)) {
-          throw new ServiceError('not-found', `peer ${id} is not in room "${name}"`);
-        }
-        if (member === peer) throw new ServiceError('forbidden', 'the owner leaves rather than ejects itself');
-        leave(room, member);
-        hub.send(member, { type: 'room/ejected', room: name, by: peer.id });
-        return null;
-      },
+    'room/eject'(peer, { name, peer: id }) {
+      const room = owned(peer, name);
+      const member = hub.peer(id) ?? cluster?.ghost(id);
+      if (!member || !room.has(member)) {
+        throw new ServiceError('not-found', `peer ${id} is not in room "${name}"`);
+      }
+      if (member === peer) throw new ServiceError('forbidden', 'the owner leaves rather than ejects itself');
+      leave(room, member);
+      hub.send(member, { type: 'room/ejected', room: name, by: peer.id });
+      return null;
+    },
 
-      'room/lock'(peer, { name }) {
-        owned(peer, name).settings.locked = true;
-        return null;
-      },
+    'room/lock'(peer, { name }) {
+      owned(peer, name).settings.locked = true;
+      return null;
+    },
 
-      'room/unlock'(peer, { name }) {
-        owned(peer, name).settings.locked = false;
-        return null;
-      },
+    'room/unlock'(peer, { name }) {
+      owned(peer, name).settings.locked = false;
+      return null;
+    },
 
-      'pack/room': (peer, { room: name, pack }) => broadcastPack(peer, name, pack),
+    'pack/room': (peer, { room: name, pack }) => broadcastPack(peer, name, pack),
 
-      'room/subnet'(peer, { name }) {
-        const room = owned(peer, name);
-        const fresh = !hub.addresses.roomSubnets.has(room);
-        const subnet = hub.addresses.claimSubnet(room);
-        if (!subnet) throw new ServiceError('exhausted', 'no room subnet is free');
-        const description = describe(room, false);
-        // The other members got addresses they cannot know of otherwise.
-        const addresses = description.addresses ?? {};
-        if (fresh) broadcast(room, { type: 'room/subnet', room: name, subnet: subnet.cidr, addresses }, peer);
-        return description;
-      },
+    'room/subnet'(peer, { name }) {
+      const room = owned(peer, name);
+      const fresh = !hub.addresses.roomSubnets.has(room);
+      const subnet = hub.addresses.claimSubnet(room);
+      if (!subnet) throw new ServiceError('exhausted', 'no room subnet is free');
+      const description = describe(room, false);
+      // The other members got addresses they cannot know of otherwise.
+      const addresses = description.addresses ?? {};
+      if (fresh) broadcast(room, { type: 'room/subnet', room: name, subnet: subnet.cidr, addresses }, peer);
+      return description;
+    },
 
-      'room/info/set'(peer, { name, key, value }) {
-        const room = member(peer, name);
-        if (room.info.set(key, value)) broadcast(room, { type: 'room/info', room: name, key, value: value ?? null }, undefined, true);
-        return null;
-      },
+    'room/info/set'(peer, { name, key, value }) {
+      const room = member(peer, name);
+      if (room.info.set(key, value)) broadcast(room, { type: 'room/info', room: name, key, value: value ?? null }, undefined, true);
+      return null;
+    },
 
-      'room/info/get'(peer, { name, key }) {
-        const room = find(name);
-        if (room.settings.visibility === 'private' && !room.has(peer)) {
-          throw new ServiceError('forbidden', `room "${name}" is private`);
-        }
-        return key === undefined ? room.info.toObject() : room.info.get(key);
-      },
+    'room/info/get'(peer, { name, key }) {
+      const room = find(name);
+      if (room.settings.visibility === 'private' && !room.has(peer)) {
+        throw new ServiceError('forbidden', `room "${name}" is private`);
+      }
+      return key === undefined ? room.info.toObject() : room.info.get(key);
+    },
 
-      'room/list'(peer) {
-        return cluster ? listEverywhere(peer) : hub.publicRooms();
-      },
+    'room/list'(peer) {
+      return cluster ? listEverywhere(peer) : hub.publicRooms();
+    },
   };
 
   /** Cluster mode: public rooms of every live node. */
@@ -346,11 +346,11 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
    * Cluster mode: a frame about a room that lives on another node runs there, for a ghost of
    * the sender; the answer comes back as the frame's result or error.
    */
-  async function viaHome(peer: Peer, name: string, here: () => unknown, name2: string, args: unknown): Promise<unknown> {
+  async function viaHome(peer: Peer, name: string, here: () => unknown, op: string, args: unknown): Promise<unknown> {
     const home = await cluster!.roomHome(name);
     if (home === undefined || home === cluster!.nodeId || rooms.has(name)) return here();
     try {
-      return await cluster!.call(home, name2, peer, args);
+      return await cluster!.call(home, op, peer, args);
     } catch (error) {
       if (error instanceof ServiceError && error.code === 'room-not-found') cluster!.forgetHome(name);
       throw error;

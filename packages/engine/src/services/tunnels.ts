@@ -47,8 +47,12 @@ export function createTunnelService(hub: Hub): Service<TunnelFrames> {
       // Cluster mode: the target's node checks and delivers; the watch is kept on both sides.
       const ghost = cluster?.ghostFor(to);
       if (!ghost) return;
+      // Watching each other already: the target's node holds a ghost of `from` (the mirror).
+      const known = from.watchers.has(ghost);
       from.watch(ghost);
-      cluster!.send(ghost.remote!, 'tunnel/direct', from, { to, type, ...carried(value, raw) } satisfies RemoteTunnel);
+      const tunnel = { to, type, ...carried(value, raw) } satisfies RemoteTunnel;
+      if (known) cluster!.sendKnown(ghost.remote!, 'tunnel/direct', from, tunnel);
+      else cluster!.send(ghost.remote!, 'tunnel/direct', from, tunnel);
       return;
     }
     from.watch(peer);
