@@ -53,7 +53,7 @@ const NO_LINK = { open: false, peer: undefined, close() {} } as unknown as Link;
 /** Microtask turns an answer's continuation gets before the next op is applied (see `drain`). */
 const ANSWER_HOPS = 8;
 /** How long a call to another node may take before its caller is told `unreachable`. */
-const CALL_TIMEOUT = 5000;
+const CALL_TIMEOUT = 10_000;
 /** Leases: renewed every second, a node silent for three is taken for dead. */
 const LEASE_RENEW = 1000;
 const LEASE_TTL = 3000;
@@ -380,7 +380,13 @@ export class Cluster {
         this.announced(JSON.parse(message) as Announcement);
         return;
       }
-      this.inbound.push(...(JSON.parse(message) as Op[]));
+      const ops = JSON.parse(message) as Op[];
+      if (ops.length === 1 && ops[0]!.o === 'p') {
+        // The probe says the subscriber hears, whatever backlog of ops waits to be applied.
+        this.probedAt = Date.now();
+        return;
+      }
+      for (const op of ops) this.inbound.push(op);
       if (!this.draining) void this.drain();
     } catch (error) {
       this.log.error({ err: error, node: this.nodeId }, 'cluster: a bus message failed');
@@ -465,7 +471,6 @@ export class Cluster {
         return;
       }
       case 'p':
-        this.probedAt = Date.now();
         return;
       case 'g': {
         const ghost = this.ghosts.get(op.id);
