@@ -54,8 +54,7 @@ const NO_LINK = { open: false, peer: undefined, close() {} } as unknown as Link;
 const ANSWER_HOPS = 8;
 /** How long a call to another node may take before its caller is told `unreachable`. */
 const CALL_TIMEOUT = 10_000;
-/** Leases: renewed every second, a node silent for three is taken for dead. */
-const LEASE_RENEW = 1000;
+/** Leases: a node silent for this long is taken for dead; renewed every third of it. */
 const LEASE_TTL = 3000;
 
 const RELEASE_ROOM = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
@@ -81,6 +80,9 @@ export class Cluster {
   private hub!: Hub;
   private readonly pub: ClusterRedis;
   private readonly sub: ClusterRedis;
+  /** Leases go on a connection of their own, never queued behind the bus's publishes. */
+  private readonly leases: ClusterRedis;
+  private readonly leaseTtl: number;
   /** Live nodes by tag, this one included. */
   private readonly tags = new Map<string, string>();
   private readonly ghosts = new Map<string, Peer>();
@@ -114,7 +116,9 @@ export class Cluster {
     this.nodeId = options.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.pub = openRedis(options.redis, `mwse-${this.nodeId}`);
     this.sub = openRedis(options.redis, `mwse-${this.nodeId}-sub`);
-    for (const client of [this.pub, this.sub]) {
+    this.leases = openRedis(options.redis, `mwse-${this.nodeId}-lease`);
+    this.leaseTtl = options.lease ?? LEASE_TTL;
+    for (const client of [this.pub, this.sub, this.leases]) {
       client.on('error', ((error: Error) => this.log.warn({ err: error, node: this.nodeId }, 'cluster redis error')) as never);
     }
   }
@@ -127,19 +131,20 @@ export class Cluster {
     } catch (error) {
       cluster.pub.disconnect();
       cluster.sub.disconnect();
+      cluster.leases.disconnect();
       throw error;
     }
     return cluster;
   }
 
   private async join(): Promise<void> {
-    await Promise.all([this.pub.connect(), this.sub.connect()]);
+    await Promise.all([this.pub.connect(), this.sub.connect(), this.leases.connect()]);
     for (let i = 0; i < 16 && !this.tag; i++) {
       const tag = randomBytes(4).toString('hex');
       if ((await this.pub.hsetnx(`${this.prefix}tags`, tag, this.nodeId)) === 1) this.tag = tag;
     }
     if (!this.tag) throw new Error('cluster: no free node tag after 16 tries');
-    await this.renewLease();
+    await this.renewLease(true);
     this.sub.on('message', ((channel: string, message: string) => this.received(channel, message)) as never);
     await this.sub.subscribe(this.channel(this.nodeId), `${this.prefix}all`);
     const known = await this.pub.hgetall(`${this.prefix}tags`);
@@ -151,7 +156,7 @@ export class Cluster {
     this.tags.set(this.tag, this.nodeId);
     this.probedAt = Date.now();
     await this.pub.publish(`${this.prefix}all`, JSON.stringify({ o: 'hello', node: this.nodeId, tag: this.tag } satisfies Announcement));
-    this.lease = setInterval(() => this.tick(), LEASE_RENEW);
+    this.lease = setInterval(() => this.tick(), Math.max(100, Math.round(this.leaseTtl / 3)));
     this.lease.unref();
   }
 
@@ -513,9 +518,18 @@ export class Cluster {
 
   // --- liveness -------------------------------------------------------------------------------
 
-  private async renewLease(): Promise<void> {
+  /**
+   * Renew the lease. `XX` tells whether it was still there: a lease that ran out may have made
+   * the others forget this node's peers, so this node fences itself even if Redis answers now.
+   */
+  private async renewLease(first = false): Promise<void> {
     const asked = Date.now();
-    await this.pub.set(this.leaseKey(this.nodeId), this.tag, 'PX', LEASE_TTL);
+    const key = this.leaseKey(this.nodeId);
+    if (first) await this.leases.set(key, this.tag, 'PX', this.leaseTtl);
+    else if ((await this.leases.set(key, this.tag, 'PX', this.leaseTtl, 'XX')) === null) {
+      this.lose('lease expired');
+      await this.leases.set(key, this.tag, 'PX', this.leaseTtl);
+    }
     this.renewedAt = asked;
   }
 
@@ -530,27 +544,24 @@ export class Cluster {
 
   /** Renew this node's lease, probe its subscriber, and drop nodes whose lease ran out. */
   private tick(): void {
-    const now = Date.now();
-    const deaf = now - this.probedAt > LEASE_TTL;
-    const expired = now - this.renewedAt > LEASE_TTL;
-    if (this.healthy && (deaf || expired)) {
-      // The others forget this node's peers once its lease is gone: its sockets are closed so
-      // their clients come back (here or elsewhere) as peers everyone knows again.
-      this.healthy = false;
-      this.log.error({ node: this.nodeId, deaf, expired }, 'cluster: Redis lost; closing this node’s connections');
-      for (const node of this.nodes) if (node !== this.nodeId) this.nodeGone(node);
-      this.onLost?.();
+    if (this.healthy && this.overdue()) {
+      // Timers run before the poll phase: after a stall of this process, answers and probes may
+      // be waiting unread. Decide after they are read.
+      setImmediate(() => {
+        const overdue = this.overdue();
+        if (overdue) this.lose(overdue);
+      });
     }
     this.renewLease().then(
       () => {
-        if (!this.healthy && Date.now() - this.probedAt <= LEASE_TTL) void this.recover();
+        if (!this.healthy && Date.now() - this.probedAt <= this.leaseTtl) void this.recover();
       },
       (error: unknown) => this.log.warn({ err: error }, 'cluster: the lease could not be renewed'),
     );
-    this.pub.publish(this.channel(this.nodeId), JSON.stringify([{ o: 'p', t: now }])).catch(() => undefined);
+    this.pub.publish(this.channel(this.nodeId), JSON.stringify([{ o: 'p', t: Date.now() }])).catch(() => undefined);
     const others = this.nodes.filter((node) => node !== this.nodeId);
     if (others.length === 0) return;
-    this.pub
+    this.leases
       .mget(...others.map((node) => this.leaseKey(node)))
       .then((leases) => {
         others.forEach((node, i) => {
@@ -560,6 +571,26 @@ export class Cluster {
         });
       })
       .catch((error: unknown) => this.log.warn({ err: error }, 'cluster: leases could not be read'));
+  }
+
+  /** Why this node cannot trust its Redis now, if it cannot. */
+  private overdue(): string | undefined {
+    const now = Date.now();
+    if (now - this.renewedAt > this.leaseTtl) return 'lease not renewed';
+    if (now - this.probedAt > this.leaseTtl) return 'subscriber deaf';
+    return undefined;
+  }
+
+  /**
+   * The others forget this node's peers once its lease is gone: its sockets are closed so their
+   * clients come back (here or elsewhere) as peers everyone knows again.
+   */
+  private lose(reason: string): void {
+    if (!this.healthy || this.stopped) return;
+    this.healthy = false;
+    this.log.error({ node: this.nodeId, reason }, 'cluster: Redis lost; closing this node’s connections');
+    for (const node of this.nodes) if (node !== this.nodeId) this.nodeGone(node);
+    this.onLost?.();
   }
 
   /** Redis is back and hears this node again: relearn the nodes and say hello again. */
@@ -593,11 +624,12 @@ export class Cluster {
     try {
       await this.pub.publish(`${this.prefix}all`, JSON.stringify({ o: 'bye', node: this.nodeId, tag: this.tag } satisfies Announcement));
       await this.pub.hdel(`${this.prefix}tags`, this.tag);
-      await this.pub.set(this.leaseKey(this.nodeId), '', 'PX', 1);
-      await Promise.all([this.pub.quit(), this.sub.quit()]);
+      await this.leases.set(this.leaseKey(this.nodeId), '', 'PX', 1);
+      await Promise.all([this.pub.quit(), this.sub.quit(), this.leases.quit()]);
     } catch {
       this.pub.disconnect();
       this.sub.disconnect();
+      this.leases.disconnect();
     }
   }
 

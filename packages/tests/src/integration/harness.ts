@@ -56,8 +56,10 @@ export function useServer(
     const resolved = typeof options === 'function' ? options() : options;
     if (CLUSTER) {
       redis = await startRedis({ appendonly: false });
+      // A long lease: these suites test features, and a test process running 1,000 clients on a
+      // shared machine can stall past the default 3 s (liveness is tested in cluster.test.ts).
       for (const nodeId of ['node-a', 'node-b']) {
-        state.engines.push(await createEngine({ host: '127.0.0.1', port: 0, transport, ...resolved, cluster: { redis: redis.url, nodeId } }));
+        state.engines.push(await createEngine({ host: '127.0.0.1', port: 0, transport, ...resolved, cluster: { redis: redis.url, nodeId, lease: 10_000 } }));
       }
     } else {
       state.engines.push(await createEngine({ host: '127.0.0.1', port: 0, transport, ...resolved }));
