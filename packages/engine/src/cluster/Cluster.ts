@@ -439,7 +439,9 @@ export class Cluster {
       case 'x': {
         // The subject is a ghost of the sender's peer, or a peer here when the op answers one.
         const id = op.f?.id ?? op.i!;
-        const ghost = hub.peer(id) ?? (op.f ? this.ghostFor(id, op.f) : this.ghosts.get(id));
+        // Without a card (the sender took this node to hold a ghost already: an op that made it
+        // may have been lost with a pub/sub connection) the ghost is made from the id alone.
+        const ghost = hub.peer(id) ?? this.ghostFor(id, op.f);
         const answer = (v: unknown, e?: [string, string]) => {
           if (op.c === undefined) return;
           this.push(op.from, e ? { o: 'r', c: op.c, e } : v === undefined ? { o: 'r', c: op.c } : { o: 'r', c: op.c, v });
