@@ -9,6 +9,7 @@ import { ServiceError } from '../ServiceError.js';
 import type { Link } from '../session/Link.js';
 import type { ClusterOptions } from './ClusterOptions.js';
 import { type ClusterRedis, openRedis } from './RedisLink.js';
+import { RoomHomes } from './RoomHomes.js';
 
 /** What a node tells another about one of its peers, so the other can stand a ghost for it. */
 export interface PeerCard {
@@ -57,8 +58,6 @@ const CALL_TIMEOUT = 10_000;
 /** Leases: a node silent for this long is taken for dead; renewed every third of it. */
 const LEASE_TTL = 3000;
 
-const RELEASE_ROOM = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
-
 /**
  * This engine as one node of a cluster on Redis (docs/cluster.md).
  *
@@ -95,10 +94,8 @@ export class Cluster {
   private draining = false;
   private nextCall = 1;
   private readonly calls = new Map<number, PendingCall>();
-  /** Room homes read from Redis, by name. */
-  private readonly homes = new Map<string, string>();
-  private readonly claims = new Map<string, Promise<string>>();
-  private readonly lookups = new Map<string, Promise<string | undefined>>();
+  /** Which node each room lives on (claimed in Redis). */
+  readonly rooms: RoomHomes;
   private lease: NodeJS.Timeout | undefined;
   /** When the lease was last renewed, and when this node last heard its own probe. */
   private renewedAt = 0;
@@ -118,6 +115,7 @@ export class Cluster {
     this.sub = openRedis(options.redis, `mwse-${this.nodeId}-sub`);
     this.leases = openRedis(options.redis, `mwse-${this.nodeId}-lease`);
     this.leaseTtl = options.lease ?? LEASE_TTL;
+    this.rooms = new RoomHomes(this.pub, this.nodeId, (node) => this.isLive(node), log);
     for (const client of [this.pub, this.sub, this.leases]) {
       client.on('error', ((error: Error) => this.log.warn({ err: error, node: this.nodeId }, 'cluster redis error')) as never);
     }
@@ -290,71 +288,6 @@ export class Cluster {
     }
   }
 
-  // --- rooms ----------------------------------------------------------------------------------
-
-  /**
-   * The node where room `name` lives (cached), or undefined when no live node has it. Lookups of
-   * one name share one read, so frames about a room leave in the order they came.
-   */
-  roomHome(name: string): Promise<string | undefined> {
-    const cached = this.homes.get(name);
-    if (cached && this.isLive(cached)) return Promise.resolve(cached);
-    let lookup = this.lookups.get(name);
-    if (!lookup) {
-      lookup = this.pub.get(this.roomKey(name)).then(
-        (home) => {
-          this.lookups.delete(name);
-          if (home === null || !this.isLive(home)) return undefined;
-          if (home !== this.nodeId) this.homes.set(name, home);
-          return home;
-        },
-        (error: unknown) => {
-          this.lookups.delete(name);
-          throw error;
-        },
-      );
-      this.lookups.set(name, lookup);
-    }
-    return lookup;
-  }
-
-  /** Forget a cached home that answered it has no such room. */
-  forgetHome(name: string): void {
-    this.homes.delete(name);
-  }
-
-  /**
-   * Claim `name` for a room made here: resolves with this node's id when claimed (or already
-   * ours), or the home another live node holds it from. Concurrent claims of one name share one.
-   */
-  claimRoom(name: string): Promise<string> {
-    let claim = this.claims.get(name);
-    if (claim) return claim;
-    claim = this.claimOnce(name).finally(() => this.claims.delete(name));
-    this.claims.set(name, claim);
-    return claim;
-  }
-
-  private async claimOnce(name: string): Promise<string> {
-    const key = this.roomKey(name);
-    if ((await this.pub.set(key, this.nodeId, 'NX')) === 'OK') return this.nodeId;
-    const home = await this.pub.get(key);
-    if (home !== null && home !== this.nodeId && this.isLive(home)) {
-      this.homes.set(name, home);
-      return home;
-    }
-    // Held by a node that is gone (or freed meanwhile): taken over.
-    await this.pub.set(key, this.nodeId);
-    return this.nodeId;
-  }
-
-  /** The room made here is gone: free its name. */
-  releaseRoom(name: string): void {
-    this.pub.eval(RELEASE_ROOM, 1, this.roomKey(name), this.nodeId).catch((error: unknown) => {
-      this.log.warn({ err: error, room: name }, 'cluster: a room name could not be freed');
-    });
-  }
-
   // --- the bus --------------------------------------------------------------------------------
 
   private push(node: string, op: Op): void {
@@ -509,7 +442,7 @@ export class Cluster {
       clearTimeout(call.timer);
       call.reject(new ServiceError('unreachable', `node ${node} is gone`));
     }
-    for (const [name, home] of this.homes) if (home === node) this.homes.delete(name);
+    this.rooms.forgetNode(node);
     this.outbox.delete(node);
   }
 
@@ -643,7 +576,4 @@ export class Cluster {
     return `${this.prefix}lease:${node}`;
   }
 
-  private roomKey(name: string): string {
-    return `${this.prefix}room:${name}`;
-  }
 }

@@ -191,7 +191,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     presence.drop(room);
     audienceCount.stop(room);
     hub.addresses.releaseSubnet(room);
-    cluster?.releaseRoom(room.name);
+    cluster?.rooms.release(room.name);
     for (const invited of room.invited) invited.unrelate('invitedTo', room);
     if (room.audience.size === 0) return;
     const data = hub.encode({ type: 'room/closed', room: room.name });
@@ -218,7 +218,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     const hashed = joinType === 'password' ? await passwords.hash(peer, password!) : undefined;
     if (cluster && !rooms.has(name)) {
       // The name is unique cluster-wide: claimed in Redis; a room of another node is joined there.
-      const home = await cluster.claimRoom(name);
+      const home = await cluster.rooms.claim(name);
       if (home !== cluster.nodeId) {
         if (peer.remote !== undefined) throw new ServiceError('room-exists', `room "${name}" already exists`);
         return cluster.call(home, 'room/frame', peer, frame);
@@ -347,12 +347,12 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
    * the sender; the answer comes back as the frame's result or error.
    */
   async function viaHome(peer: Peer, name: string, here: () => unknown, op: string, args: unknown): Promise<unknown> {
-    const home = await cluster!.roomHome(name);
+    const home = await cluster!.rooms.home(name);
     if (home === undefined || home === cluster!.nodeId || rooms.has(name)) return here();
     try {
       return await cluster!.call(home, op, peer, args);
     } catch (error) {
-      if (error instanceof ServiceError && error.code === 'room-not-found') cluster!.forgetHome(name);
+      if (error instanceof ServiceError && error.code === 'room-not-found') cluster!.rooms.forget(name);
       throw error;
     }
   }

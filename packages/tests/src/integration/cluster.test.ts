@@ -72,6 +72,9 @@ describe.skipIf(redisMissing())('cluster of two nodes', () => {
     for (const m of [a, b, c, d]) m!.close();
     await eventually(() => state.engines.every((e) => ghosts(e) === 0 && e.hub.size === 0), 5000, 'every ghost forgotten');
     expect(state.engines.every((e) => e.hub.rooms.size === 0)).toBe(true);
+    // Nor a room name left claimed in Redis.
+    await settle(100);
+    expect(await redisCommand(state.redisPort, `EXISTS mwse:cluster:room:${name}`)).toBe(':0\r\n');
   });
 
   it('gives a room name to one node only when two nodes create it at once', async () => {

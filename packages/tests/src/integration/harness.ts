@@ -48,6 +48,8 @@ export function useServer(
     engines: [] as Engine[],
     clients: [] as MWSE[],
     sockets: [] as WebSocket[],
+    /** The cluster fixture's redis-server port (0 on a single node). */
+    redisPort: 0,
   };
   let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
   /** Connections of this test so far: in the cluster fixture they alternate between the nodes. */
@@ -56,6 +58,7 @@ export function useServer(
     const resolved = typeof options === 'function' ? options() : options;
     if (CLUSTER) {
       redis = await startRedis({ appendonly: false });
+      state.redisPort = redis.port;
       // A long lease: these suites test features, and a test process running 1,000 clients on a
       // shared machine can stall past the default 3 s (liveness is tested in cluster.test.ts).
       for (const nodeId of ['node-a', 'node-b']) {
