@@ -10,6 +10,7 @@ import type { Link } from '../session/Link.js';
 import type { ClusterOptions } from './ClusterOptions.js';
 import { type ClusterRedis, openRedis } from './RedisLink.js';
 import { RoomHomes } from './RoomHomes.js';
+import { type Announcement, Bus, type Op } from './Bus.js';
 
 /** What a node tells another about one of its peers, so the other can stand a ghost for it. */
 export interface PeerCard {
@@ -18,25 +19,6 @@ export interface PeerCard {
   address: string;
   identity?: string;
 }
-
-/**
- * One message on a node's channel. Every PUBLISH carries the array of one turn, in order.
- * - `d`: deliver already-encoded data to local peers (`s` text or `b` base64 bytes)
- * - `x`: run the remote half `n` of a service operation for peer `f` (its card; or `i`, its id
- *   alone, when the other node holds a ghost of it already), answer call `c` if set
- * - `r`: the answer to call `c` (`v` value, or `e` [code, message])
- * - `g`: peer `id` of the sending node is gone
- */
-type DeliverOp = { o: 'd'; to: string[]; t: string; s?: string; b?: string };
-type Op =
-  | DeliverOp
-  | { o: 'x'; n: string; f?: PeerCard; i?: string; a: unknown; c?: number; from: string }
-  | { o: 'r'; c: number; v?: unknown; e?: [string, string] }
-  | { o: 'g'; id: string }
-  | { o: 'p'; t: number };
-
-/** Membership announcements on the shared channel. */
-type Announcement = { o: 'hello' | 'bye'; node: string; tag: string };
 
 /** A remote half: runs on the node that owns the state an operation reads or changes. */
 export type RemoteHandler = (ghost: Peer, args: never) => unknown;
@@ -51,8 +33,6 @@ interface PendingCall {
 /** A socket that is no socket: ghosts stand for peers whose sockets are on other nodes. */
 const NO_LINK = { open: false, peer: undefined, close() {} } as unknown as Link;
 
-/** Microtask turns an answer's continuation gets before the next op is applied (see `drain`). */
-const ANSWER_HOPS = 8;
 /** How long a call to another node may take before its caller is told `unreachable`. */
 const CALL_TIMEOUT = 10_000;
 /** Leases: a node silent for this long is taken for dead; renewed every third of it. */
@@ -85,15 +65,10 @@ export class Cluster {
   /** Live nodes by tag, this one included. */
   private readonly tags = new Map<string, string>();
   private readonly ghosts = new Map<string, Peer>();
-  private readonly outbox = new Map<string, Op[]>();
-  /** The last delivery queued per node, so a fan-out of one frame becomes one op. */
-  private readonly lastDelivery = new Map<string, { op: DeliverOp; data: WireData }>();
-  private scheduled = false;
-  /** Ops received and not yet applied (see `drain`). */
-  private readonly inbound: Op[] = [];
-  private draining = false;
   private nextCall = 1;
   private readonly calls = new Map<number, PendingCall>();
+  /** Node channels on Redis pub/sub. */
+  private readonly bus: Bus;
   /** Which node each room lives on (claimed in Redis). */
   readonly rooms: RoomHomes;
   private lease: NodeJS.Timeout | undefined;
@@ -115,6 +90,13 @@ export class Cluster {
     this.sub = openRedis(options.redis, `mwse-${this.nodeId}-sub`);
     this.leases = openRedis(options.redis, `mwse-${this.nodeId}-lease`);
     this.leaseTtl = options.lease ?? LEASE_TTL;
+    this.bus = new Bus(this.pub, this.sub, this.nodeId, log, {
+      apply: (op) => this.apply(op),
+      announced: (message) => this.announced(message),
+      probed: () => {
+        this.probedAt = Date.now();
+      },
+    });
     this.rooms = new RoomHomes(this.pub, this.nodeId, (node) => this.isLive(node), log);
     for (const client of [this.pub, this.sub, this.leases]) {
       client.on('error', ((error: Error) => this.log.warn({ err: error, node: this.nodeId }, 'cluster redis error')) as never);
@@ -143,8 +125,7 @@ export class Cluster {
     }
     if (!this.tag) throw new Error('cluster: no free node tag after 16 tries');
     await this.renewLease(true);
-    this.sub.on('message', ((channel: string, message: string) => this.received(channel, message)) as never);
-    await this.sub.subscribe(this.channel(this.nodeId), `${this.prefix}all`);
+    await this.bus.listen();
     const known = await this.pub.hgetall(`${this.prefix}tags`);
     const entries = Object.entries(known);
     const leases = entries.length ? await this.pub.mget(...entries.map(([, node]) => this.leaseKey(node))) : [];
@@ -153,7 +134,7 @@ export class Cluster {
     });
     this.tags.set(this.tag, this.nodeId);
     this.probedAt = Date.now();
-    await this.pub.publish(`${this.prefix}all`, JSON.stringify({ o: 'hello', node: this.nodeId, tag: this.tag } satisfies Announcement));
+    await this.bus.announce({ o: 'hello', node: this.nodeId, tag: this.tag });
     this.lease = setInterval(() => this.tick(), Math.max(100, Math.round(this.leaseTtl / 3)));
     this.lease.unref();
   }
@@ -222,7 +203,7 @@ export class Cluster {
 
   /** Run the remote half `name` on `node` for `from`; nothing comes back. */
   send(node: string, name: string, from: Peer, args: unknown): void {
-    this.push(node, { o: 'x', n: name, f: this.card(from), a: args, from: this.nodeId });
+    this.bus.push(node, { o: 'x', n: name, f: this.card(from), a: args, from: this.nodeId });
   }
 
   /**
@@ -230,7 +211,7 @@ export class Cluster {
    * instead of its card. Direct messages between watching peers take this path.
    */
   sendKnown(node: string, name: string, from: Peer, args: unknown): void {
-    this.push(node, { o: 'x', n: name, i: from.id, a: args, from: this.nodeId });
+    this.bus.push(node, { o: 'x', n: name, i: from.id, a: args, from: this.nodeId });
   }
 
   /**
@@ -259,102 +240,22 @@ export class Cluster {
         reject,
         timer,
       });
-      this.push(node, { o: 'x', n: name, f: this.card(from), a: args, c, from: this.nodeId });
+      this.bus.push(node, { o: 'x', n: name, f: this.card(from), a: args, c, from: this.nodeId });
     });
   }
 
-  /** Queue a frame for a ghost: consecutive copies of one frame to one node travel once. */
+  /** Queue a frame for a ghost (see `Bus.deliver`). */
   deliver(ghost: Peer, data: WireData, type: string): void {
-    const node = ghost.remote!;
-    const ops = this.outbox.get(node);
-    const last = this.lastDelivery.get(node);
-    if (last && ops && ops[ops.length - 1] === last.op && last.data === data && last.op.t === type) {
-      last.op.to.push(ghost.id);
-      return;
-    }
-    const op: DeliverOp =
-      typeof data === 'string' ? { o: 'd', to: [ghost.id], t: type, s: data } : { o: 'd', to: [ghost.id], t: type, b: Buffer.from(data).toString('base64') };
-    this.push(node, op);
-    this.lastDelivery.set(node, { op, data });
+    this.bus.deliver(ghost.remote!, ghost.id, data, type);
   }
 
   /** A local peer is gone: every other node forgets its ghost (and tells its watchers). */
   peerClosed(peer: Peer): void {
     if (peer.remote !== undefined) return;
-    for (const node of this.tags.values()) if (node !== this.nodeId) this.push(node, { o: 'g', id: peer.id });
+    for (const node of this.tags.values()) if (node !== this.nodeId) this.bus.push(node, { o: 'g', id: peer.id });
     // Ghosts that related only to this peer relate to nothing now.
     for (const set of [peer.watchers, peer.trusted, peer.trustedBy, peer.pairRequestsFrom, peer.pairRequestsTo]) {
       for (const other of set) if (other.remote !== undefined) this.forgetIfIdle(other);
-    }
-  }
-
-  // --- the bus --------------------------------------------------------------------------------
-
-  private push(node: string, op: Op): void {
-    if (this.stopped) return;
-    const ops = this.outbox.get(node);
-    if (ops) ops.push(op);
-    else this.outbox.set(node, [op]);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.flush());
-  }
-
-  /** One PUBLISH per node with everything of this turn. */
-  private flush(): void {
-    this.scheduled = false;
-    for (const [node, ops] of this.outbox) {
-      this.pub.publish(this.channel(node), JSON.stringify(ops)).catch((error: unknown) => {
-        this.log.warn({ err: error, node }, 'cluster: a publish failed');
-      });
-    }
-    this.outbox.clear();
-    this.lastDelivery.clear();
-  }
-
-  private received(channel: string, message: string): void {
-    try {
-      if (channel === `${this.prefix}all`) {
-        this.announced(JSON.parse(message) as Announcement);
-        return;
-      }
-      const ops = JSON.parse(message) as Op[];
-      if (ops.length === 1 && ops[0]!.o === 'p') {
-        // The probe says the subscriber hears, whatever backlog of ops waits to be applied.
-        this.probedAt = Date.now();
-        return;
-      }
-      for (const op of ops) this.inbound.push(op);
-      if (!this.draining) void this.drain();
-    } catch (error) {
-      this.log.error({ err: error, node: this.nodeId }, 'cluster: a bus message failed');
-    }
-  }
-
-  /**
-   * Apply what arrived, in order. An op whose handler went async (a room join, say) gets what a
-   * frame from a socket gets: its microtasks run before the next op is applied (one macrotask
-   * boundary), and if it still waits on I/O (a password hash) the next ops go on meanwhile.
-   */
-  private async drain(): Promise<void> {
-    this.draining = true;
-    try {
-      for (let op = this.inbound.shift(); op; op = this.inbound.shift()) {
-        let result: unknown;
-        try {
-          result = this.apply(op);
-        } catch (error) {
-          this.log.error({ err: error, node: this.nodeId }, 'cluster: a bus op failed');
-        }
-        if (result instanceof Promise) await Promise.race([result, new Promise((resolve) => setImmediate(resolve))]);
-        else if (op.o === 'r') {
-          // The caller's continuation (a frame's result to its client) is a few promise hops
-          // away: let it run, so it goes before what this node sent after the answer.
-          for (let i = 0; i < ANSWER_HOPS; i++) await undefined;
-        }
-      }
-    } finally {
-      this.draining = false;
     }
   }
 
@@ -377,7 +278,7 @@ export class Cluster {
         const ghost = hub.peer(id) ?? this.ghostFor(id, op.f);
         const answer = (v: unknown, e?: [string, string]) => {
           if (op.c === undefined) return;
-          this.push(op.from, e ? { o: 'r', c: op.c, e } : v === undefined ? { o: 'r', c: op.c } : { o: 'r', c: op.c, v });
+          this.bus.push(op.from, e ? { o: 'r', c: op.c, e } : v === undefined ? { o: 'r', c: op.c } : { o: 'r', c: op.c, v });
         };
         if (!ghost) return;
         const fail = (error: unknown) => {
@@ -410,8 +311,6 @@ export class Cluster {
         else call.resolve(op.v);
         return;
       }
-      case 'p':
-        return;
       case 'g': {
         const ghost = this.ghosts.get(op.id);
         if (!ghost) return;
@@ -443,7 +342,7 @@ export class Cluster {
       call.reject(new ServiceError('unreachable', `node ${node} is gone`));
     }
     this.rooms.forgetNode(node);
-    this.outbox.delete(node);
+    this.bus.drop(node);
   }
 
   private isLive(node: string): boolean {
@@ -493,7 +392,7 @@ export class Cluster {
       },
       (error: unknown) => this.log.warn({ err: error }, 'cluster: the lease could not be renewed'),
     );
-    this.pub.publish(this.channel(this.nodeId), JSON.stringify([{ o: 'p', t: Date.now() }])).catch(() => undefined);
+    this.bus.probe();
     const others = this.nodes.filter((node) => node !== this.nodeId);
     if (others.length === 0) return;
     this.leases
@@ -537,7 +436,7 @@ export class Cluster {
       entries.forEach(([tag, node], i) => {
         if (leases[i] !== null) this.tags.set(tag, node);
       });
-      await this.pub.publish(`${this.prefix}all`, JSON.stringify({ o: 'hello', node: this.nodeId, tag: this.tag } satisfies Announcement));
+      await this.bus.announce({ o: 'hello', node: this.nodeId, tag: this.tag });
       this.healthy = true;
       this.log.warn({ node: this.nodeId }, 'cluster: Redis is back; accepting connections again');
     } catch (error) {
@@ -549,7 +448,8 @@ export class Cluster {
   async close(): Promise<void> {
     if (this.stopped) return;
     clearInterval(this.lease);
-    this.flush();
+    this.bus.flush();
+    this.bus.stop();
     this.stopped = true;
     for (const call of this.calls.values()) {
       clearTimeout(call.timer);
@@ -557,7 +457,7 @@ export class Cluster {
     }
     this.calls.clear();
     try {
-      await this.pub.publish(`${this.prefix}all`, JSON.stringify({ o: 'bye', node: this.nodeId, tag: this.tag } satisfies Announcement));
+      await this.bus.announce({ o: 'bye', node: this.nodeId, tag: this.tag });
       await this.pub.hdel(`${this.prefix}tags`, this.tag);
       await this.leases.set(this.leaseKey(this.nodeId), '', 'PX', 1);
       await Promise.all([this.pub.quit(), this.sub.quit(), this.leases.quit()]);
@@ -566,10 +466,6 @@ export class Cluster {
       this.sub.disconnect();
       this.leases.disconnect();
     }
-  }
-
-  private channel(node: string): string {
-    return `${this.prefix}node:${node}`;
   }
 
   private leaseKey(node: string): string {
