@@ -192,7 +192,10 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     audienceCount.stop(room);
     hub.addresses.releaseSubnet(room);
     cluster?.rooms.release(room.name);
-    for (const invited of room.invited) invited.unrelate('invitedTo', room);
+    for (const invited of room.invited) {
+      invited.unrelate('invitedTo', room);
+      if (invited.remote !== undefined) cluster!.forgetIfIdle(invited);
+    }
     if (room.audience.size === 0) return;
     const data = hub.encode({ type: 'room/closed', room: room.name });
     for (const viewer of room.audience) {
@@ -269,14 +272,17 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
 
     'room/invite'(peer, { name, peer: id }) {
       const room = owned(peer, name);
-      const guest = hub.peer(id) ?? cluster?.ghostFor(id);
-      if (!guest) throw new ServiceError('unreachable', `peer ${id} is not connected`);
-      if (!room.members.has(guest)) {
-        room.invited.add(guest);
-        guest.relate('invitedTo', room);
-        hub.send(guest, { type: 'room/invited', room: name, from: peer.id });
-      }
-      return null;
+      const guest = hub.peer(id) ?? cluster?.ghost(id);
+      if (guest) return invite(room, peer, guest);
+      const node = cluster?.nodeOf(id);
+      if (!node) throw new ServiceError('unreachable', `peer ${id} is not connected`);
+      // A peer of another node this one knows nothing of: asked there first, so an invitation
+      // list never holds ids no node has.
+      return cluster!.call<boolean>(node, 'peer/reachable', peer, { peer: id }).then((reachable) => {
+        const ghost = reachable && rooms.get(name) === room ? cluster!.ghostFor(id) : undefined;
+        if (!ghost) throw new ServiceError('unreachable', `peer ${id} is not connected`);
+        return invite(room, peer, ghost);
+      });
     },
 
     'room/eject'(peer, { name, peer: id }) {
@@ -333,6 +339,15 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
       return cluster ? listEverywhere(peer) : hub.publicRooms();
     },
   };
+
+  function invite(room: Room, owner: Peer, guest: Peer): null {
+    if (!room.members.has(guest)) {
+      room.invited.add(guest);
+      guest.relate('invitedTo', room);
+      hub.send(guest, { type: 'room/invited', room: room.name, from: owner.id });
+    }
+    return null;
+  }
 
   /** Cluster mode: public rooms of every live node. */
   async function listEverywhere(peer: Peer) {

@@ -53,10 +53,19 @@ describe.skipIf(redisMissing())('cluster of two nodes', () => {
       expect(await a.peer(id).isReachable()).toBe(false);
     }
     expect(await a.peer(b.me.socketId).isReachable()).toBe(true);
+    // Nor can an id its node never had be invited into a room (the invitation list stays bounded).
+    const room = a.room({ name: unique('invite-void'), joinType: 'invite' });
+    await room.createRoom();
+    await expect(room.invite(neverHad)).rejects.toMatchObject({ code: 'unreachable' });
+    const invited = once(b, 'room/invited', 5000);
+    await room.invite(b.me.socketId);
+    await invited;
     a.peer(neverHad).send('into the void');
     await settle();
     // The ghost made for the id its node never had is gone again.
-    await eventually(() => ghosts(state.engines[0]!) === 0, 2000, 'no ghost of an id that never was');
+    await eventually(() => ghosts(state.engines[0]!) === 1, 2000, 'no ghost of an id that never was (one of b, invited)');
+    await room.leave();
+    await eventually(() => ghosts(state.engines[0]!) === 0, 2000, 'no ghost once the room is gone');
   });
 
   it('leaves no ghost behind once the peers are gone', async () => {
