@@ -9,13 +9,14 @@ import { createConnection } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import MWSE, { MWSEError } from '@mwse/client';
+import MWSE, { MWSEError, type Notification, type NotificationReply } from '@mwse/client';
 import { createEngine, type Engine } from '@mwse/engine';
 import { redisMissing, startRedis } from '@mwse/testkit/redis';
 import { useClusterFixture } from './clusterMode.js';
 useClusterFixture();
 const { attemptHandshake, eventually, httpOf, once, settle, useServer } = await import('./harness.js');
 const { crowd, gauge } = await import('./crowd.js');
+const { sendJson, useHttpStub } = await import('./httpStub.js');
 
 const ghosts = (engine: { hub: { metrics: { render(): string } } }) => gauge(engine.hub.metrics.render(), 'mwse_cluster_ghosts');
 
@@ -295,4 +296,61 @@ describe.skipIf(redisMissing())('a cluster whose pub/sub connections are killed'
       await redis.stop();
     }
   }, 40_000);
+});
+
+describe.skipIf(redisMissing())('notifications across nodes (a shared Redis store)', () => {
+  const approver = useHttpStub((req, res) => {
+    const user = new URLSearchParams(req.json.query as string).get('user');
+    sendJson(res, 200, user ? { allow: true, identity: user } : { allow: true });
+  });
+
+  it('reach a peer and an identity on the other node, and the reply comes back to the sender', async () => {
+    const redis = await startRedis({ appendonly: false });
+    const engines: Engine[] = [];
+    try {
+      for (const nodeId of ['notify-a', 'notify-b']) {
+        engines.push(
+          await createEngine({
+            host: '127.0.0.1',
+            port: 0,
+            transport: 'ws',
+            approveUrl: approver.url,
+            store: { redis: redis.url },
+            cluster: { redis: redis.url, nodeId },
+          }),
+        );
+      }
+      const connect = async (engine: Engine, user: string) => {
+        const mwse = new MWSE({ endpoint: `ws://127.0.0.1:${engine.port}/?user=${user}`, reconnect: false });
+        await new Promise<void>((resolve) => mwse.scope(() => resolve()));
+        return mwse;
+      };
+      const sender = await connect(engines[0]!, 'alice');
+      const target = await connect(engines[1]!, 'bob');
+      try {
+        await expect(sender.peer(target.me.socketId).notify({ title: 'refused' })).rejects.toMatchObject({ code: 'not-paired' });
+        await target.disablePairAuth();
+        const got = once<[Notification]>(target, 'notification', 5000);
+        const result = await sender.peer(target.me.socketId).notify({ title: 'hi', actions: [{ id: 'ok', title: 'OK' }] });
+        expect(result).toMatchObject({ status: 'delivered' });
+        const [notification] = await got;
+        expect(notification).toMatchObject({ nid: result.nid, title: 'hi' });
+        const replied = once<[NotificationReply]>(sender, 'notification/reply', 5000);
+        await notification.reply('ok');
+        expect((await replied)[0]).toMatchObject({ nid: result.nid, action: 'ok' });
+
+        const shown = once<[Notification]>(target, 'notification', 5000);
+        const toBob = await sender.notify({ identity: 'bob' }, { title: 'to bob' });
+        expect(toBob).toMatchObject({ status: 'delivered' });
+        expect((await shown)[0]).toMatchObject({ nid: toBob.nid, title: 'to bob' });
+        await expect(sender.notify({ identity: 'carol' }, { title: 'later' })).resolves.toMatchObject({ status: 'stored' });
+      } finally {
+        sender.close();
+        target.close();
+      }
+    } finally {
+      await Promise.all(engines.map((e) => e.close()));
+      await redis.stop();
+    }
+  }, 30_000);
 });
