@@ -25,6 +25,8 @@ export interface BenchOptions {
   /** Run the cluster spike (Redis deliver script, two nodes) instead of the comparison. */
   clusterSpike: boolean;
   nodeFootprint: boolean;
+  /** Benchmark the engine's cluster mode: one node against two with every pair split. */
+  clusterEngine: boolean;
   /** Extra node flags for every server process, e.g. `--max-semi-space-size=2`. */
   serverFlags: string[];
   out?: string;
@@ -51,6 +53,9 @@ export const USAGE = `pnpm bench [options]
                      throughput workload listed)
   --footprint        RSS of a bare node process and after importing each server library
                      (@mwse/engine, uWebSockets.js, ws, socket.io), then exit
+  --cluster-engine   @mwse/engine in cluster mode on a redis-server of its own: one node (no
+                     Redis) against two nodes with every pair split across them (msg/s, msg
+                     per CPU-s with Redis's CPU), then request latency at 1,000 req/s
   --cluster-spike    the cluster spike on a redis-server of its own (/usr/bin/redis-server):
                      the batched deliver script alone, then one node against two nodes with
                      every pair split across them (msg/s, msg per CPU-s with Redis's CPU),
@@ -94,6 +99,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       footprint: { type: 'boolean', default: false },
       'cluster-spike': { type: 'boolean', default: false },
       'node-footprint': { type: 'boolean', default: false },
+      'cluster-engine': { type: 'boolean', default: false },
       'server-flags': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -120,6 +126,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     footprint: values.footprint,
     clusterSpike: values['cluster-spike'],
     nodeFootprint: values['node-footprint'],
+    clusterEngine: values['cluster-engine'],
     serverFlags: values['server-flags']?.split(/\s+/).filter(Boolean) ?? [],
     out: values.out,
   };

@@ -4,7 +4,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { canPin, pinSelf } from './cpuPinning.js';
-import { clusterSpike } from './cluster/spike.js';
+import { clusterEngine, clusterSpike } from './cluster/spike.js';
 import { nodeFootprint } from './cluster/nodeFootprint.js';
 import { footprint } from './footprint.js';
 import { checkFileLimit } from './generator/connectionLimits.js';
@@ -56,6 +56,12 @@ const machine = {
 console.log(`machine: ${machine.nproc} CPUs (${machine.cpu}), node ${machine.node}, ${machine.pinned}`);
 console.log(`revision: ${machine.revision}`);
 mkdirSync(resultsDir, { recursive: true });
+
+if (options.clusterEngine) {
+  console.log('cluster engine: processes not pinned (nodes, Redis and the generator share the CPUs)');
+  await clusterEngine(options);
+  process.exit(0);
+}
 
 if (options.clusterSpike) {
   console.log('cluster spike: processes not pinned (nodes, Redis and the generator share the CPUs)');

@@ -34,6 +34,7 @@ export interface SpikeOptions {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // Bundled into dist/run.js: the node's own bundle sits next to it.
 const RELAY = fileURLToPath(new URL('./servers/clusterRelay.js', import.meta.url));
+const ENGINE = fileURLToPath(new URL('./servers/mwseEngine.js', import.meta.url));
 const PREFIX = 'spike:';
 /** The second, low offered rate of the latency part (requests/s). */
 const LOW_RATE = 1000;
@@ -53,6 +54,12 @@ function cpuWindow(pids: number[]) {
     const other = Math.max(0, machineBusySeconds() - b0 - server - generator);
     return { seconds, per, server, generator, other };
   };
+}
+
+/** PUBLISH calls Redis has run so far (the engine's bus: `--cluster-engine`). */
+async function publishCalls(client: Redis): Promise<number> {
+  const info = await client.info('commandstats');
+  return Number(info.match(/cmdstat_publish:calls=(\d+)/)?.[1] ?? 0);
 }
 
 /** Script calls Redis has run so far (EVALSHA and EVAL). */
@@ -116,12 +123,18 @@ interface Topology {
   nodes: string[];
   /** Script calls a node may have outstanding (0: one call per turn, unbounded). */
   inFlight?: number;
+  /** The real engine (`--cluster-engine`) rather than the spike's bare relay. */
+  engine?: boolean;
 }
 
 /** Start the nodes of `topology`; the caller stops them. */
 async function startNodes(topology: Topology): Promise<ServerProcess[]> {
   return Promise.all(
-    topology.nodes.map((url, i) => ServerProcess.start({ file: RELAY, args: [`node${i + 1}`, url, String(topology.inFlight ?? 0)], maxLifetimeMs: 600_000 })),
+    topology.nodes.map((url, i) =>
+      topology.engine
+        ? ServerProcess.start({ file: ENGINE, args: url === 'local' ? ['uws'] : ['uws', url, `node${i + 1}`], maxLifetimeMs: 600_000 })
+        : ServerProcess.start({ file: RELAY, args: [`node${i + 1}`, url, String(topology.inFlight ?? 0)], maxLifetimeMs: 600_000 }),
+    ),
   );
 }
 
@@ -160,13 +173,14 @@ async function throughput(topology: Topology, redis: TestRedis, admin: Redis, o:
     await sleep(o.warmup * 1000);
     const clustered = topology.nodes.some((url) => url !== 'local');
     const pids = [...nodes.map((n) => n.pid), ...(clustered ? [redis.pid!] : [])];
-    const calls0 = clustered ? await scriptCalls(admin) : 0;
+    const count = topology.engine ? publishCalls : scriptCalls;
+    const calls0 = clustered ? await count(admin) : 0;
     const d0 = delivered;
     const cpu = cpuWindow(pids);
     await sleep(o.duration * 1000);
     const used = cpu();
     const frames = delivered - d0;
-    const calls = clustered ? (await scriptCalls(admin)) - calls0 - 1 : 0;
+    const calls = clustered ? (await count(admin)) - calls0 - (topology.engine ? 0 : 1) : 0;
     return {
       msgPerSec: frames / used.seconds,
       msgPerServerCpuSec: frames / used.server,
@@ -283,6 +297,52 @@ export async function clusterSpike(o: SpikeOptions): Promise<void> {
         const r = await latency(t, rate, o);
         console.log(`${t.name} | ${fmt(r.rate)} | ${fmt(r.achieved)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.samples}`);
       }
+    }
+  } finally {
+    await admin.quit();
+    await redis.stop();
+  }
+}
+
+/**
+ * `pnpm bench --cluster-engine`: @mwse/engine itself, one node without Redis against two cluster
+ * nodes on a redis-server of its own with every pair split across them; "calls" are PUBLISHes
+ * (one per target node per turn, plus each node's lease probe).
+ */
+export async function clusterEngine(o: SpikeOptions): Promise<void> {
+  const redis = await startRedis({ appendonly: false });
+  const admin = new Redis(redis.url);
+  try {
+    console.log(`redis-server ${(await admin.info('server')).match(/redis_version:(\S+)/)?.[1]} on port ${redis.port} (own, no persistence)\n`);
+    const one: Topology = { name: 'engine, one node (no Redis)', nodes: ['local'], engine: true };
+    const two: Topology = { name: 'engine, two nodes, every pair split', nodes: [redis.url, redis.url], engine: true };
+    const topologies = [one, two];
+    const results = new Map<string, Awaited<ReturnType<typeof throughput>>[]>();
+    for (let round = 0; round < o.rounds; round++) {
+      for (let k = 0; k < topologies.length; k++) {
+        const t = topologies[(k + round) % topologies.length]!;
+        results.set(t.name, [...(results.get(t.name) ?? []), await throughput(t, redis, admin, o)]);
+      }
+    }
+    console.log(`relay throughput, closed loop (${o.connections} connections, window ${o.window}, ${o.rounds} rounds, medians)`);
+    console.log('topology | msg/s | msg per server CPU-s | server CPU (cores, Redis incl.) | Redis CPU | frames/publish | generator CPU | other CPU');
+    const medians = new Map<string, { msgPerSec: number; perCpu: number }>();
+    for (const t of topologies) {
+      const rs = results.get(t.name)!;
+      const m = (key: keyof (typeof rs)[number]) => median(rs.map((r) => r[key]));
+      medians.set(t.name, { msgPerSec: m('msgPerSec'), perCpu: m('msgPerServerCpuSec') });
+      console.log(
+        `${t.name} | ${fmt(m('msgPerSec'))} | ${fmt(m('msgPerServerCpuSec'))} | ${m('serverCpu').toFixed(2)} | ${m('redisCpu').toFixed(2)} | ${m('framesPerCall').toFixed(1)} | ${m('generatorCpu').toFixed(2)} | ${m('otherCpu').toFixed(2)}`,
+      );
+    }
+    const a = medians.get(one.name)!;
+    const b = medians.get(two.name)!;
+    console.log(`two nodes / one node: ${(b.msgPerSec / a.msgPerSec).toFixed(2)}x msg/s, ${(b.perCpu / a.perCpu).toFixed(2)}x msg per CPU-s`);
+    console.log('\nrequest/response latency (round trip: two relayed messages), open loop');
+    console.log('topology | offered req/s | achieved | p50 ms | p99 ms | samples');
+    for (const t of topologies) {
+      const r = await latency(t, LOW_RATE, o);
+      console.log(`${t.name} | ${fmt(r.rate)} | ${fmt(r.achieved)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.samples}`);
     }
   } finally {
     await admin.quit();

@@ -14,8 +14,11 @@ import { serve } from './serve.js';
  * default is off): frames are counted and kept for replay until the client acks them.
  */
 const transport = process.argv[2] === 'ws' ? 'ws' : 'uws';
+// argv[3]: `resume` keeps sessions; a Redis URL makes this engine a cluster node (argv[4] its id; docs/cluster.md).
 const resumeGrace = process.argv[3] === 'resume' ? 120_000 : 0;
+const redis = process.argv[3]?.startsWith('redis') ? process.argv[3] : undefined;
 const engine = await createEngine({
+  ...(redis ? { cluster: { redis, nodeId: process.argv[4] } } : {}),
   host: '127.0.0.1',
   port: 0,
   transport,

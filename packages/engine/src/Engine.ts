@@ -1,5 +1,7 @@
 import { CloseCode, jsonCodec } from '@mwse/protocol';
 import { Admission, type Admitted } from './admission/Admission.js';
+import { Cluster } from './cluster/Cluster.js';
+import { consoleLogger } from './log/Logger.js';
 import { ENGINE_DEFAULTS, type EngineOptions, type ResolvedEngineOptions } from './EngineOptions.js';
 import { createControlPlane } from './http/api/createControlPlane.js';
 import { KeyStore } from './http/KeyStore.js';
@@ -35,6 +37,16 @@ export class Engine {
     return this.transportImpl.name;
   }
 
+  /** Cluster mode: this node's id (unique among the nodes on one Redis); undefined on a single node. */
+  get node(): string | undefined {
+    return this.hub.cluster?.nodeId;
+  }
+
+  /** `cluster` when this engine is one node of a cluster on Redis (docs/cluster.md). */
+  get mode(): 'single' | 'cluster' {
+    return this.hub.cluster ? 'cluster' : 'single';
+  }
+
   /** True once `close()` has started. */
   get closing(): boolean {
     return this.closingPromise !== undefined;
@@ -58,11 +70,25 @@ export class Engine {
       reusePort: resolved.reusePort,
     });
     const { store, owned } = await openStore(resolved.store);
-    const hub = new Hub(resolved, jsonCodec, store);
+    let cluster: Cluster | undefined;
+    try {
+      cluster = resolved.cluster ? await Cluster.start(resolved.cluster, resolved.logger ?? consoleLogger) : undefined;
+    } catch (error) {
+      if (owned) await store.close();
+      throw error;
+    }
+    const hub = new Hub(resolved, jsonCodec, store, cluster);
+    cluster?.attach(hub);
     // Sockets the transport has not reported closed; shutdown waits for these, not for peers.
     const openSockets = new Set<Link>();
     let engine: Engine | undefined;
-    const closing = () => engine?.closing ?? false;
+    // A cluster node without Redis takes no connections and says so on /readyz.
+    const closing = cluster ? () => (engine?.closing ?? false) || !cluster.ready : () => engine?.closing ?? false;
+    if (cluster) {
+      cluster.onLost = () => {
+        for (const peer of [...hub.allPeers()]) hub.disconnect(peer, CloseCode.GoingAway, 'cluster node lost Redis');
+      };
+    }
     const admission = new Admission(
       {
         allowedOrigins: resolved.allowedOrigins,
@@ -138,6 +164,7 @@ export class Engine {
     const port = await listening.catch(async (error: unknown) => {
       // Not started: resumed webhooks must not run against a store this engine closes.
       hub.bridge.stop();
+      await cluster?.close();
       if (owned) await store.close();
       throw error;
     });
@@ -189,6 +216,7 @@ export class Engine {
     }
     for (const link of [...this.openSockets]) link.socket.terminate();
     await this.hub.broadcasts.close();
+    await this.hub.cluster?.close();
     await this.ownedStore?.close();
   }
 }

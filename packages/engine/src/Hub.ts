@@ -18,6 +18,7 @@ import { RateLimiter } from './admission/RateLimiter.js';
 import { refusedFrameId } from './admission/refusedFrameId.js';
 import { AddressBook } from './addressing/AddressBook.js';
 import { Bridge } from './bridge/Bridge.js';
+import type { Cluster, RemoteHandler } from './cluster/Cluster.js';
 import type { ResolvedEngineOptions } from './EngineOptions.js';
 import { encodeTunnel, type RawPayload, type TunnelFrame } from './tunnelEncoding.js';
 import { Metrics } from './metrics/Metrics.js';
@@ -100,12 +101,16 @@ export class Hub {
   private readonly services: Service<ClientFrame['type']>[];
   private readonly handlers: FrameHandlers;
   private readonly rawTunnelHandlers: Partial<Record<BinaryKind, RawTunnelHandler>>;
+  /** Cluster mode: the remote halves of the services' operations, by name. */
+  private readonly remoteHandlers: Record<string, RemoteHandler>;
 
   constructor(
     readonly options: ResolvedEngineOptions,
     readonly codec: Codec,
     /** Durable state (docs/storage.md); memory unless the engine was given another. */
     readonly store: Store = new MemoryStore(),
+    /** Cluster mode (docs/cluster.md); undefined on a single node, where no cluster code runs. */
+    readonly cluster?: Cluster,
   ) {
     this.log = new RateLimitedLogger(options.logger ?? consoleLogger);
     this.addresses = new AddressBook(options.peersNetwork, options.roomsNetwork);
@@ -152,10 +157,12 @@ export class Hub {
     // Rooms leave first (members are told while relations still exist), pairing last (it
     // sends the disconnect notices and drops the watch relation the others read).
     this.services = [rooms, broadcasts, tunnels, info, notify, addresses, pairing] as Service<ClientFrame['type']>[];
+    this.remoteHandlers = Object.assign({}, ...this.services.map((service) => service.remote ?? {})) as Record<string, RemoteHandler>;
     this.metrics.gauge('mwse_connections', 'Open WebSocket connections.', () => this.peers.size);
     this.metrics.gauge('mwse_away_sessions', 'Sessions kept for a client to resume, with no socket.', () => this.sessions.awayCount);
     this.metrics.gauge('mwse_rooms', 'Rooms that exist.', () => this.rooms.size);
     this.metrics.gauge('mwse_stored_notifications', 'Notifications waiting for an ack.', () => this.notifications.size);
+    if (cluster) this.metrics.gauge('mwse_cluster_ghosts', 'Peers of other nodes this node holds relations with.', () => cluster.ghostCount);
     const { queueStats } = this;
     this.metrics.gauge('mwse_outbound_queue_high_water', 'Most messages one outbound queue has held.', () => queueStats.highWater);
     this.metrics.gauge('mwse_outbound_queue_high_water_bytes', 'Most bytes one outbound queue has held.', () => queueStats.highWaterBytes);
@@ -195,7 +202,7 @@ export class Hub {
     const { options } = this;
     const { admitted } = link;
     const info = new InfoPool(options.maxInfoKeys, options.maxInfoBytes);
-    const peer = new Peer(randomUUID(), link, admitted.address, info, admitted.identity, admitted.binary);
+    const peer = new Peer(this.cluster ? this.cluster.mintId() : randomUUID(), link, admitted.address, info, admitted.identity, admitted.binary);
     link.peer = peer;
     for (const [key, value] of Object.entries(admitted.info ?? {})) {
       try {
@@ -481,6 +488,7 @@ export class Hub {
       }
     }
     this.peers.delete(peer.id);
+    this.cluster?.peerClosed(peer);
     if (peer.identity) {
       const set = this.identities.get(peer.identity);
       set?.delete(peer);
@@ -523,6 +531,11 @@ export class Hub {
   /** Queue already-encoded data (one encode for a fan-out); `type` labels the metrics. */
   sendEncoded(peer: Peer, data: WireData, type: ServerFrame['type']): void {
     if (peer.closed) return;
+    if (peer.remote !== undefined) {
+      // A ghost: the frame travels to the node the peer is on, which counts it.
+      this.cluster!.deliver(peer, data, type);
+      return;
+    }
     this.metrics.countOut(type, typeof data === 'string' ? data.length : data.byteLength);
     const { session } = peer;
     if (session && !peer.closing) {
@@ -535,6 +548,30 @@ export class Hub {
       if (session.away) return;
     }
     peer.queue.push(data);
+  }
+
+  /**
+   * Cluster mode: the peer a ghost stands for is gone from its node (or its node is). Undo here
+   * what the ghost held, as a disconnect would: its rooms, the requests to it, its relations,
+   * and the watchers here are told `peer/disconnect`.
+   */
+  forgetRemote(ghost: Peer): void {
+    if (ghost.closed) return;
+    ghost.closed = true;
+    for (const service of this.services) {
+      try {
+        service.disconnect?.(ghost);
+      } catch (error) {
+        this.log.error({ err: error, peer: ghost.id }, 'a service failed to undo a remote peer');
+      }
+    }
+  }
+
+  /** Cluster mode: run the remote half `name` of an operation another node started for `ghost`. */
+  runRemote(name: string, ghost: Peer, args: unknown): unknown {
+    const handler = this.remoteHandlers[name];
+    if (!handler) throw new ServiceError('bad-frame', `no remote operation "${name}"`);
+    return handler(ghost, args as never);
   }
 
   encode(frame: ServerFrame): WireData {

@@ -66,6 +66,12 @@ export class Peer {
   readonly idBytes: Uint8Array;
   /** Undefined when rate limiting is off. */
   limiter?: RateLimiter;
+  /**
+   * Cluster mode: the node this peer's socket is on, when it is not this one. Such a peer is a
+   * ghost (docs/cluster.md): its frames go to that node, and its relations mirror the edges that
+   * touch this node's peers.
+   */
+  remote: string | undefined;
 
   constructor(
     readonly id: string,

@@ -2,6 +2,7 @@ import type { ClientFrameOf, ClientFrameType } from '@mwse/protocol';
 import type { BinaryKind, ClientHeader } from '@mwse/protocol/binary';
 import type { Peer } from './Peer.js';
 import type { RawPayload } from './tunnelEncoding.js';
+import type { RemoteHandler } from './cluster/Cluster.js';
 
 /**
  * Handles one client frame type. What it returns (or resolves to) is sent back as the `result`
@@ -30,4 +31,9 @@ export interface Service<T extends ClientFrameType> {
   connect?(peer: Peer): void;
   /** Runs when a peer disconnects, while its relations are still in place. */
   disconnect?(peer: Peer): void;
+  /**
+   * Cluster mode: the halves of operations another node started that read or change state held
+   * here, by name; `ghost` stands for the peer that started them (see `cluster/Cluster.ts`).
+   */
+  remote?: Record<string, RemoteHandler>;
 }

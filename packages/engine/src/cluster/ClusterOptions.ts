@@ -7,4 +7,9 @@ export interface ClusterOptions {
   redis: string;
   /** This node's id, unique among the nodes on that Redis (default: random). */
   nodeId?: string;
+  /**
+   * How long this node's lease lasts (ms, default 3000; renewed every third of it). A node silent
+   * for that long is taken for dead by the others, and takes itself for cut off (docs/cluster.md).
+   */
+  lease?: number;
 }

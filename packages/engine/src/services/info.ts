@@ -21,10 +21,23 @@ export function createInfoService(hub: Hub): Service<'info/set' | 'info/get'> {
 
       'info/get'(self, { peer: id, key }) {
         const peer = hub.peer(id);
-        if (!peer) throw new ServiceError('unreachable', `peer ${id} is not connected`);
+        if (!peer) {
+          const node = hub.cluster?.nodeOf(id);
+          if (node) return hub.cluster!.call(node, 'info/get', self, { peer: id, key });
+          throw new ServiceError('unreachable', `peer ${id} is not connected`);
+        }
         if (peer !== self && !peer.flags.readable) {
           throw new ServiceError('forbidden', `peer ${id} does not share its info`);
         }
+        return key === undefined ? peer.info.toObject() : peer.info.get(key);
+      },
+    },
+
+    remote: {
+      'info/get'(_ghost, { peer: id, key }: { peer: string; key?: string }) {
+        const peer = hub.peer(id);
+        if (!peer) throw new ServiceError('unreachable', `peer ${id} is not connected`);
+        if (!peer.flags.readable) throw new ServiceError('forbidden', `peer ${id} does not share its info`);
         return key === undefined ? peer.info.toObject() : peer.info.get(key);
       },
     },

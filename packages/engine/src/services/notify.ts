@@ -113,6 +113,14 @@ export function createNotifyService(hub: Hub): Service<'notify/send' | 'notify/a
         const route: ReplyRoute = { nid, from, fromIdentity, actions, expiresAt };
         if (to !== undefined) {
           const peer = hub.peer(to);
+          const node = peer ? undefined : hub.cluster?.nodeOf(to);
+          if (node) {
+            // Cluster mode: the recipient's node checks pair-auth and delivers; the reply route is
+            // in the store, which the nodes share when it is Redis.
+            return andThen(routes.put({ ...route, to }), () =>
+              hub.cluster!.call(node, 'notify/to', self, { to, frame: encoded }).then(() => ({ nid, status: 'delivered' as const })),
+            );
+          }
           if (!peer) throw new ServiceError('unreachable', `peer ${to} is not connected`);
           if (!peer.accepts(self)) throw new ServiceError('not-paired', `peer ${to} has not accepted you`);
           return andThen(routes.put({ ...route, to }), () => {
@@ -136,7 +144,8 @@ export function createNotifyService(hub: Hub): Service<'notify/send' | 'notify/a
           }
           const online = hub.peersOf(identity!);
           for (const peer of online) deliver(peer, encoded);
-          return { nid, status: online.size > 0 ? 'delivered' : 'stored' };
+          if (!hub.cluster) return { nid, status: online.size > 0 ? 'delivered' : 'stored' };
+          return elsewhere(self, identity!, encoded).then((shown) => ({ nid, status: online.size + shown > 0 ? 'delivered' : 'stored' }));
         });
       },
 
@@ -146,6 +155,27 @@ export function createNotifyService(hub: Hub): Service<'notify/send' | 'notify/a
 
       'notify/reply'(self, { nid, action, data }) {
         return andThen(routes.get(nid), (route) => routeReply(self, route, nid, action, data));
+      },
+    },
+
+    remote: {
+      'notify/to'(ghost, { to, frame }: { to: string; frame: string }) {
+        const peer = hub.peer(to);
+        if (!peer) throw new ServiceError('unreachable', `peer ${to} is not connected`);
+        if (!peer.accepts(ghost)) throw new ServiceError('not-paired', `peer ${to} has not accepted you`);
+        hub.sendEncoded(peer, frame, 'notify');
+        return null;
+      },
+      'notify/identity'(_ghost, { identity, frame }: { identity: string; frame: string }) {
+        const online = hub.peersOf(identity);
+        for (const peer of online) deliver(peer, frame);
+        return online.size;
+      },
+      'notify/reply'(_ghost, { identity, from, frame }: { identity?: string; from: string; frame: string }) {
+        const senders = new Set<Peer>(identity ? hub.peersOf(identity) : []);
+        const sender = hub.peer(from);
+        if (sender) senders.add(sender);
+        for (const peer of senders) hub.sendEncoded(peer, frame, 'notify/reply');
       },
     },
 
@@ -163,6 +193,15 @@ export function createNotifyService(hub: Hub): Service<'notify/send' | 'notify/a
       else send(waiting);
     },
   };
+
+  /** Cluster mode: show a notification to `identity`'s connections on the other nodes; how many. */
+  async function elsewhere(self: Peer, identity: string, frame: WireData): Promise<number> {
+    const cluster = hub.cluster!;
+    const counts = await Promise.allSettled(
+      cluster.nodes.filter((node) => node !== cluster.nodeId).map((node) => cluster.call<number>(node, 'notify/identity', self, { identity, frame })),
+    );
+    return counts.reduce((sum, c) => sum + (c.status === 'fulfilled' ? c.value : 0), 0);
+  }
 
   /** Route a reply to the sender, the trigger URL and the inbox. */
   function routeReply(self: Peer, route: ReplyRoute | undefined, nid: string, action: string, data: unknown): Awaitable<null> {
@@ -185,6 +224,13 @@ export function createNotifyService(hub: Hub): Service<'notify/send' | 'notify/a
     const sender = hub.peer(route.from);
     if (sender) senders.add(sender);
     for (const peer of senders) hub.sendEncoded(peer, encoded, 'notify/reply');
+    const { cluster } = hub;
+    if (cluster) {
+      // The sender's connections may be on other nodes: each tells its own.
+      for (const node of cluster.nodes) {
+        if (node !== cluster.nodeId) cluster.send(node, 'notify/reply', self, { identity: route.fromIdentity, from: route.from, frame: encoded });
+      }
+    }
     return andThen(
       hub.bridge.emit({
         event: 'notify/reply',

@@ -2,7 +2,7 @@ import type { ClientFrameOf, RoomRole, WireData } from '@mwse/protocol';
 import { BinaryKind } from '@mwse/protocol/binary';
 import type { Hub } from '../Hub.js';
 import type { Peer } from '../Peer.js';
-import type { Service } from '../Service.js';
+import type { FrameHandler, Service } from '../Service.js';
 import { ServiceError } from '../ServiceError.js';
 import type { RawPayload } from '../tunnelEncoding.js';
 import { AudienceCount } from './AudienceCount.js';
@@ -33,7 +33,7 @@ type RoomFrames =
  * audience (docs/rooms.md).
  */
 export function createRoomService(hub: Hub): Service<RoomFrames> {
-  const { rooms } = hub;
+  const { rooms, cluster } = hub;
   const passwords = new PasswordGate(
     { max: hub.options.maxPasswordChecks, perPeer: hub.options.maxPasswordChecksPerPeer },
     hub.metrics,
@@ -194,7 +194,11 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     presence.drop(room);
     audienceCount.stop(room);
     hub.addresses.releaseSubnet(room);
-    for (const invited of room.invited) invited.unrelate('invitedTo', room);
+    cluster?.rooms.release(room.name);
+    for (const invited of room.invited) {
+      invited.unrelate('invitedTo', room);
+      if (invited.remote !== undefined) cluster!.forgetIfIdle(invited);
+    }
     if (room.audience.size === 0) return;
     const data = hub.encode({ type: 'room/closed', room: room.name });
     for (const viewer of room.audience) {
@@ -218,6 +222,14 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     }
     checkRoomQuota(peer);
     const hashed = joinType === 'password' ? await passwords.hash(peer, password!) : undefined;
+    if (cluster && !rooms.has(name)) {
+      // The name is unique cluster-wide: claimed in Redis; a room of another node is joined there.
+      const home = await cluster.rooms.claim(name);
+      if (home !== cluster.nodeId) {
+        if (peer.remote !== undefined) throw new ServiceError('room-exists', `room "${name}" already exists`);
+        return cluster.call(home, 'room/frame', peer, frame);
+      }
+    }
     const raced = rooms.get(name);
     if (raced) return joinExisting(raced);
     if (peer.closed) return null;
@@ -238,100 +250,170 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     return describe(room, true, peer);
   }
 
-  return {
-    handlers: {
-      'room/create': create,
+  const handlers: Service<RoomFrames>['handlers'] = {
+    'room/create': create,
 
-      async 'room/join'(peer, { name, password, role }) {
-        const room = find(name);
-        await admit(room, peer, password, role);
-        return describe(room, false, peer);
-      },
-
-      'room/leave'(peer, { name }) {
-        const room = find(name);
-        if (!room.has(peer)) throw new ServiceError('not-found', `you are not in room "${name}"`);
-        leave(room, peer);
-        return null;
-      },
-
-      'room/peers'(peer, { name }) {
-        const room = find(name);
-        if (room.settings.visibility === 'private' && !room.has(peer)) {
-          throw new ServiceError('forbidden', `room "${name}" is private`);
-        }
-        return [...room.members].map((p) => p.id);
-      },
-
-      'room/invite'(peer, { name, peer: id }) {
-        const room = owned(peer, name);
-        const guest = hub.peer(id);
-        if (!guest) throw new ServiceError('unreachable', `peer ${id} is not connected`);
-        if (!room.members.has(guest)) {
-          room.invited.add(guest);
-          guest.relate('invitedTo', room);
-          hub.send(guest, { type: 'room/invited', room: name, from: peer.id });
-        }
-        return null;
-      },
-
-      'room/eject'(peer, { name, peer: id }) {
-        const room = owned(peer, name);
-        const member = hub.peer(id);
-        if (!member || !room.has(member)) {
-          throw new ServiceError('not-found', `peer ${id} is not in room "${name}"`);
-        }
-        if (member === peer) throw new ServiceError('forbidden', 'the owner leaves rather than ejects itself');
-        leave(room, member);
-        hub.send(member, { type: 'room/ejected', room: name, by: peer.id });
-        return null;
-      },
-
-      'room/lock'(peer, { name }) {
-        owned(peer, name).settings.locked = true;
-        return null;
-      },
-
-      'room/unlock'(peer, { name }) {
-        owned(peer, name).settings.locked = false;
-        return null;
-      },
-
-      'pack/room': (peer, { room: name, pack }) => broadcastPack(peer, name, pack),
-
-      'room/subnet'(peer, { name }) {
-        const room = owned(peer, name);
-        const fresh = !hub.addresses.roomSubnets.has(room);
-        const subnet = hub.addresses.claimSubnet(room);
-        if (!subnet) throw new ServiceError('exhausted', 'no room subnet is free');
-        const description = describe(room, false);
-        // The other members got addresses they cannot know of otherwise.
-        const addresses = description.addresses ?? {};
-        if (fresh) broadcast(room, { type: 'room/subnet', room: name, subnet: subnet.cidr, addresses }, peer);
-        return description;
-      },
-
-      'room/info/set'(peer, { name, key, value }) {
-        const room = member(peer, name);
-        if (room.info.set(key, value)) broadcast(room, { type: 'room/info', room: name, key, value: value ?? null }, undefined, true);
-        return null;
-      },
-
-      'room/info/get'(peer, { name, key }) {
-        const room = find(name);
-        if (room.settings.visibility === 'private' && !room.has(peer)) {
-          throw new ServiceError('forbidden', `room "${name}" is private`);
-        }
-        return key === undefined ? room.info.toObject() : room.info.get(key);
-      },
-
-      'room/list'() {
-        return hub.publicRooms();
-      },
+    async 'room/join'(peer, { name, password, role }) {
+      const room = find(name);
+      await admit(room, peer, password, role);
+      return describe(room, false, peer);
     },
 
+    'room/leave'(peer, { name }) {
+      const room = find(name);
+      if (!room.has(peer)) throw new ServiceError('not-found', `you are not in room "${name}"`);
+      leave(room, peer);
+      return null;
+    },
+
+    'room/peers'(peer, { name }) {
+      const room = find(name);
+      if (room.settings.visibility === 'private' && !room.has(peer)) {
+        throw new ServiceError('forbidden', `room "${name}" is private`);
+      }
+      return [...room.members].map((p) => p.id);
+    },
+
+    'room/invite'(peer, { name, peer: id }) {
+      const room = owned(peer, name);
+      const guest = hub.peer(id) ?? cluster?.ghost(id);
+      if (guest) return invite(room, peer, guest);
+      const node = cluster?.nodeOf(id);
+      if (!node) throw new ServiceError('unreachable', `peer ${id} is not connected`);
+      // A peer of another node this one knows nothing of: asked there first, so an invitation
+      // list never holds ids no node has.
+      return cluster!.call<boolean>(node, 'peer/reachable', peer, { peer: id }).then((reachable) => {
+        const ghost = reachable && rooms.get(name) === room ? cluster!.ghostFor(id) : undefined;
+        if (!ghost) throw new ServiceError('unreachable', `peer ${id} is not connected`);
+        return invite(room, peer, ghost);
+      });
+    },
+
+    'room/eject'(peer, { name, peer: id }) {
+      const room = owned(peer, name);
+      const member = hub.peer(id) ?? cluster?.ghost(id);
+      if (!member || !room.has(member)) {
+        throw new ServiceError('not-found', `peer ${id} is not in room "${name}"`);
+      }
+      if (member === peer) throw new ServiceError('forbidden', 'the owner leaves rather than ejects itself');
+      leave(room, member);
+      hub.send(member, { type: 'room/ejected', room: name, by: peer.id });
+      return null;
+    },
+
+    'room/lock'(peer, { name }) {
+      owned(peer, name).settings.locked = true;
+      return null;
+    },
+
+    'room/unlock'(peer, { name }) {
+      owned(peer, name).settings.locked = false;
+      return null;
+    },
+
+    'pack/room': (peer, { room: name, pack }) => broadcastPack(peer, name, pack),
+
+    'room/subnet'(peer, { name }) {
+      const room = owned(peer, name);
+      const fresh = !hub.addresses.roomSubnets.has(room);
+      const subnet = hub.addresses.claimSubnet(room);
+      if (!subnet) throw new ServiceError('exhausted', 'no room subnet is free');
+      const description = describe(room, false);
+      // The other members got addresses they cannot know of otherwise.
+      const addresses = description.addresses ?? {};
+      if (fresh) broadcast(room, { type: 'room/subnet', room: name, subnet: subnet.cidr, addresses }, peer);
+      return description;
+    },
+
+    'room/info/set'(peer, { name, key, value }) {
+      const room = member(peer, name);
+      if (room.info.set(key, value)) broadcast(room, { type: 'room/info', room: name, key, value: value ?? null }, undefined, true);
+      return null;
+    },
+
+    'room/info/get'(peer, { name, key }) {
+      const room = find(name);
+      if (room.settings.visibility === 'private' && !room.has(peer)) {
+        throw new ServiceError('forbidden', `room "${name}" is private`);
+      }
+      return key === undefined ? room.info.toObject() : room.info.get(key);
+    },
+
+    'room/list'(peer) {
+      return cluster ? listEverywhere(peer) : hub.publicRooms();
+    },
+  };
+
+  function invite(room: Room, owner: Peer, guest: Peer): null {
+    if (!room.members.has(guest)) {
+      room.invited.add(guest);
+      guest.relate('invitedTo', room);
+      hub.send(guest, { type: 'room/invited', room: room.name, from: owner.id });
+    }
+    return null;
+  }
+
+  /** Cluster mode: public rooms of every live node. */
+  async function listEverywhere(peer: Peer) {
+    const lists = await Promise.allSettled(
+      cluster!.nodes.map((node) => (node === cluster!.nodeId ? hub.publicRooms() : cluster!.call<ReturnType<Hub['publicRooms']>>(node, 'room/list', peer, null))),
+    );
+    return lists.flatMap((list) => (list.status === 'fulfilled' ? list.value : []));
+  }
+
+  /**
+   * Cluster mode: a frame about a room that lives on another node runs there, for a ghost of
+   * the sender; the answer comes back as the frame's result or error.
+   */
+  async function viaHome(peer: Peer, name: string, here: () => unknown, op: string, args: unknown): Promise<unknown> {
+    const home = await cluster!.rooms.home(name);
+    if (home === undefined || home === cluster!.nodeId || rooms.has(name)) return here();
+    try {
+      return await cluster!.call(home, op, peer, args);
+    } catch (error) {
+      if (error instanceof ServiceError && error.code === 'room-not-found') cluster!.rooms.forget(name);
+      throw error;
+    }
+  }
+
+  function routed(): Service<RoomFrames>['handlers'] {
+    if (!cluster) return handlers;
+    const out = { ...handlers } as Record<string, FrameHandler<RoomFrames>>;
+    for (const type of Object.keys(handlers) as RoomFrames[]) {
+      if (type === 'room/create' || type === 'room/list') continue;
+      const local = handlers[type] as FrameHandler<RoomFrames>;
+      out[type] = (peer, frame) => {
+        const name = 'name' in frame ? frame.name : (frame as ClientFrameOf<'pack/room'>).room;
+        if (peer.remote !== undefined || rooms.has(name)) return local(peer, frame);
+        return viaHome(peer, name, () => local(peer, frame), 'room/frame', frame);
+      };
+    }
+    return out as Service<RoomFrames>['handlers'];
+  }
+
+  function rawRoomPack(peer: Peer, name: string, raw: RawPayload): void {
+    if (!cluster || peer.remote !== undefined || rooms.has(name)) {
+      broadcastPack(peer, name, undefined, raw);
+      return;
+    }
+    const text = raw.text ?? new TextDecoder().decode(raw.bytes);
+    viaHome(peer, name, () => broadcastPack(peer, name, undefined, raw), 'room/raw', { name, text }).catch((error: unknown) => {
+      if (error instanceof ServiceError) hub.refuse(peer, undefined, error.code, error.message);
+      else hub.contain(peer, 'pack/room', error);
+    });
+  }
+
+  return {
+    handlers: routed(),
+
     rawTunnels: {
-      [BinaryKind.RoomPack]: (peer, header, raw) => broadcastPack(peer, header.target, undefined, raw),
+      [BinaryKind.RoomPack]: (peer, header, raw) => rawRoomPack(peer, header.target, raw),
+    },
+
+    remote: {
+      'room/frame': (ghost, frame: ClientFrameOf<RoomFrames>) => (handlers[frame.type] as FrameHandler<RoomFrames>)(ghost, frame),
+      'room/raw': (ghost, { name, text }: { name: string; text: string }) => broadcastPack(ghost, name, undefined, { text, error: false }),
+      'room/list': () => hub.publicRooms(),
     },
 
     disconnect(peer) {

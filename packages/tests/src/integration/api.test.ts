@@ -164,7 +164,7 @@ describe.each(TRANSPORTS)('HTTP control plane over %s', (transport) => {
     it('answers /healthz and /readyz', async () => {
       const health = await call('GET', '/healthz');
       expect(health.status).toBe(200);
-      expect(health.json).toEqual({ status: 'ok' });
+      expect(health.json).toEqual({ status: 'ok', mode: 'single' });
       const ready = await call('GET', '/readyz');
       expect(ready.status).toBe(200);
       expect(ready.json).toEqual({ ready: true });

@@ -2,14 +2,22 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import WebSocket from 'ws';
 import { createEngine, type Engine, type EngineOptions, type Logger } from '@mwse/engine';
 import MWSE from '@mwse/client';
+import { startRedis } from '@mwse/testkit/redis';
+import { clusterFixtureOn } from './clusterMode.js';
 
-/** Every integration suite runs once per transport (engine.io's EIO_WS_ENGINE, done as a loop). */
-export const TRANSPORTS = ['uws', 'ws'] as const;
-export type TransportUnderTest = (typeof TRANSPORTS)[number];
+/** The suites run on the cluster fixture (two nodes on one Redis): see `clusterSuites.test.ts`. */
+export const CLUSTER = clusterFixtureOn();
+
+/**
+ * Every integration suite runs once per transport (engine.io's EIO_WS_ENGINE, done as a loop).
+ * The cluster fixture (`clusterSuites.test.ts`) runs them once, on uWS with binary frames.
+ */
+export const TRANSPORTS = CLUSTER ? (['uws'] as const) : (['uws', 'ws'] as const);
+export type TransportUnderTest = 'uws' | 'ws';
 
 /** The SDK's two wire formats for tunnel traffic. */
-export const CODECS = ['binary', 'json'] as const;
-export type CodecUnderTest = (typeof CODECS)[number];
+export const CODECS = CLUSTER ? (['binary'] as const) : (['binary', 'json'] as const);
+export type CodecUnderTest = 'binary' | 'json';
 
 /** SDK suites run on every transport with every codec. */
 export const SETUPS = TRANSPORTS.flatMap((t) => CODECS.map((c) => [t, c] as const));
@@ -40,23 +48,47 @@ export function useServer(
   codec: CodecUnderTest = 'binary',
 ) {
   const state = {
+    /** The engine (in the cluster fixture: the first node). */
     engine: undefined as unknown as Engine,
+    /** Every node: one engine, or the cluster fixture's two. */
+    engines: [] as Engine[],
     clients: [] as MWSE[],
     sockets: [] as WebSocket[],
+    /** The cluster fixture's redis-server port (0 on a single node). */
+    redisPort: 0,
   };
+  let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
+  /** Connections of this test so far: in the cluster fixture they alternate between the nodes. */
+  let opened = 0;
   beforeAll(async () => {
     const resolved = typeof options === 'function' ? options() : options;
     const sessions = resumeGraceUnderTest === undefined ? {} : { resumeGrace: resumeGraceUnderTest };
-    state.engine = await createEngine({ host: '127.0.0.1', port: 0, transport, ...sessions, ...resolved });
+    if (CLUSTER) {
+      redis = await startRedis({ appendonly: false });
+      state.redisPort = redis.port;
+      // A long lease: these suites test features, and a test process running 1,000 clients on a
+      // shared machine can stall past the default 3 s (liveness is tested in cluster.test.ts).
+      for (const nodeId of ['node-a', 'node-b']) {
+        state.engines.push(await createEngine({ host: '127.0.0.1', port: 0, transport, ...sessions, ...resolved, cluster: { redis: redis.url, nodeId, lease: 10_000 } }));
+      }
+    } else {
+      state.engines.push(await createEngine({ host: '127.0.0.1', port: 0, transport, ...sessions, ...resolved }));
+    }
+    state.engine = state.engines[0]!;
     if (state.engine.transport !== transport) throw new Error(`wanted ${transport}, got ${state.engine.transport}`);
   });
   afterEach(() => {
+    opened = 0;
     for (const c of state.clients.splice(0)) c.close();
     for (const s of state.sockets.splice(0)) s.terminate();
   });
   afterAll(async () => {
-    await state.engine?.close();
+    await Promise.all(state.engines.map((engine) => engine.close()));
+    await redis?.stop();
   });
+
+  /** The endpoint the next connection goes to (in the cluster fixture, the nodes in turn). */
+  const nextEndpoint = () => endpointOf(state.engines[opened++ % state.engines.length]!);
 
   /**
    * A connected, scoped SDK client (no auto-reconnect, so tests see what happens). `query` is
@@ -70,7 +102,7 @@ export function useServer(
 
   /** An SDK client that is still connecting: listeners added now see the first frames. */
   function unscoped(options: Record<string, unknown> = {}, query = ''): MWSE {
-    const endpoint = `${endpointOf(state.engine)}/${query ? `?${query}` : ''}`;
+    const endpoint = `${nextEndpoint()}/${query ? `?${query}` : ''}`;
     const mwse = new MWSE({ endpoint, reconnect: false, codec, ...options });
     state.clients.push(mwse);
     return mwse;
@@ -78,7 +110,7 @@ export function useServer(
 
   /** A raw WebSocket speaking the wire protocol by hand, for malformed input. */
   async function raw(options: HandshakeOptions = {}): Promise<RawClient> {
-    const ws = new WebSocket(`${endpointOf(state.engine)}${options.path ?? '/'}`, {
+    const ws = new WebSocket(`${nextEndpoint()}${options.path ?? '/'}`, {
       headers: options.headers ?? {},
       ...(options.origin === undefined ? {} : { origin: options.origin }),
     });
@@ -90,7 +122,7 @@ export function useServer(
 
   /** Attempt a handshake: the open socket, or the HTTP status the server refused it with. */
   function handshake(options: HandshakeOptions = {}): Promise<Handshake> {
-    return attemptHandshake(endpointOf(state.engine), options, state.sockets);
+    return attemptHandshake(nextEndpoint(), options, state.sockets);
   }
 
   return { state, client, unscoped, raw, handshake };

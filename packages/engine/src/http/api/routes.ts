@@ -110,7 +110,12 @@ export const ROUTES: Route[] = [
       return json(status, result);
     },
   },
-  { method: 'GET', pattern: /^\/healthz$/, handle: () => json(200, { status: 'ok' }) },
+  {
+    method: 'GET',
+    pattern: /^\/healthz$/,
+    handle: (_req, _params, ctx) =>
+      json(200, ctx.hub.cluster ? { status: 'ok', node: ctx.hub.cluster.nodeId, mode: 'cluster' } : { status: 'ok', mode: 'single' }),
+  },
   {
     method: 'GET',
     pattern: /^\/readyz$/,

@@ -1,0 +1,475 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { WireData } from '@mwse/protocol';
+import type { Hub } from '../Hub.js';
+import type { Logger } from '../log/Logger.js';
+import { Peer } from '../Peer.js';
+import { InfoPool } from '../services/InfoPool.js';
+import { ServiceError } from '../ServiceError.js';
+import type { Link } from '../session/Link.js';
+import type { ClusterOptions } from './ClusterOptions.js';
+import { type ClusterRedis, openRedis } from './RedisLink.js';
+import { RoomHomes } from './RoomHomes.js';
+import { type Announcement, Bus, type Op } from './Bus.js';
+
+/** What a node tells another about one of its peers, so the other can stand a ghost for it. */
+export interface PeerCard {
+  id: string;
+  binary: boolean;
+  address: string;
+  identity?: string;
+}
+
+/** A remote half: runs on the node that owns the state an operation reads or changes. */
+export type RemoteHandler = (ghost: Peer, args: never) => unknown;
+
+interface PendingCall {
+  node: string;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** A socket that is no socket: ghosts stand for peers whose sockets are on other nodes. */
+const NO_LINK = { open: false, peer: undefined, close() {} } as unknown as Link;
+
+/** How long a call to another node may take before its caller is told `unreachable`. */
+const CALL_TIMEOUT = 10_000;
+/** Leases: a node silent for this long is taken for dead; renewed every third of it. */
+const LEASE_TTL = 3000;
+
+/**
+ * This engine as one node of a cluster on Redis (docs/cluster.md).
+ *
+ * State stays with the node that owns it: a peer's flags, relations, info and requests in flight
+ * live on the node its socket is on; a room lives on the node that created it (its home, claimed
+ * in Redis). Another node holds a *ghost* for each remote peer it relates to: a `Peer` with no
+ * socket whose relation sets mirror the edges that touch this node's peers, so the services'
+ * checks run unchanged on both sides. An operation that reads the other side's state runs its
+ * remote half there (`x` ops); a frame for a ghost is sent to its node (`d` ops).
+ *
+ * Redis is the bus: one channel per node, one PUBLISH per target node per event-loop turn with
+ * every op of that turn in order (one publisher connection, one subscriber: per pair of nodes,
+ * ops arrive in the order they were made). Socket ids start with the owner node's 8-hex-digit
+ * tag, so routing needs no lookup and an id of no live node is unreachable at once.
+ */
+export class Cluster {
+  readonly nodeId: string;
+  private tag = '';
+  private hub!: Hub;
+  private readonly pub: ClusterRedis;
+  private readonly sub: ClusterRedis;
+  /** Leases go on a connection of their own, never queued behind the bus's publishes. */
+  private readonly leases: ClusterRedis;
+  private readonly leaseTtl: number;
+  /** Live nodes by tag, this one included. */
+  private readonly tags = new Map<string, string>();
+  private readonly ghosts = new Map<string, Peer>();
+  private nextCall = 1;
+  private readonly calls = new Map<number, PendingCall>();
+  /** Node channels on Redis pub/sub. */
+  private readonly bus: Bus;
+  /** Which node each room lives on (claimed in Redis). */
+  readonly rooms: RoomHomes;
+  private lease: NodeJS.Timeout | undefined;
+  /** When the lease was last renewed, and when this node last heard its own probe. */
+  private renewedAt = 0;
+  private probedAt = 0;
+  private healthy = true;
+  /** Called when this node loses Redis (or its subscriber goes deaf): it must drop its sockets. */
+  onLost: (() => void) | undefined;
+  private stopped = false;
+  private readonly prefix = 'mwse:cluster:';
+
+  private constructor(
+    options: ClusterOptions,
+    private readonly log: Logger,
+  ) {
+    this.nodeId = options.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.pub = openRedis(options.redis, `mwse-${this.nodeId}`);
+    this.sub = openRedis(options.redis, `mwse-${this.nodeId}-sub`);
+    this.leases = openRedis(options.redis, `mwse-${this.nodeId}-lease`);
+    this.leaseTtl = options.lease ?? LEASE_TTL;
+    this.bus = new Bus(this.pub, this.sub, this.nodeId, log, {
+      apply: (op) => this.apply(op),
+      announced: (message) => this.announced(message),
+      probed: () => {
+        this.probedAt = Date.now();
+      },
+    });
+    this.rooms = new RoomHomes(this.pub, this.nodeId, (node) => this.isLive(node), log);
+    for (const client of [this.pub, this.sub, this.leases]) {
+      client.on('error', ((error: Error) => this.log.warn({ err: error, node: this.nodeId }, 'cluster redis error')) as never);
+    }
+  }
+
+  /** Connect, claim a tag, subscribe, and learn the other nodes. */
+  static async start(options: ClusterOptions, log: Logger): Promise<Cluster> {
+    const cluster = new Cluster(options, log);
+    try {
+      await cluster.join();
+    } catch (error) {
+      cluster.pub.disconnect();
+      cluster.sub.disconnect();
+      cluster.leases.disconnect();
+      throw error;
+    }
+    return cluster;
+  }
+
+  private async join(): Promise<void> {
+    await Promise.all([this.pub.connect(), this.sub.connect(), this.leases.connect()]);
+    for (let i = 0; i < 16 && !this.tag; i++) {
+      const tag = randomBytes(4).toString('hex');
+      if ((await this.pub.hsetnx(`${this.prefix}tags`, tag, this.nodeId)) === 1) this.tag = tag;
+    }
+    if (!this.tag) throw new Error('cluster: no free node tag after 16 tries');
+    await this.renewLease(true);
+    await this.bus.listen();
+    const known = await this.pub.hgetall(`${this.prefix}tags`);
+    const entries = Object.entries(known);
+    const leases = entries.length ? await this.pub.mget(...entries.map(([, node]) => this.leaseKey(node))) : [];
+    entries.forEach(([tag, node], i) => {
+      if (leases[i] !== null) this.tags.set(tag, node);
+    });
+    this.tags.set(this.tag, this.nodeId);
+    this.probedAt = Date.now();
+    await this.bus.announce({ o: 'hello', node: this.nodeId, tag: this.tag });
+    this.lease = setInterval(() => this.tick(), Math.max(100, Math.round(this.leaseTtl / 3)));
+    this.lease.unref();
+  }
+
+  attach(hub: Hub): void {
+    this.hub = hub;
+  }
+
+  /** Node ids of every live node, this one included. */
+  get nodes(): string[] {
+    return [...new Set(this.tags.values())];
+  }
+
+  /** Ghosts held here (a gauge: it returns to 0 when every remote peer this node knew is gone). */
+  get ghostCount(): number {
+    return this.ghosts.size;
+  }
+
+  /** A socket id routed to this node: its tag, then the rest of a v4 UUID. */
+  mintId(): string {
+    return this.tag + randomUUID().slice(8);
+  }
+
+  /** The live node, other than this one, that `id` belongs to; undefined when none. */
+  nodeOf(id: string): string | undefined {
+    const node = this.tags.get(id.slice(0, 8));
+    return node === this.nodeId ? undefined : node;
+  }
+
+  /** The ghost standing for `id` here, if any. */
+  ghost(id: string): Peer | undefined {
+    return this.ghosts.get(id);
+  }
+
+  /** The ghost of `id` (made when missing); undefined when `id` is of no other live node. */
+  ghostFor(id: string, card?: PeerCard): Peer | undefined {
+    const existing = this.ghosts.get(id);
+    if (existing) {
+      if (card) (existing as { binary: boolean }).binary = card.binary;
+      return existing;
+    }
+    const node = this.nodeOf(id);
+    if (!node) return undefined;
+    const ghost = new Peer(id, NO_LINK, card?.address ?? '', new InfoPool(0, 0), card?.identity, card?.binary ?? false);
+    ghost.remote = node;
+    this.ghosts.set(id, ghost);
+    return ghost;
+  }
+
+  /** Drop a ghost that relates to nothing here any more (an id its node never had, say). */
+  forgetIfIdle(ghost: Peer): void {
+    const held = ghost.trusted.size + ghost.trustedBy.size + ghost.pairRequestsFrom.size + ghost.pairRequestsTo.size;
+    if (held + ghost.watchers.size + ghost.rooms.size + ghost.invitedTo.size > 0) return;
+    if (this.ghosts.get(ghost.id) === ghost) this.ghosts.delete(ghost.id);
+    ghost.closed = true;
+  }
+
+  private card(peer: Peer): PeerCard {
+    return {
+      id: peer.id,
+      binary: peer.binary,
+      address: peer.address,
+      ...(peer.identity === undefined ? {} : { identity: peer.identity }),
+    };
+  }
+
+  /** Run the remote half `name` on `node` for `from`; nothing comes back. */
+  send(node: string, name: string, from: Peer, args: unknown): void {
+    this.bus.push(node, { o: 'x', n: name, f: this.card(from), a: args, from: this.nodeId });
+  }
+
+  /**
+   * {@link send} for a peer `node` already holds a ghost of (the two relate): its id travels
+   * instead of its card. Direct messages between watching peers take this path.
+   */
+  sendKnown(node: string, name: string, from: Peer, args: unknown): void {
+    this.bus.push(node, { o: 'x', n: name, i: from.id, a: args, from: this.nodeId });
+  }
+
+  /**
+   * Run the remote half `name` on `node` and resolve with what it returned (a `ServiceError` it
+   * threw rejects with the same code). `done` runs synchronously as the answer is read, before
+   * any later op from that node: the local half of the operation goes there.
+   */
+  call<T>(node: string, name: string, from: Peer, args: unknown, done?: (value: T) => void): Promise<T> {
+    const c = this.nextCall++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.calls.delete(c);
+        reject(new ServiceError('unreachable', `node ${node} did not answer`));
+      }, CALL_TIMEOUT);
+      timer.unref();
+      this.calls.set(c, {
+        node,
+        resolve: (value) => {
+          try {
+            done?.(value as T);
+            resolve(value as T);
+          } catch (error) {
+            reject(error);
+          }
+        },
+        reject,
+        timer,
+      });
+      this.bus.push(node, { o: 'x', n: name, f: this.card(from), a: args, c, from: this.nodeId });
+    });
+  }
+
+  /** Queue a frame for a ghost (see `Bus.deliver`). */
+  deliver(ghost: Peer, data: WireData, type: string): void {
+    this.bus.deliver(ghost.remote!, ghost.id, data, type);
+  }
+
+  /** A local peer is gone: every other node forgets its ghost (and tells its watchers). */
+  peerClosed(peer: Peer): void {
+    if (peer.remote !== undefined) return;
+    for (const node of this.tags.values()) if (node !== this.nodeId) this.bus.push(node, { o: 'g', id: peer.id });
+    // Ghosts that related only to this peer relate to nothing now.
+    for (const set of [peer.watchers, peer.trusted, peer.trustedBy, peer.pairRequestsFrom, peer.pairRequestsTo]) {
+      for (const other of set) if (other.remote !== undefined) this.forgetIfIdle(other);
+    }
+  }
+
+  private apply(op: Op): Promise<unknown> | undefined {
+    const { hub } = this;
+    switch (op.o) {
+      case 'd': {
+        const data: WireData = op.s ?? new Uint8Array(Buffer.from(op.b!, 'base64'));
+        for (const id of op.to) {
+          const peer = hub.peer(id);
+          if (peer) hub.sendEncoded(peer, data, op.t as never);
+        }
+        return;
+      }
+      case 'x': {
+        // The subject is a ghost of the sender's peer, or a peer here when the op answers one.
+        const id = op.f?.id ?? op.i!;
+        // Without a card (the sender took this node to hold a ghost already: an op that made it
+        // may have been lost with a pub/sub connection) the ghost is made from the id alone.
+        const ghost = hub.peer(id) ?? this.ghostFor(id, op.f);
+        const answer = (v: unknown, e?: [string, string]) => {
+          if (op.c === undefined) return;
+          this.bus.push(op.from, e ? { o: 'r', c: op.c, e } : v === undefined ? { o: 'r', c: op.c } : { o: 'r', c: op.c, v });
+        };
+        if (!ghost) return;
+        const fail = (error: unknown) => {
+          if (error instanceof ServiceError) answer(undefined, [error.code, error.message]);
+          else {
+            this.log.error({ err: error, op: op.n }, 'cluster: a remote half failed');
+            answer(undefined, ['internal', 'the server failed to handle this frame']);
+          }
+        };
+        // A ghost left relating to nothing here is dropped once the op is done.
+        const idle = () => {
+          if (ghost.remote !== undefined) this.forgetIfIdle(ghost);
+        };
+        try {
+          const result = hub.runRemote(op.n, ghost, op.a);
+          if (result instanceof Promise) return result.then((v) => answer(v), fail).finally(idle);
+          answer(result);
+        } catch (error) {
+          fail(error);
+        }
+        idle();
+        return;
+      }
+      case 'r': {
+        const call = this.calls.get(op.c);
+        if (!call) return;
+        this.calls.delete(op.c);
+        clearTimeout(call.timer);
+        if (op.e) call.reject(new ServiceError(op.e[0] as never, op.e[1]));
+        else call.resolve(op.v);
+        return;
+      }
+      case 'g': {
+        const ghost = this.ghosts.get(op.id);
+        if (!ghost) return;
+        this.ghosts.delete(op.id);
+        hub.forgetRemote(ghost);
+        return;
+      }
+    }
+  }
+
+  private announced(message: Announcement): void {
+    if (message.node === this.nodeId) return;
+    if (message.o === 'hello') this.tags.set(message.tag, message.node);
+    else this.nodeGone(message.node);
+  }
+
+  /** A node left or died: its ghosts are forgotten (watchers told), its calls fail. */
+  private nodeGone(node: string): void {
+    for (const [tag, n] of this.tags) if (n === node) this.tags.delete(tag);
+    for (const [id, ghost] of this.ghosts) {
+      if (ghost.remote !== node) continue;
+      this.ghosts.delete(id);
+      this.hub.forgetRemote(ghost);
+    }
+    for (const [c, call] of this.calls) {
+      if (call.node !== node) continue;
+      this.calls.delete(c);
+      clearTimeout(call.timer);
+      call.reject(new ServiceError('unreachable', `node ${node} is gone`));
+    }
+    this.rooms.forgetNode(node);
+    this.bus.drop(node);
+  }
+
+  private isLive(node: string): boolean {
+    for (const n of this.tags.values()) if (n === node) return true;
+    return false;
+  }
+
+  // --- liveness -------------------------------------------------------------------------------
+
+  /**
+   * Renew the lease. `XX` tells whether it was still there: a lease that ran out may have made
+   * the others forget this node's peers, so this node fences itself even if Redis answers now.
+   */
+  private async renewLease(first = false): Promise<void> {
+    const asked = Date.now();
+    const key = this.leaseKey(this.nodeId);
+    if (first) await this.leases.set(key, this.tag, 'PX', this.leaseTtl);
+    else if ((await this.leases.set(key, this.tag, 'PX', this.leaseTtl, 'XX')) === null) {
+      this.lose('lease expired');
+      await this.leases.set(key, this.tag, 'PX', this.leaseTtl);
+    }
+    this.renewedAt = asked;
+  }
+
+  /**
+   * False while this node has no Redis it can trust: its lease is past due (the others take it
+   * for dead and forget its peers) or its subscriber stopped hearing its own probe. `/readyz`
+   * answers 503 and new connections are refused meanwhile.
+   */
+  get ready(): boolean {
+    return this.healthy;
+  }
+
+  /** Renew this node's lease, probe its subscriber, and drop nodes whose lease ran out. */
+  private tick(): void {
+    if (this.healthy && this.overdue()) {
+      // Timers run before the poll phase: after a stall of this process, answers and probes may
+      // be waiting unread. Decide after they are read.
+      setImmediate(() => {
+        const overdue = this.overdue();
+        if (overdue) this.lose(overdue);
+      });
+    }
+    this.renewLease().then(
+      () => {
+        if (!this.healthy && Date.now() - this.probedAt <= this.leaseTtl) void this.recover();
+      },
+      (error: unknown) => this.log.warn({ err: error }, 'cluster: the lease could not be renewed'),
+    );
+    this.bus.probe();
+    const others = this.nodes.filter((node) => node !== this.nodeId);
+    if (others.length === 0) return;
+    this.leases
+      .mget(...others.map((node) => this.leaseKey(node)))
+      .then((leases) => {
+        others.forEach((node, i) => {
+          if (leases[i] !== null) return;
+          this.log.warn({ node }, 'cluster: a node lost its lease; its peers are gone');
+          this.nodeGone(node);
+        });
+      })
+      .catch((error: unknown) => this.log.warn({ err: error }, 'cluster: leases could not be read'));
+  }
+
+  /** Why this node cannot trust its Redis now, if it cannot. */
+  private overdue(): string | undefined {
+    const now = Date.now();
+    if (now - this.renewedAt > this.leaseTtl) return 'lease not renewed';
+    if (now - this.probedAt > this.leaseTtl) return 'subscriber deaf';
+    return undefined;
+  }
+
+  /**
+   * The others forget this node's peers once its lease is gone: its sockets are closed so their
+   * clients come back (here or elsewhere) as peers everyone knows again.
+   */
+  private lose(reason: string): void {
+    if (!this.healthy || this.stopped) return;
+    this.healthy = false;
+    this.log.error({ node: this.nodeId, reason }, 'cluster: Redis lost; closing this node’s connections');
+    for (const node of this.nodes) if (node !== this.nodeId) this.nodeGone(node);
+    this.onLost?.();
+  }
+
+  /** Redis is back and hears this node again: relearn the nodes and say hello again. */
+  private async recover(): Promise<void> {
+    try {
+      const known = await this.pub.hgetall(`${this.prefix}tags`);
+      const entries = Object.entries(known).filter(([, node]) => node !== this.nodeId);
+      const leases = entries.length ? await this.pub.mget(...entries.map(([, node]) => this.leaseKey(node))) : [];
+      entries.forEach(([tag, node], i) => {
+        if (leases[i] !== null) this.tags.set(tag, node);
+      });
+      await this.bus.announce({ o: 'hello', node: this.nodeId, tag: this.tag });
+      this.healthy = true;
+      this.log.warn({ node: this.nodeId }, 'cluster: Redis is back; accepting connections again');
+    } catch (error) {
+      this.log.warn({ err: error }, 'cluster: recovery failed; retrying');
+    }
+  }
+
+  /** Send what is queued, say goodbye, free the tag, and disconnect. */
+  async close(): Promise<void> {
+    if (this.stopped) return;
+    clearInterval(this.lease);
+    this.bus.flush();
+    this.bus.stop();
+    this.stopped = true;
+    for (const call of this.calls.values()) {
+      clearTimeout(call.timer);
+      call.reject(new ServiceError('unreachable', 'this node is shutting down'));
+    }
+    this.calls.clear();
+    try {
+      await this.bus.announce({ o: 'bye', node: this.nodeId, tag: this.tag });
+      await this.pub.hdel(`${this.prefix}tags`, this.tag);
+      await this.leases.set(this.leaseKey(this.nodeId), '', 'PX', 1);
+      await Promise.all([this.pub.quit(), this.sub.quit(), this.leases.quit()]);
+    } catch {
+      this.pub.disconnect();
+      this.sub.disconnect();
+      this.leases.disconnect();
+    }
+  }
+
+  private leaseKey(node: string): string {
+    return `${this.prefix}lease:${node}`;
+  }
+
+}

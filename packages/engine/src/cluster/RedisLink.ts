@@ -1,0 +1,38 @@
+import { createRequire } from 'node:module';
+
+/** The part of an ioredis client the cluster uses, so the engine's types need no ioredis. */
+export interface ClusterRedis {
+  connect(): Promise<void>;
+  quit(): Promise<unknown>;
+  disconnect(): void;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  publish(channel: string, message: string): Promise<number>;
+  subscribe(...channels: string[]): Promise<unknown>;
+  set(key: string, value: string, ...args: (string | number)[]): Promise<string | null>;
+  get(key: string): Promise<string | null>;
+  hsetnx(key: string, field: string, value: string): Promise<number>;
+  hgetall(key: string): Promise<Record<string, string>>;
+  hdel(key: string, field: string): Promise<number>;
+  mget(...keys: string[]): Promise<(string | null)[]>;
+  eval(script: string, keys: number, ...args: string[]): Promise<unknown>;
+}
+
+type RedisConstructor = new (url: string, options: Record<string, unknown>) => ClusterRedis;
+
+/** ioredis, loaded only when cluster mode is asked for. */
+export function openRedis(url: string, name: string): ClusterRedis {
+  let Redis: RedisConstructor;
+  try {
+    Redis = createRequire(import.meta.url)('ioredis') as RedisConstructor;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`cluster mode needs the "ioredis" package (npm install ioredis): ${reason}`);
+  }
+  return new Redis(url, {
+    lazyConnect: true,
+    connectionName: name,
+    maxRetriesPerRequest: 2,
+    enableAutoPipelining: true,
+    connectTimeout: 5000,
+  });
+}

@@ -1,0 +1,14 @@
+// One cluster node in a process of its own, for the tests that kill a node (-9).
+// Env: REDIS_URL, NODE_ID. Prints {"port":…,"node":…} once listening.
+import { createEngine } from '@mwse/engine';
+
+const quiet = { error() {}, warn() {}, info() {}, debug() {} };
+const engine = await createEngine({
+  host: '127.0.0.1',
+  port: 0,
+  transport: 'ws',
+  logger: quiet,
+  cluster: { redis: process.env.REDIS_URL, nodeId: process.env.NODE_ID },
+});
+process.stdout.write(`${JSON.stringify({ port: engine.port, node: engine.node })}\n`);
+process.on('SIGTERM', () => void engine.close().then(() => process.exit(0)));
