@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import MWSE, { type BackoffOptions } from '@mwse/client';
 import { ServerProcess, type NodeMemory } from '../ServerProcess.js';
-import { CutProxy } from './CutProxy.js';
+import { CutProxy } from '@mwse/testkit/cut-proxy';
 import { listenOverflows } from './listenOverflows.js';
 
 /** One cut of every connection at once, and how the clients came back. */

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import MWSE from '@mwse/client';
 import { createEngine, type Engine } from '@mwse/engine';
 import { freePort } from '@mwse/testkit/net';
-import { CutProxy } from '../integration/CutProxy.js';
+import { CutProxy } from '@mwse/testkit/cut-proxy';
 import { endpointOf, once, withTimeout } from '../integration/harness.js';
 import { ServerProcess } from '../integration/fuzz/ServerProcess.js';
 

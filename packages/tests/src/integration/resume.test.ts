@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createEngine, type Engine, type EngineOptions } from '@mwse/engine';
 import MWSE from '@mwse/client';
-import { CutProxy } from './CutProxy.js';
+import { CutProxy } from '@mwse/testkit/cut-proxy';
 import { RawClient, SETUPS, TRANSPORTS, endpointOf, eventually, once, settle, useServer, withTimeout } from './harness.js';
 import { sendJson, useHttpStub } from './httpStub.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '@mwse/engine';
 import MWSE, { type Room } from '@mwse/client';
-import { CutProxy } from './CutProxy.js';
+import { CutProxy } from '@mwse/testkit/cut-proxy';
 import { SETUPS, eventually, settle } from './harness.js';
 
 /** Clients per setup, the figure (MWSE_CHAOS_CLIENTS for another run). */

@@ -5,7 +5,7 @@
  * signalling still works, including an offer written while the connection was down.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CutProxy } from '../integration/CutProxy.js';
+import { CutProxy } from '@mwse/testkit/cut-proxy';
 import { startBrowserServer, type BrowserServer } from './browser.js';
 
 /** Both pages: the served SDK (peer.rtc built in), endpoint from `?ws=`, a record of what happened. */
