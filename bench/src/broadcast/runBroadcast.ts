@@ -40,16 +40,17 @@ if (args.includes('--headless')) {
   const results = await headless(steps, value('--window', 10));
   const pct = (n: number) => `${(n * 100).toFixed(0)}%`;
   const kbps = (n: number) => `${Math.round(n)}`;
-  console.log(`| viewers (failed) | publisher sends, kbit/s (pkt/s) | per viewer receives, median / min kbit/s | packets received / sent, median / min | Janus CPU | MWSE CPU | viewer process CPU | machine busy | load (1 min) |`);
-  console.log(`| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`);
+  console.log(`| viewers (failed) | publisher sends, kbit/s (pkt/s) | per viewer receives, median / min kbit/s | packets received / sent, median / min | Janus CPU | viewers per Janus core | MWSE CPU | viewer process CPU | machine busy | load (1 min) |`);
+  console.log(`| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`);
   for (const r of results) {
-    console.log(`| ${r.viewers} (${r.failed}) | ${kbps(r.sendKbps)} (${Math.round(r.sendPps)}) | ${kbps(r.recvMedianKbps)} / ${kbps(r.recvMinKbps)} | ${pct(r.packetRatioMedian)} / ${pct(r.packetRatioMin)} | ${pct(r.janusCore)} | ${pct(r.mwseCore)} | ${pct(r.viewersCore)} | ${pct(r.machineCore)} | ${r.load.toFixed(1)} |`);
+    console.log(`| ${r.viewers} (${r.failed}) | ${kbps(r.sendKbps)} (${Math.round(r.sendPps)}) | ${kbps(r.recvMedianKbps)} / ${kbps(r.recvMinKbps)} | ${pct(r.packetRatioMedian)} / ${pct(r.packetRatioMin)} | ${pct(r.janusCore)} | ${Math.round(r.viewers / r.janusCore)} | ${pct(r.mwseCore)} | ${pct(r.viewersCore)} | ${pct(r.machineCore)} | ${r.load.toFixed(1)} |`);
   }
   for (const r of results) if (r.error) console.log(`\nfirst failure up to ${r.asked}: ${r.error}`);
-  const lossless = results.filter((r) => r.failed === 0 && r.packetRatioMin >= 0.9);
+  // At ~0.5 Mbit/s: a publisher starved by a saturated machine sends less, which is no such figure.
+  const lossless = results.filter((r) => r.failed === 0 && r.packetRatioMin >= 0.9 && r.sendKbps >= 400);
   const best = lossless[lossless.length - 1];
-  if (best) console.log(`\nno rate loss (every viewer ≥ 90% of the packets sent) up to ${best.viewers} viewers; Janus ${pct(best.janusCore)} of a core there: ~${Math.round(best.viewers / best.janusCore)} viewers per Janus core`);
-  else console.log('\nno step without rate loss');
+  if (best) console.log(`\nno rate loss (every viewer ≥ 90% of the packets sent, publisher ≥ 400 kbit/s) up to ${best.viewers} viewers; Janus ${pct(best.janusCore)} of a core there at ${kbps(best.sendKbps)} kbit/s: ~${Math.round(best.viewers / best.janusCore)} viewers per Janus core`);
+  else console.log('\nno step without rate loss at ≥ 400 kbit/s');
   process.exit(0);
 }
 
