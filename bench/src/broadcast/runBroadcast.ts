@@ -50,7 +50,7 @@ if (args.includes('--headless')) {
   const lossless = results.filter((r) => r.failed === 0 && r.packetRatioMin >= 0.9 && r.sendKbps >= 400);
   const best = lossless[lossless.length - 1];
   if (best) console.log(`\nno rate loss (every viewer ≥ 90% of the packets sent, publisher ≥ 400 kbit/s) up to ${best.viewers} viewers; Janus ${pct(best.janusCore)} of a core there at ${kbps(best.sendKbps)} kbit/s: ~${Math.round(best.viewers / best.janusCore)} viewers per Janus core`);
-  else console.log('\nno step without rate loss at ≥ 400 kbit/s');
+  else console.log('\nno step both at ≥ 400 kbit/s from the publisher and without rate loss');
   process.exit(0);
 }
 
