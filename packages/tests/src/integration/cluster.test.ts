@@ -10,13 +10,42 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import MWSE, { MWSEError, type Notification, type NotificationReply } from '@mwse/client';
-import { createEngine, type Engine } from '@mwse/engine';
+import { createEngine, type Engine, type EngineOptions } from '@mwse/engine';
 import { redisMissing, startRedis } from '@mwse/testkit/redis';
 import { useClusterFixture } from './clusterMode.js';
 useClusterFixture();
 const { attemptHandshake, eventually, httpOf, once, settle, useServer } = await import('./harness.js');
 const { crowd, gauge } = await import('./crowd.js');
 const { sendJson, useHttpStub } = await import('./httpStub.js');
+
+const quiet = { error() {}, warn() {}, info() {}, debug() {} };
+
+/**
+ * Two ws nodes named `ids` on a Redis of their own, handed to `body`, all stopped after it.
+ * `options` (given the Redis URL) go to both engines; `connect` adds `query` to the endpoint.
+ */
+async function withTwoNodes(
+  ids: [string, string],
+  options: (redisUrl: string) => Partial<EngineOptions>,
+  body: (nodes: { redis: Awaited<ReturnType<typeof startRedis>>; engines: Engine[]; connect: (engine: Engine, query?: string) => Promise<MWSE> }) => Promise<void>,
+): Promise<void> {
+  const redis = await startRedis({ appendonly: false });
+  const engines: Engine[] = [];
+  try {
+    for (const nodeId of ids) {
+      engines.push(await createEngine({ host: '127.0.0.1', port: 0, transport: 'ws', logger: quiet, ...options(redis.url), cluster: { redis: redis.url, nodeId } }));
+    }
+    const connect = async (engine: Engine, query = '') => {
+      const mwse = new MWSE({ endpoint: `ws://127.0.0.1:${engine.port}/${query}`, reconnect: false });
+      await new Promise<void>((resolve) => mwse.scope(() => resolve()));
+      return mwse;
+    };
+    await body({ redis, engines, connect });
+  } finally {
+    await Promise.all(engines.map((e) => e.close()));
+    await redis.stop();
+  }
+}
 
 const ghosts = (engine: { hub: { metrics: { render(): string } } }) => gauge(engine.hub.metrics.render(), 'mwse_cluster_ghosts');
 
@@ -193,18 +222,7 @@ describe.skipIf(redisMissing())('a cluster node killed with -9', () => {
 
 describe.skipIf(redisMissing())('a cluster whose Redis stops answering', () => {
   it('answers 503 on /readyz, closes its sockets and refuses new ones, then serves again once Redis is back', async () => {
-    const redis = await startRedis({ appendonly: false });
-    const engines: Engine[] = [];
-    const quiet = { error() {}, warn() {}, info() {}, debug() {} };
-    try {
-      for (const nodeId of ['stop-a', 'stop-b']) {
-        engines.push(await createEngine({ host: '127.0.0.1', port: 0, transport: 'ws', logger: quiet, cluster: { redis: redis.url, nodeId } }));
-      }
-      const connect = async (engine: Engine) => {
-        const mwse = new MWSE({ endpoint: `ws://127.0.0.1:${engine.port}/`, reconnect: false });
-        await new Promise<void>((resolve) => mwse.scope(() => resolve()));
-        return mwse;
-      };
+    await withTwoNodes(['stop-a', 'stop-b'], () => ({}), async ({ redis, engines, connect }) => {
       const readyz = (engine: Engine) => fetch(`${httpOf(engine)}/readyz`).then((r) => r.status);
       const a = await connect(engines[0]!);
       expect(await readyz(engines[0]!)).toBe(200);
@@ -233,10 +251,7 @@ describe.skipIf(redisMissing())('a cluster whose Redis stops answering', () => {
       expect((await got)[0]).toBe('after');
       x.close();
       y.close();
-    } finally {
-      await Promise.all(engines.map((e) => e.close()));
-      await redis.stop();
-    }
+    });
   }, 40_000);
 });
 
@@ -256,18 +271,7 @@ function redisCommand(port: number, command: string): Promise<string> {
 
 describe.skipIf(redisMissing())('a cluster whose pub/sub connections are killed', () => {
   it('resubscribes and carries messages across nodes again (what was in flight meanwhile may be lost)', async () => {
-    const redis = await startRedis({ appendonly: false });
-    const engines: Engine[] = [];
-    const quiet = { error() {}, warn() {}, info() {}, debug() {} };
-    try {
-      for (const nodeId of ['kill-sub-a', 'kill-sub-b']) {
-        engines.push(await createEngine({ host: '127.0.0.1', port: 0, transport: 'ws', logger: quiet, cluster: { redis: redis.url, nodeId } }));
-      }
-      const connect = async (engine: Engine) => {
-        const mwse = new MWSE({ endpoint: `ws://127.0.0.1:${engine.port}/`, reconnect: false });
-        await new Promise<void>((resolve) => mwse.scope(() => resolve()));
-        return mwse;
-      };
+    await withTwoNodes(['kill-sub-a', 'kill-sub-b'], () => ({}), async ({ redis, engines, connect }) => {
       const x = await connect(engines[0]!);
       const y = await connect(engines[1]!);
       await y.disablePairAuth();
@@ -291,10 +295,7 @@ describe.skipIf(redisMissing())('a cluster whose pub/sub connections are killed'
       expect(new Set(keys).size).toBe(keys.length);
       x.close();
       y.close();
-    } finally {
-      await Promise.all(engines.map((e) => e.close()));
-      await redis.stop();
-    }
+    });
   }, 40_000);
 });
 
@@ -305,28 +306,9 @@ describe.skipIf(redisMissing())('notifications across nodes (a shared Redis stor
   });
 
   it('reach a peer and an identity on the other node, and the reply comes back to the sender', async () => {
-    const redis = await startRedis({ appendonly: false });
-    const engines: Engine[] = [];
-    try {
-      for (const nodeId of ['notify-a', 'notify-b']) {
-        engines.push(
-          await createEngine({
-            host: '127.0.0.1',
-            port: 0,
-            transport: 'ws',
-            approveUrl: approver.url,
-            store: { redis: redis.url },
-            cluster: { redis: redis.url, nodeId },
-          }),
-        );
-      }
-      const connect = async (engine: Engine, user: string) => {
-        const mwse = new MWSE({ endpoint: `ws://127.0.0.1:${engine.port}/?user=${user}`, reconnect: false });
-        await new Promise<void>((resolve) => mwse.scope(() => resolve()));
-        return mwse;
-      };
-      const sender = await connect(engines[0]!, 'alice');
-      const target = await connect(engines[1]!, 'bob');
+    await withTwoNodes(['notify-a', 'notify-b'], (redisUrl) => ({ approveUrl: approver.url, store: { redis: redisUrl } }), async ({ engines, connect }) => {
+      const sender = await connect(engines[0]!, '?user=alice');
+      const target = await connect(engines[1]!, '?user=bob');
       try {
         await expect(sender.peer(target.me.socketId).notify({ title: 'refused' })).rejects.toMatchObject({ code: 'not-paired' });
         await target.disablePairAuth();
@@ -348,9 +330,6 @@ describe.skipIf(redisMissing())('notifications across nodes (a shared Redis stor
         sender.close();
         target.close();
       }
-    } finally {
-      await Promise.all(engines.map((e) => e.close()));
-      await redis.stop();
-    }
+    });
   }, 30_000);
 });
