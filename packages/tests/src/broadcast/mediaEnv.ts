@@ -2,12 +2,9 @@
  * A real mwse-server (built SDK, shipped demos) with the media env given, a public folder with
  * the broadcast test page, and headless Chromium with a fake camera.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { launchChromium } from '@mwse/testkit';
-import { loadConfig, startServer, type RunningServer } from '@mwse/server';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { RunningServer } from '@mwse/server';
+import type { Browser, Page } from 'playwright-core';
+import { startBrowserServer } from '../webrtc/browser.js';
 
 /** A page that loads the served SDK and leaves `window.MWSE` and `window.MediaSources` to the test. */
 const PAGE = `<!doctype html><meta charset="utf-8"><title>broadcast test</title>
@@ -29,32 +26,17 @@ export interface MediaEnv {
 }
 
 export async function startMediaEnv(env: Record<string, string>): Promise<MediaEnv> {
-  const publicDir = mkdtempSync(join(tmpdir(), 'mwse-broadcast-pages-'));
-  writeFileSync(join(publicDir, 'broadcast-test.html'), PAGE);
-  const server = await startServer({ ...loadConfig({ MWSE_STORE: 'memory', ...env }), host: '127.0.0.1', port: 0, publicDir });
-  const browser = await launchChromium({ media: true });
-  const contexts: BrowserContext[] = [];
-  const origin = `http://127.0.0.1:${server.port}`;
+  const served = await startBrowserServer({ 'broadcast-test.html': PAGE }, env);
   return {
-    server,
-    browser,
-    origin,
+    server: served.server,
+    browser: served.browser,
+    origin: served.origin,
     async tab() {
-      const context = await browser.newContext();
-      contexts.push(context);
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (error) => errors.push(error.message));
-      await page.goto(`${origin}/broadcast-test.html`);
+      const { page, errors } = await served.open('/broadcast-test.html');
       await page.waitForFunction('window.ready === true', undefined, { timeout: 20_000 });
       return { page, errors };
     },
-    async close() {
-      for (const context of contexts) await context.close().catch(() => {});
-      await browser.close();
-      await server.close();
-      rmSync(publicDir, { recursive: true, force: true });
-    },
+    close: () => served.close(),
   };
 }
 
