@@ -3,7 +3,7 @@
  * others. Absent, the engine is a single node and no cluster code runs.
  */
 export interface ClusterOptions {
-  /** Redis URL, e.g. `redis://127.0.0.1:6379/0` (needs `ioredis`). */
+  /** Redis URL, for example `redis://127.0.0.1:6379/0` (needs `ioredis`). */
   redis: string;
   /** This node's id, unique among the nodes on that Redis (default: random). */
   nodeId?: string;
