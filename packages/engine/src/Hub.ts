@@ -479,14 +479,7 @@ export class Hub {
     peer.queue.close();
     this.sessions.forget(peer);
     this.log.debug({ peer: peer.id }, 'disconnected');
-    for (const service of this.services) {
-      try {
-        service.disconnect?.(peer);
-      } catch (error) {
-        // The other services still undo what they hold for this peer.
-        this.log.error({ err: error, peer: peer.id }, 'a service failed to undo a connection');
-      }
-    }
+    this.undoServices(peer);
     this.peers.delete(peer.id);
     this.cluster?.peerClosed(peer);
     if (peer.identity) {
@@ -558,11 +551,16 @@ export class Hub {
   forgetRemote(ghost: Peer): void {
     if (ghost.closed) return;
     ghost.closed = true;
+    this.undoServices(ghost);
+  }
+
+  /** Every service undoes what it holds for `peer`, in order; one that fails does not stop the others. */
+  private undoServices(peer: Peer): void {
     for (const service of this.services) {
       try {
-        service.disconnect?.(ghost);
+        service.disconnect?.(peer);
       } catch (error) {
-        this.log.error({ err: error, peer: ghost.id }, 'a service failed to undo a remote peer');
+        this.log.error({ err: error, peer: peer.id, remote: peer.remote !== undefined }, 'a service failed to undo a peer');
       }
     }
   }
