@@ -194,6 +194,19 @@ const LIMIT_OF: Record<string, number> = {
 /** Fields that carry application data: deep nesting goes into these. */
 const PAYLOAD_FIELDS = ['pack', 'data', 'body', 'value'];
 
+/**
+ * A field as text, whatever an earlier mutation made of it: `String()` throws on an object whose
+ * `toString` and `valueOf` were replaced by hostile keys.
+ */
+function asText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? typeof value;
+  } catch {
+    return typeof value;
+  }
+}
+
 /** Break one thing about a frame: a field's type, presence, size, or the frame's `type`. */
 export function mutate(prng: Prng, frame: Frame): void {
   const keys = Object.keys(frame);
@@ -220,18 +233,20 @@ export function mutate(prng: Prng, frame: Frame): void {
     case 6: // unicode edge cases in any string field
       frame[key] = unicodeString(prng);
       break;
-    case 7: // a type that is almost right
+    case 7: { // a type that is almost right
+      const type = asText(frame.type);
       frame.type = prng.pick([
-        `${String(frame.type)} `,
-        String(frame.type).toUpperCase(),
+        `${type} `,
+        type.toUpperCase(),
         '__proto__',
         'constructor',
         'hello',
         'result',
-        `${String(frame.type)}/x`,
+        `${type}/x`,
         unicodeString(prng),
       ]);
       break;
+    }
     case 8: // nested objects where flags or errors are expected
       frame[key] = { flags: { pairauth: 'yes' }, error: { code: 'internal', message: 1 } };
       break;
