@@ -96,7 +96,15 @@ loggers: { disable = "libjanus_jsonlog.so" }
   writeFileSync(join(dir, 'janus.transport.websockets.jcfg'), `general: { json = "indented", ws = true, ws_port = ${port}, ws_interface = "lo", ws_ip = "127.0.0.1", wss = false }\nadmin: { admin_ws = false }\n`);
   writeFileSync(join(dir, 'janus.plugin.videoroom.jcfg'), 'general: { }\n');
   writeFileSync(join(dir, 'janus.plugin.streaming.jcfg'), 'general: { }\n');
-  const child = spawn(JANUS, ['-C', join(dir, 'janus.jcfg'), '-F', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnListening(JANUS, ['-C', join(dir, 'janus.jcfg'), '-F', dir], 'janus', port, dir, `ws://127.0.0.1:${port}`);
+}
+
+/**
+ * Start `binary`, keep the last 8,000 characters of its output, and resolve with its handle once
+ * it accepts TCP connections on `port` (it owns the temp dir `dir`).
+ */
+async function spawnListening(binary, args, name, port, dir, url) {
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk) => {
     output = (output + chunk).slice(-8000);
@@ -104,8 +112,8 @@ loggers: { disable = "libjanus_jsonlog.so" }
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  await waitListening(child, port, 'janus', () => output);
-  return handle(child, exited, dir, { url: `ws://127.0.0.1:${port}`, port, output: () => output });
+  await waitListening(child, port, name, () => output);
+  return handle(child, exited, dir, { url, port, output: () => output });
 }
 
 /**
@@ -138,14 +146,5 @@ export async function startTurn(options) {
     '--allow-loopback-peers', '--no-multicast-peers', '--fingerprint',
     `--pidfile=${join(dir, 'turn.pid')}`, `--userdb=${join(dir, 'turn.db')}`,
   ];
-  const child = spawn(TURNSERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (chunk) => {
-    output = (output + chunk).slice(-8000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  await waitListening(child, port, 'turnserver', () => output);
-  return handle(child, exited, dir, { url: `turn:127.0.0.1:${port}?transport=udp`, port, output: () => output });
+  return spawnListening(TURNSERVER, args, 'turnserver', port, dir, `turn:127.0.0.1:${port}?transport=udp`);
 }
