@@ -8,7 +8,7 @@ export interface JanusBackendOptions {
   url: string;
   /** Address Janus forwards RTP to for its own Streaming plugin (itself): default 127.0.0.1. */
   forwardHost?: string;
-  /** Milliseconds between keepalives; a keepalive unanswered by the next one loses the connection. */
+  /** Milliseconds between keepalives; a keepalive unanswered for two intervals loses the connection. */
   keepalive?: number;
   /** VideoRoom/Streaming `admin_key`, when Janus is configured with one. */
   adminKey?: string;

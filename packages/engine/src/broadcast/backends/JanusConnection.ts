@@ -25,7 +25,8 @@ interface Pending {
 /**
  * One WebSocket to Janus (subprotocol `janus-protocol`) and one Janus session on it: requests
  * correlated by transaction, keepalives, and a `lost` callback once the socket closes, errors or
- * a keepalive goes unanswered (a frozen Janus keeps its socket open and answers nothing).
+ * a keepalive goes unanswered for two intervals (a frozen Janus keeps its socket open and answers
+ * nothing; a Janus starved of CPU answers late, and one late answer is not a loss).
  */
 export class JanusConnection {
   private readonly pending = new Map<string, Pending>();
@@ -72,7 +73,7 @@ export class JanusConnection {
       throw error;
     }
     connection.sessionId = created.data?.id ?? 0;
-    connection.keepalive = setInterval(() => connection.ping(keepaliveMs), keepaliveMs);
+    connection.keepalive = setInterval(() => connection.ping(2 * keepaliveMs), keepaliveMs);
     connection.keepalive.unref();
     return connection;
   }
