@@ -8,6 +8,13 @@ export const ApiBodies = {
   sendToClient: z
     .object({ pack: z.unknown().refine((pack) => pack !== undefined, 'pack is required') })
     .strict(),
+  /** `POST /api/bridge/inbox/read`: ack the events up to `ack` (an event id), read the next `limit`. */
+  inboxRead: z
+    .object({
+      ack: z.string().min(1).max(256).optional(),
+      limit: z.number().int().min(1).max(1000).optional(),
+    })
+    .strict(),
   /** `POST /api/media/hooks/:event`: the media server's JSON, checked by the backend. */
   mediaHook: z.unknown(),
 } as const;

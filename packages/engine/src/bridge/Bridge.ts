@@ -80,6 +80,11 @@ export class Bridge {
     return this.store.inbox.drain();
   }
 
+  /** Drop the events up to `ack`, return the oldest `limit` still queued (the read route). */
+  read(ack: string | undefined, limit: number): Awaitable<BridgeEvent[]> {
+    return this.store.inbox.read(ack, limit);
+  }
+
   get inboxEnabled(): boolean {
     return this.options.inbox;
   }

@@ -113,6 +113,16 @@ export class MemoryInbox implements Inbox {
   drain(): StoredEvent[] {
     return this.events.splice(0);
   }
+
+  read(ack: string | undefined, limit: number): StoredEvent[] {
+    this.events.splice(0, this.acked(ack));
+    return this.events.slice(0, limit);
+  }
+
+  /** How many events `ack` acknowledges: up to and including it, none if it is not queued. */
+  protected acked(ack: string | undefined): number {
+    return ack === undefined ? 0 : this.events.findIndex((event) => event.id === ack) + 1;
+  }
 }
 
 /** Webhooks waiting or retrying, by event id. */

@@ -73,6 +73,7 @@ const SCRIPTS = {
   mwseAddKey: scripts.ADD_KEY,
   mwsePushInbox: scripts.PUSH_INBOX,
   mwseDrainInbox: scripts.DRAIN_INBOX,
+  mwseReadInbox: scripts.READ_INBOX,
   mwseEnqueueWebhook: scripts.ENQUEUE_WEBHOOK,
   mwseRescheduleWebhook: scripts.RESCHEDULE_WEBHOOK,
   mwseRemoveWebhook: scripts.REMOVE_WEBHOOK,
@@ -212,7 +213,7 @@ class RedisKeys implements KeyRecords {
   }
 }
 
-/** The bridge inbox as a stream trimmed to its bound; a drain takes (and deletes) it in one step. */
+/** The bridge inbox as a stream trimmed to its bound; a drain takes (and deletes) it in one step, a read trims what it acks. */
 class RedisInbox implements Inbox {
   constructor(private readonly conn: Connection) {}
 
@@ -221,8 +222,15 @@ class RedisInbox implements Inbox {
   }
 
   async drain(): Promise<StoredEvent[]> {
-    const reply = (await this.conn.run('mwseDrainInbox', [])) as Reply[];
-    return reply.map((json) => JSON.parse(text(json)) as StoredEvent);
+    return RedisInbox.events(await this.conn.run('mwseDrainInbox', []));
+  }
+
+  async read(ack: string | undefined, limit: number): Promise<StoredEvent[]> {
+    return RedisInbox.events(await this.conn.run('mwseReadInbox', [ack ?? '', limit]));
+  }
+
+  private static events(reply: unknown): StoredEvent[] {
+    return (reply as Reply[]).map((json) => JSON.parse(text(json)) as StoredEvent);
   }
 }
 

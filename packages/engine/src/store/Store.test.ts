@@ -140,6 +140,30 @@ describe.each(BACKENDS)('%s store', (name, backend) => {
     await store.close();
   });
 
+  it('reads the inbox at least once: events stay until a later read acks them', async () => {
+    const store = await backend().open();
+    const event = (i: number) => ({ id: `e${i}`, event: 'notify/reply', at: i });
+    for (let i = 1; i <= 5; i++) await store.inbox.push(event(i), 10);
+    // A read whose answer is lost is made again and gets the same events.
+    expect(await store.inbox.read(undefined, 2)).toEqual([event(1), event(2)]);
+    expect(await store.inbox.read(undefined, 2)).toEqual([event(1), event(2)]);
+    // Acking e2 drops e1 and e2, and the next ones come.
+    expect(await store.inbox.read('e2', 2)).toEqual([event(3), event(4)]);
+    // The same ack again (its answer was lost) drops nothing more; an id never queued neither.
+    expect(await store.inbox.read('e2', 10)).toEqual([event(3), event(4), event(5)]);
+    expect(await store.inbox.read('e-unknown', 10)).toEqual([event(3), event(4), event(5)]);
+    await store.inbox.push(event(6), 10);
+    expect(await store.inbox.read('e5', 10)).toEqual([event(6)]);
+    expect(await store.inbox.read('e6', 10)).toEqual([]);
+    // A later push after everything was acked starts a fresh queue.
+    await store.inbox.push(event(7), 10);
+    expect(await store.inbox.read(undefined, 10)).toEqual([event(7)]);
+    // Events read but not acked are still there for a drain, and the bound still drops the oldest.
+    await store.inbox.push(event(8), 2);
+    expect(await store.inbox.drain()).toEqual([event(7), event(8)]);
+    await store.close();
+  });
+
   it('queues webhook rows with a due time, bounded, until removed', async () => {
     const store = await backend().open();
     const job = { id: 'w1', body: '{"id":"w1"}', attempt: 1, nextAt: 5 };
@@ -180,6 +204,13 @@ describe.each(BACKENDS)('%s store', (name, backend) => {
     await second.close();
     const third = await b.open();
     expect(await third.inbox.drain()).toEqual([]);
+    // Read but not acked before a kill: still there after it; acked: gone.
+    for (let i = 1; i <= 3; i++) await third.inbox.push({ id: `r${i}`, event: 'x', at: i }, 10);
+    expect((await third.inbox.read(undefined, 10)).map((e) => e.id)).toEqual(['r1', 'r2', 'r3']);
+    expect((await third.inbox.read('r1', 10)).map((e) => e.id)).toEqual(['r2', 'r3']);
+    const fourth = await b.open();
+    expect((await fourth.inbox.read(undefined, 10)).map((e) => e.id)).toEqual(['r2', 'r3']);
     await third.close();
+    await fourth.close();
   });
 });

@@ -76,8 +76,14 @@ export interface StoredEvent {
 export interface Inbox {
   /** Queue `event`, dropping the oldest past `max`; returns how many were dropped. */
   push(event: StoredEvent, max: number): Awaitable<number>;
-  /** Take every queued event, oldest first. */
+  /** Take every queued event, oldest first (at most once: they are gone before the caller has them). */
   drain(): Awaitable<StoredEvent[]>;
+  /**
+   * At least once: first drop every event up to and including the one whose id is `ack` (none
+   * when no queued event has that id: it was acked or dropped already, and so was every older
+   * one), then return the oldest `limit` events, which stay queued until a later call acks them.
+   */
+  read(ack: string | undefined, limit: number): Awaitable<StoredEvent[]>;
 }
 
 /** One webhook to POST: `attempt` is the number of the next try, `nextAt` when it is due. */

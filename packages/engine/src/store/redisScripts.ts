@@ -185,6 +185,31 @@ redis.call('DEL', key)
 return out
 `;
 
+/**
+ * ARGV: prefix, acked event id ('' for none), limit. Trims the stream up to and including the
+ * entry of the acked event (found by the id inside its JSON; nothing when it is not queued), then
+ * returns the oldest `limit` event JSONs, which stay.
+ */
+export const READ_INBOX = `
+local key = ARGV[1] .. 'inbox'
+if ARGV[2] ~= '' then
+  local found = false
+  for _, entry in ipairs(redis.call('XRANGE', key, '-', '+')) do
+    if found then
+      redis.call('XTRIM', key, 'MINID', entry[1])
+      found = 'trimmed'
+      break
+    end
+    local ok, event = pcall(cjson.decode, entry[2][2])
+    if ok and type(event) == 'table' and event.id == ARGV[2] then found = true end
+  end
+  if found == true then redis.call('DEL', key) end
+end
+local out = {}
+for _, entry in ipairs(redis.call('XRANGE', key, '-', '+', 'COUNT', tonumber(ARGV[3]))) do table.insert(out, entry[2][2]) end
+return out
+`;
+
 /** ARGV: prefix, id, job JSON, nextAt, max. Returns 1 when queued, 0 when `max` wait already. */
 export const ENQUEUE_WEBHOOK = `
 local p = ARGV[1]

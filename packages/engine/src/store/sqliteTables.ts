@@ -159,6 +159,13 @@ export class SqliteInbox extends MemoryInbox {
     this.clear.run();
     return super.drain();
   }
+
+  override read(ack: string | undefined, limit: number): StoredEvent[] {
+    // Rows and the in-memory copy are in the same order: the first `acked` rows are the ones.
+    const acked = this.acked(ack);
+    if (acked > 0) this.dropOldest.run([acked]);
+    return super.read(ack, limit);
+  }
 }
 
 export class SqliteWebhooks extends MemoryWebhooks {

@@ -253,6 +253,50 @@ describe.each(TRANSPORTS)('bridge webhooks and inbox over %s', (transport) => {
     expect(await drain(key)).toEqual([]);
   });
 
+  async function read(key: string, body?: unknown) {
+    const res = await fetch(`${httpOf(state.engine)}/api/bridge/inbox/read`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as { events: Record<string, unknown>[]; error?: { code: string; issues?: string[] } } };
+  }
+
+  it('reads the inbox at least once: a read whose answer is lost is made again, an ack removes', async () => {
+    hook = 'ok';
+    const key = await mintKey();
+    await drain(key);
+    const first = await replied('yes');
+    const second = await replied('no');
+    // No body, or one without ack: the oldest events, kept.
+    const once = await read(key);
+    expect(once.status).toBe(200);
+    expect(once.body.events.map((e) => e.nid)).toEqual([first.nid, second.nid]);
+    expect((await read(key, { limit: 1 })).body.events.map((e) => e.nid)).toEqual([first.nid]);
+    // Acking the first by its event id: only the second is left, and a repeated ack is harmless.
+    const ack = once.body.events[0]!.id;
+    expect(typeof ack).toBe('string');
+    expect((await read(key, { ack })).body.events.map((e) => e.nid)).toEqual([second.nid]);
+    expect((await read(key, { ack })).body.events.map((e) => e.nid)).toEqual([second.nid]);
+    expect((await read(key, { ack: once.body.events[1]!.id })).body.events).toEqual([]);
+    expect(await drain(key)).toEqual([]);
+  });
+
+  it('refuses a bad read body with 400 and the field at fault, keeping the events', async () => {
+    hook = 'ok';
+    const key = await mintKey();
+    await drain(key);
+    const { nid } = await replied('yes');
+    for (const body of [{ limit: 0 }, { limit: 1001 }, { limit: 1.5 }, { ack: 5 }, { ack: '' }, { extra: true }, [], 'x']) {
+      const refused = await read(key, body);
+      expect(refused.status, JSON.stringify(body)).toBe(400);
+      expect(refused.body.error?.code).toBe('bad-request');
+    }
+    const broken = await fetch(`${httpOf(state.engine)}/api/bridge/inbox/read`, { method: 'POST', headers: { 'x-api-key': key }, body: '{"ack":' });
+    expect(broken.status).toBe(400);
+    expect((await read(key)).body.events.map((e) => e.nid)).toEqual([nid]);
+  });
+
   it('keeps at most inboxSize events, dropping the oldest and counting them', async () => {
     hook = 'ok';
     const key = await mintKey();
@@ -275,6 +319,25 @@ describe.each(TRANSPORTS)('bridge inbox route over %s', (transport) => {
       expect((await fetch(url, { method: 'POST' })).status).toBe(401);
       expect((await fetch(url, { method: 'POST', headers: { 'x-api-key': 'mwse_wrong' } })).status).toBe(403);
       expect((await fetch(url)).status).toBe(405);
+      expect((await fetch(`${url}/read`, { method: 'POST' })).status).toBe(401);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('answers 404 on both routes while the inbox is off', async () => {
+    const engine = await createEngine({ host: '127.0.0.1', port: 0, transport });
+    try {
+      const minted = await fetch(`${httpOf(engine)}/api/auth/key`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ domain: 'app.example' }),
+      });
+      const { key } = (await minted.json()) as { key: string };
+      for (const path of ['/api/bridge/inbox', '/api/bridge/inbox/read']) {
+        const res = await fetch(`${httpOf(engine)}${path}`, { method: 'POST', headers: { 'x-api-key': key } });
+        expect(res.status, path).toBe(404);
+      }
     } finally {
       await engine.close();
     }

@@ -2,8 +2,11 @@ import type { z } from 'zod';
 import { HttpBodyTooLarge, type HttpRequest } from '../HttpTypes.js';
 import { ApiError } from './ApiError.js';
 
-/** Read and validate a JSON body: 413 over `limit`, 400 for bad JSON or a wrong shape. */
-export async function readJson<T>(req: HttpRequest, schema: z.ZodType<T>, limit: number): Promise<T> {
+/**
+ * Read and validate a JSON body: 413 over `limit`, 400 for bad JSON or a wrong shape. An empty body
+ * is `empty` when given (a route whose fields are all optional), bad JSON otherwise.
+ */
+export async function readJson<T>(req: HttpRequest, schema: z.ZodType<T>, limit: number, empty?: unknown): Promise<T> {
   let raw: Uint8Array;
   try {
     raw = await req.body(limit);
@@ -13,9 +16,9 @@ export async function readJson<T>(req: HttpRequest, schema: z.ZodType<T>, limit:
     }
     throw error;
   }
-  let value: unknown;
+  let value: unknown = empty;
   try {
-    value = JSON.parse(Buffer.from(raw).toString('utf8'));
+    if (raw.byteLength > 0 || empty === undefined) value = JSON.parse(Buffer.from(raw).toString('utf8'));
   } catch {
     throw new ApiError(400, 'bad-request', 'body is not valid JSON');
   }

@@ -7,6 +7,9 @@ import type { KeyStore } from '../KeyStore.js';
 import { ApiError, json } from './ApiError.js';
 import { readJson } from './readJson.js';
 
+/** Events `POST /api/bridge/inbox/read` returns when the body names no `limit`. */
+const INBOX_READ_LIMIT = 100;
+
 /** What the control plane reads from the running engine. */
 export interface ControlPlaneContext {
   hub: Hub;
@@ -97,6 +100,16 @@ export const ROUTES: Route[] = [
       await requireKey(req, ctx);
       if (!ctx.hub.bridge.inboxEnabled) throw new ApiError(404, 'not-found', 'the inbox is off (BRIDGE_INBOX=1 turns it on)');
       return json(200, { events: await ctx.hub.bridge.drain() });
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/bridge\/inbox\/read$/,
+    async handle(req, _params, ctx) {
+      await requireKey(req, ctx);
+      if (!ctx.hub.bridge.inboxEnabled) throw new ApiError(404, 'not-found', 'the inbox is off (BRIDGE_INBOX=1 turns it on)');
+      const { ack, limit = INBOX_READ_LIMIT } = await readJson(req, ApiBodies.inboxRead, ctx.hub.options.apiBodyLimit, {});
+      return json(200, { events: await ctx.hub.bridge.read(ack, limit) });
     },
   },
   {
