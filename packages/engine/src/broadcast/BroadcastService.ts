@@ -61,30 +61,36 @@ export class BroadcastService {
 
   /** The frame handlers. */
   service(): Service<BroadcastFrames> {
+    const handlers: Service<BroadcastFrames>['handlers'] = {
+      'broadcast/ice': (peer, { room }) => this.iceServers(peer, this.inRoom(peer, room)),
+      'broadcast/publish': (peer, frame) => this.publish(peer, frame),
+      'broadcast/watch': (peer, frame) => this.watch(peer, frame),
+      'broadcast/stop': (peer, { session }) => this.stopOwn(peer, session),
+      'broadcast/list': (peer, { room }) => {
+        const found = this.inRoom(peer, room);
+        return [...(this.live.get(found)?.values() ?? [])]
+          .filter((b): b is Broadcast => b !== null)
+          .map((b) => ({ name: b.name, publisher: b.peer.id, viewers: b.viewerCount, since: b.since }));
+      },
+      'broadcast/grant': (peer, { room: name, peer: id, allow }) => {
+        const room = this.broadcastRoom(name);
+        if (room.owner !== peer) throw new ServiceError('forbidden', `only the owner of "${name}" grants publishing`);
+        const guest = this.hub.peer(id) ?? this.hub.cluster?.ghost(id);
+        if (!guest || !room.members.has(guest)) throw new ServiceError('not-found', `peer ${id} is not on the stage of "${name}"`);
+        if (allow) room.publishers.add(guest);
+        else {
+          room.publishers.delete(guest);
+          if (room.settings.publish === 'owner' && guest !== room.owner) this.endPublishesOf(guest, room, 'revoked');
+        }
+        return null;
+      },
+    };
     return {
-      handlers: {
-        'broadcast/ice': (peer, { room }) => this.iceServers(peer, this.inRoom(peer, room)),
-        'broadcast/publish': (peer, frame) => this.publish(peer, frame),
-        'broadcast/watch': (peer, frame) => this.watch(peer, frame),
-        'broadcast/stop': (peer, { session }) => this.stopOwn(peer, session),
-        'broadcast/list': (peer, { room }) => {
-          const found = this.inRoom(peer, room);
-          return [...(this.live.get(found)?.values() ?? [])]
-            .filter((b): b is Broadcast => b !== null)
-            .map((b) => ({ name: b.name, publisher: b.peer.id, viewers: b.viewerCount, since: b.since }));
-        },
-        'broadcast/grant': (peer, { room: name, peer: id, allow }) => {
-          const room = this.broadcastRoom(name);
-          if (room.owner !== peer) throw new ServiceError('forbidden', `only the owner of "${name}" grants publishing`);
-          const guest = this.hub.peer(id);
-          if (!guest || !room.members.has(guest)) throw new ServiceError('not-found', `peer ${id} is not on the stage of "${name}"`);
-          if (allow) room.publishers.add(guest);
-          else {
-            room.publishers.delete(guest);
-            if (room.settings.publish === 'owner' && guest !== room.owner) this.endPublishesOf(guest, room, 'revoked');
-          }
-          return null;
-        },
+      handlers: this.hub.cluster ? this.routed(handlers) : handlers,
+      remote: {
+        // A frame of a peer of another node, about a room homed here: run for its ghost.
+        'broadcast/frame': (ghost, frame: ClientFrameOf<BroadcastFrames>) =>
+          (handlers[frame.type] as (peer: Peer, frame: ClientFrameOf<BroadcastFrames>) => unknown)(ghost, frame),
       },
       disconnect: (peer) => {
         // Rooms were left first (publishes ended there); what remains is in flight or stray.
@@ -92,6 +98,37 @@ export class BroadcastService {
         this.byPeer.delete(peer);
       },
     };
+  }
+
+  /**
+   * Cluster mode: a broadcast lives on its room's home node, with the media sessions and the
+   * session ↔ peer maps. A frame from a peer of this node about a room homed elsewhere runs there,
+   * for a ghost of the peer (its answer comes back as the result); `broadcast/stop` names a session,
+   * whose id carries its home's node tag as socket ids do.
+   */
+  private routed(handlers: Service<BroadcastFrames>['handlers']): Service<BroadcastFrames>['handlers'] {
+    const cluster = this.hub.cluster!;
+    const out = { ...handlers } as Record<BroadcastFrames, (peer: Peer, frame: ClientFrameOf<BroadcastFrames>) => unknown>;
+    for (const type of Object.keys(handlers) as BroadcastFrames[]) {
+      const local = handlers[type] as (peer: Peer, frame: ClientFrameOf<BroadcastFrames>) => unknown;
+      out[type] = async (peer, frame) => {
+        if (peer.remote !== undefined) return local(peer, frame);
+        let home: string | undefined;
+        if (frame.type === 'broadcast/stop') {
+          if (!this.sessions.has(frame.session)) home = cluster.nodeOf(frame.session);
+        } else if (!this.hub.rooms.has(frame.room)) {
+          home = await cluster.rooms.home(frame.room);
+        }
+        if (home === undefined || home === cluster.nodeId) return local(peer, frame);
+        return cluster.call(home, 'broadcast/frame', peer, frame);
+      };
+    }
+    return out as Service<BroadcastFrames>['handlers'];
+  }
+
+  /** A session id: in cluster mode routed to this node by its tag, like a socket id. */
+  private sessionId(): string {
+    return this.hub.cluster ? this.hub.cluster.mintId() : randomUUID();
   }
 
   /** `peer` is leaving `room` (leave, eject, disconnect): its publishes end, its watches close. */
@@ -217,7 +254,7 @@ export class BroadcastService {
       this.release(session.id);
       throw new ServiceError('forbidden', `you left "${name}" before the broadcast started`);
     }
-    const broadcast = new Broadcast(randomUUID(), room, stream, peer, session.id);
+    const broadcast = new Broadcast(this.sessionId(), room, stream, peer, session.id);
     names.set(stream, broadcast);
     room.broadcasts.set(stream, broadcast);
     this.track(broadcast);
@@ -238,7 +275,7 @@ export class BroadcastService {
       this.release(session.id);
       throw new ServiceError('not-live', `"${stream}" ended before the watch started`);
     }
-    const watch: Watch = { kind: 'watch', id: randomUUID(), peer, broadcast, media: session.id };
+    const watch: Watch = { kind: 'watch', id: this.sessionId(), peer, broadcast, media: session.id };
     broadcast.watches.set(watch.id, watch);
     this.track(watch);
     this.viewersChanged(broadcast);

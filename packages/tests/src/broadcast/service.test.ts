@@ -47,7 +47,11 @@ describe('the broadcast service (stub backend)', () => {
   });
   let n = 0;
   const unique = (base: string) => `${base}-${++n}`;
-  const service = () => state.engine.hub.broadcasts;
+  /** Every node's broadcast service (in the cluster fixture a room's sessions live on its home). */
+  const services = () => state.engines.map((engine) => engine.hub.broadcasts);
+  const service = () => ({ size: services().reduce((n, s) => n + s.size, 0) });
+  type Internals = { sessions: Map<string, { kind: string; media: string }> };
+  const sessionsOf = () => services().flatMap((s) => [...(s as unknown as Internals).sessions.values()]);
 
   async function stage(name: string, options: Record<string, unknown> = {}): Promise<{ host: MWSE; room: Room }> {
     const host = await client();
@@ -142,11 +146,11 @@ describe('the broadcast service (stub backend)', () => {
     const frames = framesOf(viewer.room(name));
     await publish(room, 'cam');
     const w = await watch(viewer.room(name), 'cam');
-    const media = (id: string) => [...(service() as unknown as { sessions: Map<string, { media: string }> }).sessions.get(id)?.media ?? ''].join('');
+    const media = (id: string) => services().map((s) => (s as unknown as Internals).sessions.get(id)?.media).find(Boolean) ?? '';
     stub.hangUp(media(w.session));
     await eventually(() => frames.some((f) => f.type === 'broadcast/ended' && f.session === w.session && f.reason === 'media-lost'), 5000, 'the watch lost');
     await watch(viewer.room(name), 'cam');
-    const live = [...(service() as unknown as { sessions: Map<string, { kind: string; media: string }> }).sessions.values()].find((s) => s.kind === 'publish')!;
+    const live = sessionsOf().find((s) => s.kind === 'publish')!;
     stub.hangUp(live.media);
     await eventually(() => frames.some((f) => f.type === 'broadcast/ended' && f.session === undefined && f.reason === 'media-lost'), 5000, 'the broadcast lost');
     await eventually(() => service().size === 0 && stub.size === 0, 5000, 'sessions freed');
