@@ -29,6 +29,8 @@ export interface BenchOptions {
   clusterEngine: boolean;
   /** Extra node flags for every server process, e.g. `--max-semi-space-size=2`. */
   serverFlags: string[];
+  /** A git ref: each MWSE system also runs with the engine built at that commit. */
+  baseline?: string;
   out?: string;
 }
 
@@ -65,6 +67,8 @@ export const USAGE = `pnpm bench [options]
                      (the primary and each worker), on a redis-server of its own (docs/cluster.md)
   --server-flags=<f> extra node flags for the servers, space-separated; write it with "=",
                      e.g. --server-flags="--max-semi-space-size=2"
+  --baseline <ref>   also run each chosen MWSE system (mwse-*) with the engine built at that git
+                     commit, as <name>@<commit>, in the same rounds (built once into .cache/)
   --out <file>       JSON result file (default results/<date>.json)`;
 
 function list(value: string | undefined, known: readonly string[], what: string): string[] | undefined {
@@ -101,6 +105,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'node-footprint': { type: 'boolean', default: false },
       'cluster-engine': { type: 'boolean', default: false },
       'server-flags': { type: 'string' },
+      baseline: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -129,5 +134,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     clusterEngine: values['cluster-engine'],
     serverFlags: values['server-flags']?.split(/\s+/).filter(Boolean) ?? [],
     out: values.out,
+    ...(values.baseline ? { baseline: values.baseline } : {}),
   };
 }

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { baselineTwin, buildBaseline } from './baseline.js';
 import { canPin, pinSelf } from './cpuPinning.js';
 import { clusterEngine, clusterSpike } from './cluster/spike.js';
 import { nodeFootprint } from './cluster/nodeFootprint.js';
@@ -102,13 +103,21 @@ if (options.workloads.includes('idle')) {
   }
 }
 
+// Each MWSE system chosen, twice: as the workspace builds it and as the baseline commit did.
+const systemsUnderTest: System[] = SYSTEMS.filter((s) => options.only.includes(s.name));
+if (options.baseline) {
+  const baseline = buildBaseline(options.baseline, resolve(benchDir, '..'));
+  console.log(`baseline: ${baseline.commit} (${baseline.engine})`);
+  for (const system of [...systemsUnderTest]) if (system.server === 'mwseEngine') systemsUnderTest.push(baselineTwin(system, baseline));
+}
+
 const setup: RunSetup = { options, serverFile, serverCpu, maxLifetimeMs };
 /** Every attempt, kept in the JSON; the summaries use one per round. */
 const attempts: RunRecord[] = [];
 const runs: RunRecord[] = [];
 const started = Date.now();
 for (const workload of options.workloads) {
-  const systems = SYSTEMS.filter((s) => options.only.includes(s.name) && s.workloads.includes(workload));
+  const systems = systemsUnderTest.filter((s) => s.workloads.includes(workload));
   for (let round = 0; round < options.rounds; round++) {
     const order = systems.map((_, i) => systems[(i + round) % systems.length]!);
     for (const system of order) {

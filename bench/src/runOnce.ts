@@ -56,6 +56,7 @@ export async function runOnce(
       nodeFlags: [...setup.options.serverFlags, ...(needs?.nodeFlags ?? [])],
       cpu: setup.serverCpu,
       maxLifetimeMs: Math.max(setup.maxLifetimeMs, needs?.maxLifetimeMs ?? 0),
+      ...(system.env ? { env: system.env } : {}),
     });
     record.result = await WORKLOADS[workload]({ server, dialect: system.dialect, options: setup.options });
     console.log(`${label} ${describe(record.result)}`);

@@ -17,6 +17,8 @@ export interface System {
   workloads: WorkloadName[];
   /** What the row is, for the report. */
   about: string;
+  /** Extra environment for the server process (`--baseline`: which engine build it imports). */
+  env?: Record<string, string>;
 }
 
 const ALL: WorkloadName[] = ['pairs', 'room10', 'room150', 'requests'];

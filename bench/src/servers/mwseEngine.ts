@@ -1,5 +1,9 @@
-import { createEngine } from '@mwse/engine';
+import { pathToFileURL } from 'node:url';
 import { serve } from './serve.js';
+
+// `--baseline` (bench/src/baseline.ts) points this at the engine built at another commit.
+const baseline = process.env.MWSE_BENCH_ENGINE;
+const { createEngine } = (await import(baseline ? pathToFileURL(baseline).href : '@mwse/engine')) as typeof import('@mwse/engine');
 
 /**
  * The MWSE engine as a user embeds it, on the transport named by argv[2] (`uws` or `ws`), with
