@@ -80,6 +80,10 @@ export class Cluster {
   onLost: (() => void) | undefined;
   private stopped = false;
   private readonly prefix = 'mwse:cluster:';
+  /** Run when another node is gone (its lease ran out or it said bye), after its ghosts are. */
+  private readonly goneHooks: ((node: string) => void)[] = [];
+  /** Remote halves that belong to no service (the control plane's), by name. */
+  private readonly ops = new Map<string, RemoteHandler>();
 
   private constructor(
     options: ClusterOptions,
@@ -119,6 +123,7 @@ export class Cluster {
 
   private async join(): Promise<void> {
     await Promise.all([this.pub.connect(), this.sub.connect(), this.leases.connect()]);
+    await this.holdNodeId();
     for (let i = 0; i < 16 && !this.tag; i++) {
       const tag = randomBytes(4).toString('hex');
       if ((await this.pub.hsetnx(`${this.prefix}tags`, tag, this.nodeId)) === 1) this.tag = tag;
@@ -293,7 +298,8 @@ export class Cluster {
           if (ghost.remote !== undefined) this.forgetIfIdle(ghost);
         };
         try {
-          const result = hub.runRemote(op.n, ghost, op.a);
+          const own = this.ops.get(op.n);
+          const result = own ? own(ghost, op.a as never) : hub.runRemote(op.n, ghost, op.a);
           if (result instanceof Promise) return result.then((v) => answer(v), fail).finally(idle);
           answer(result);
         } catch (error) {
@@ -343,6 +349,23 @@ export class Cluster {
     }
     this.rooms.forgetNode(node);
     this.bus.drop(node);
+    for (const hook of this.goneHooks) {
+      try {
+        hook(node);
+      } catch (error) {
+        this.log.error({ err: error, node }, 'cluster: cleaning up after a node failed');
+      }
+    }
+  }
+
+  /** Run `hook` whenever another node is gone. */
+  onNodeGone(hook: (node: string) => void): void {
+    this.goneHooks.push(hook);
+  }
+
+  /** Serve the remote half `name` here (for ops no service owns). */
+  handle(name: string, handler: RemoteHandler): void {
+    this.ops.set(name, handler);
   }
 
   private isLive(node: string): boolean {
@@ -466,6 +489,25 @@ export class Cluster {
       this.sub.disconnect();
       this.leases.disconnect();
     }
+  }
+
+  /**
+   * Take this node's lease before anything else, so two live nodes never share an id (they
+   * would share a channel). A lease still held may be a crashed node's with the same id: it is
+   * waited out once (it lapses unless renewed), then the start is refused.
+   */
+  private async holdNodeId(): Promise<void> {
+    const key = this.leaseKey(this.nodeId);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if ((await this.leases.set(key, 'starting', 'PX', this.leaseTtl, 'NX')) === 'OK') return;
+      if (attempt === 1) break;
+      const left = await this.leases.pttl(key);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(Math.max(left, 0), 30_000) + 50));
+    }
+    throw new Error(
+      `cluster: node id "${this.nodeId}" is taken by a live node on this Redis (its lease is held); ` +
+        'give every node its own id (MWSE_NODE_ID, or the engine option cluster.nodeId), or leave it unset for a random one',
+    );
   }
 
   private leaseKey(node: string): string {

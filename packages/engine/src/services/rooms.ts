@@ -45,6 +45,38 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     for (const room of rooms.values()) n += room.audience.size;
     return n;
   });
+  /**
+   * Cluster mode: rooms on other homes that this node's peers are in (the homes say so as they
+   * add and drop them), so that when a home dies its members here are told `room/closed`.
+   */
+  const away = new Map<Peer, Map<string, string>>();
+  if (cluster) {
+    cluster.onNodeGone((node) => {
+      const closed = new Map<string, Peer[]>();
+      for (const [peer, homes] of away) {
+        for (const [name, home] of homes) {
+          if (home !== node) continue;
+          homes.delete(name);
+          const list = closed.get(name);
+          if (list) list.push(peer);
+          else closed.set(name, [peer]);
+        }
+        if (homes.size === 0) away.delete(peer);
+      }
+      for (const [name, peers] of closed) {
+        const data = hub.encode({ type: 'room/closed', room: name });
+        for (const peer of peers) hub.sendEncoded(peer, data, 'room/closed');
+      }
+      cluster.rooms.sweep(node).catch((error: unknown) => hub.log.warn({ err: error, node }, 'cluster: the room names of a gone node could not be freed'));
+    });
+  }
+
+  /** Cluster mode: tell a ghost's node that its peer is in `room` here, or no longer. */
+  function mirror(room: Room, peer: Peer, on: boolean): void {
+    if (peer.remote === undefined || peer.closed) return;
+    cluster!.sendKnown(peer.remote, 'room/member', peer, { room: room.name, home: cluster!.nodeId, on });
+  }
+
   const describe = (room: Room, created: boolean, viewer?: Peer) =>
     room.describe(created, hub.addresses.roomSubnets.get(room), viewer);
 
@@ -103,6 +135,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
   }
 
   function addMember(room: Room, peer: Peer): void {
+    if (!room.has(peer)) mirror(room, peer, true);
     room.members.add(peer);
     peer.relate('rooms', room);
     room.invited.delete(peer);
@@ -150,6 +183,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     if (!room.has(peer)) checkRoomQuota(peer);
     if (peer.closed) return;
     if (role === 'audience') {
+      mirror(room, peer, true);
       room.audience.add(peer);
       peer.relate('rooms', room);
       audienceCount.changed(room);
@@ -166,11 +200,13 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     hub.broadcasts.left(room, peer);
     if (room.audience.delete(peer)) {
       // Leaving the audience is silent: only the stage's throttled count changes.
+      mirror(room, peer, false);
       peer.unrelate('rooms', room);
       audienceCount.changed(room);
       return;
     }
     room.members.delete(peer);
+    mirror(room, peer, false);
     peer.unrelate('rooms', room);
     hub.addresses.leaveSubnet(room, peer);
     if (room.members.size === 0) {
@@ -202,6 +238,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     if (room.audience.size === 0) return;
     const data = hub.encode({ type: 'room/closed', room: room.name });
     for (const viewer of room.audience) {
+      mirror(room, viewer, false);
       viewer.unrelate('rooms', room);
       hub.sendEncoded(viewer, data, 'room/closed');
     }
@@ -414,9 +451,22 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
       'room/frame': (ghost, frame: ClientFrameOf<RoomFrames>) => (handlers[frame.type] as FrameHandler<RoomFrames>)(ghost, frame),
       'room/raw': (ghost, { name, text }: { name: string; text: string }) => broadcastPack(ghost, name, undefined, { text, error: false }),
       'room/list': () => hub.publicRooms(),
+      // The home of a room says this node's peer is in it, or no longer (see `away`).
+      'room/member': (peer, { room, home, on }: { room: string; home: string; on: boolean }) => {
+        if (peer.remote !== undefined || peer.closed) return;
+        const homes = away.get(peer);
+        if (on) {
+          if (homes) homes.set(room, home);
+          else away.set(peer, new Map([[room, home]]));
+        } else if (homes?.get(room) === home) {
+          homes.delete(room);
+          if (homes.size === 0) away.delete(peer);
+        }
+      },
     },
 
     disconnect(peer) {
+      away.delete(peer);
       for (const room of [...peer.rooms]) leave(room, peer);
       for (const room of peer.invitedTo) room.invited.delete(peer);
     },
