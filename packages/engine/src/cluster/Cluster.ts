@@ -148,6 +148,11 @@ export class Cluster {
     this.hub = hub;
   }
 
+  /** The node's Redis connection for commands (the bus publishes on it too: one order for both). */
+  get redisClient(): ClusterRedis {
+    return this.pub;
+  }
+
   /** Node ids of every live node, this one included. */
   get nodes(): string[] {
     return [...new Set(this.tags.values())];

@@ -5,6 +5,8 @@ import type { Peer } from '../Peer.js';
 import type { FrameHandler, Service } from '../Service.js';
 import { ServiceError } from '../ServiceError.js';
 import type { RawPayload } from '../tunnelEncoding.js';
+import type { RoomSubnet } from '../addressing/AddressBook.js';
+import { sharedAddresses } from '../cluster/SharedAddresses.js';
 import { AudienceCount } from './AudienceCount.js';
 import { InfoPool } from './InfoPool.js';
 import { PasswordGate } from './PasswordGate.js';
@@ -229,7 +231,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     rooms.delete(room.name);
     presence.drop(room);
     audienceCount.stop(room);
-    hub.addresses.releaseSubnet(room);
+    closeSubnet(room);
     cluster?.rooms.release(room.name);
     for (const invited of room.invited) {
       invited.unrelate('invitedTo', room);
@@ -353,13 +355,22 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     'room/subnet'(peer, { name }) {
       const room = owned(peer, name);
       const fresh = !hub.addresses.roomSubnets.has(room);
-      const subnet = hub.addresses.claimSubnet(room);
-      if (!subnet) throw new ServiceError('exhausted', 'no room subnet is free');
-      const description = describe(room, false);
-      // The other members got addresses they cannot know of otherwise.
-      const addresses = description.addresses ?? {};
-      if (fresh) broadcast(room, { type: 'room/subnet', room: name, subnet: subnet.cidr, addresses }, peer);
-      return description;
+      if (cluster && fresh) {
+        // The /24 is unique cluster-wide: claimed in Redis first.
+        return sharedAddresses(hub)
+          .claimSubnet(room)
+          .then((subnet) => {
+            if (rooms.get(name) !== room) {
+              if (subnet) closeSubnet(room);
+              throw new ServiceError('room-not-found', `room "${name}" is gone`);
+            }
+            // Of claims made at once, the first to read the answer tells the members.
+            const first = subnet !== undefined && !announced.has(room);
+            if (first) announced.add(room);
+            return subnetClaimed(room, peer, subnet, first);
+          });
+      }
+      return subnetClaimed(room, peer, hub.addresses.claimSubnet(room), fresh);
     },
 
     'room/info/set'(peer, { name, key, value }) {
@@ -380,6 +391,27 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
       return cluster ? listEverywhere(peer) : hub.publicRooms();
     },
   };
+
+  /** The owner's `room/subnet` with the /24 claimed (or not: none is free). */
+  function subnetClaimed(room: Room, owner: Peer, subnet: RoomSubnet | undefined, fresh: boolean) {
+    if (!subnet) throw new ServiceError('exhausted', 'no room subnet is free');
+    const description = describe(room, false);
+    // The other members got addresses they cannot know of otherwise.
+    const addresses = description.addresses ?? {};
+    if (fresh) broadcast(room, { type: 'room/subnet', room: room.name, subnet: subnet.cidr, addresses }, owner);
+    return description;
+  }
+
+  /** Cluster mode: rooms whose /24 claimed in Redis was told to their members. */
+  const announced = new WeakSet<Room>();
+
+  /** Free the room's /24 (and in a cluster, its claim in Redis). */
+  function closeSubnet(room: Room): void {
+    announced.delete(room);
+    if (!hub.addresses.roomSubnets.has(room)) return;
+    hub.addresses.releaseSubnet(room);
+    if (cluster) sharedAddresses(hub).releaseSubnet(room);
+  }
 
   function invite(room: Room, owner: Peer, guest: Peer): null {
     if (!room.members.has(guest)) {

@@ -25,4 +25,5 @@ if (redisMissing()) {
   await import('./roomNameBytes.test.js');
   await import('./roomNameUnicode.test.js');
   await import('./infoPoolBytes.test.js');
+  await import('./addresses.test.js');
 }
