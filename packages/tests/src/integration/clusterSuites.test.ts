@@ -26,4 +26,5 @@ if (redisMissing()) {
   await import('./roomNameUnicode.test.js');
   await import('./infoPoolBytes.test.js');
   await import('./addresses.test.js');
+  await import('./api.test.js');
 }
