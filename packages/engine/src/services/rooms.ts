@@ -130,8 +130,53 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     for (const m of room.audience) send(m);
   }
 
+  /**
+   * Cluster mode: joins and creations of this node's peers waiting on another home, counted
+   * against `maxRoomsPerPeer` until they are answered (the home then says whether it added them).
+   */
+  const pending = new Map<Peer, string[]>();
+
+  /**
+   * Run a join of `peer` on `home`, counted as pending meanwhile: by this node's checks and by
+   * other homes' (the home itself counts what it adds).
+   */
+  async function joinElsewhere<T>(peer: Peer, home: string, join: () => Promise<T>): Promise<T> {
+    const homes = pending.get(peer);
+    if (homes) homes.push(home);
+    else pending.set(peer, [home]);
+    try {
+      return await join();
+    } finally {
+      const left = pending.get(peer);
+      const i = left?.indexOf(home) ?? -1;
+      if (i >= 0) left!.splice(i, 1);
+      if (left?.length === 0) pending.delete(peer);
+    }
+  }
+
+  /**
+   * Cluster mode, on a home: how many rooms of other homes a ghost was in (or waiting to join)
+   * when its node sent its last join or creation here (`q` on the frame).
+   */
+  const elsewhere = new WeakMap<Peer, number>();
+
+  /** What `peer`'s node counts of its rooms on homes other than `home`, for a join sent there. */
+  function countElsewhere(peer: Peer, home: string): number {
+    let n = peer.rooms.size;
+    for (const held of away.get(peer)?.values() ?? []) if (held !== home) n += 1;
+    for (const waiting of pending.get(peer) ?? []) if (waiting !== home) n += 1;
+    return n;
+  }
+
+  /** Rooms `peer` is in or waits to join, on every home: `maxRoomsPerPeer` counts them all. */
+  function roomCount(peer: Peer): number {
+    if (!cluster) return peer.rooms.size;
+    if (peer.remote !== undefined) return peer.rooms.size + (elsewhere.get(peer) ?? 0);
+    return peer.rooms.size + (away.get(peer)?.size ?? 0) + (pending.get(peer)?.length ?? 0);
+  }
+
   function checkRoomQuota(peer: Peer): void {
-    if (peer.rooms.size >= hub.options.maxRoomsPerPeer) {
+    if (roomCount(peer) >= hub.options.maxRoomsPerPeer) {
       throw new ServiceError('exhausted', `a peer may be in at most ${hub.options.maxRoomsPerPeer} rooms`);
     }
   }
@@ -259,14 +304,16 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     if (joinType === 'password' && password === undefined) {
       throw new ServiceError('bad-frame', 'a password room needs a password');
     }
-    checkRoomQuota(peer);
+    // A room of another home the peer is in already is joined again there (its home checks).
+    if (!away.get(peer)?.has(name)) checkRoomQuota(peer);
     const hashed = joinType === 'password' ? await passwords.hash(peer, password!) : undefined;
     if (cluster && !rooms.has(name)) {
       // The name is unique cluster-wide: claimed in Redis; a room of another node is joined there.
       const home = await cluster.rooms.claim(name);
       if (home !== cluster.nodeId) {
         if (peer.remote !== undefined) throw new ServiceError('room-exists', `room "${name}" already exists`);
-        return cluster.call(home, 'room/frame', peer, frame);
+        const q = countElsewhere(peer, home);
+        return joinElsewhere(peer, home, () => cluster.call(home, 'room/frame', peer, { ...frame, q }));
       }
     }
     const raced = rooms.get(name);
@@ -438,6 +485,11 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     const home = await cluster!.rooms.home(name);
     if (home === undefined || home === cluster!.nodeId || rooms.has(name)) return here();
     try {
+      // A join takes the count of the peer's rooms on other homes along (maxRoomsPerPeer).
+      if ((args as { type?: string }).type === 'room/join') {
+        const q = countElsewhere(peer, home);
+        return await joinElsewhere(peer, home, () => cluster!.call(home, op, peer, { ...(args as object), q }));
+      }
       return await cluster!.call(home, op, peer, args);
     } catch (error) {
       if (error instanceof ServiceError && error.code === 'room-not-found') cluster!.rooms.forget(name);
@@ -480,7 +532,10 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     },
 
     remote: {
-      'room/frame': (ghost, frame: ClientFrameOf<RoomFrames>) => (handlers[frame.type] as FrameHandler<RoomFrames>)(ghost, frame),
+      'room/frame': (ghost, frame: ClientFrameOf<RoomFrames> & { q?: number }) => {
+        if (typeof frame.q === 'number') elsewhere.set(ghost, frame.q);
+        return (handlers[frame.type] as FrameHandler<RoomFrames>)(ghost, frame);
+      },
       'room/raw': (ghost, { name, text }: { name: string; text: string }) => broadcastPack(ghost, name, undefined, { text, error: false }),
       'room/list': () => hub.publicRooms(),
       // The home of a room says this node's peer is in it, or no longer (see `away`).
@@ -499,6 +554,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
 
     disconnect(peer) {
       away.delete(peer);
+      pending.delete(peer);
       for (const room of [...peer.rooms]) leave(room, peer);
       for (const room of peer.invitedTo) room.invited.delete(peer);
     },
