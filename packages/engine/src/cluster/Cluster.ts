@@ -82,6 +82,11 @@ export class Cluster {
   private readonly prefix = 'mwse:cluster:';
   /** Run when another node is gone (its lease ran out or it said bye), after its ghosts are. */
   private readonly goneHooks: ((node: string) => void)[] = [];
+  /**
+   * Nodes that had a tag but no lease when this one started: dead, maybe with nobody left to free
+   * what they held in Redis. This node's own id from an earlier run is freed the same way.
+   */
+  readonly goneAtStart = new Set<string>();
   /** Remote halves that belong to no service (the control plane's), by name. */
   private readonly ops = new Map<string, RemoteHandler>();
 
@@ -136,6 +141,7 @@ export class Cluster {
     const leases = entries.length ? await this.pub.mget(...entries.map(([, node]) => this.leaseKey(node))) : [];
     entries.forEach(([tag, node], i) => {
       if (leases[i] !== null) this.tags.set(tag, node);
+      else if (node !== this.nodeId) this.goneAtStart.add(node);
     });
     this.tags.set(this.tag, this.nodeId);
     this.probedAt = Date.now();

@@ -120,10 +120,15 @@ export class SharedAddresses {
     private readonly cluster: Cluster,
   ) {
     this.redis = cluster.redisClient;
-    cluster.onNodeGone((node) => {
-      this.redis.eval(SWEEP, 0, PREFIX, node).catch((error: unknown) => {
-        hub.log.warn({ err: error, node }, 'cluster: the addresses of a gone node could not be freed');
-      });
+    cluster.onNodeGone((node) => this.sweep(node));
+    // What nodes that died unseen held, and this id's earlier run (before any claim of this one).
+    for (const node of [cluster.nodeId, ...cluster.goneAtStart]) this.sweep(node);
+  }
+
+  /** Free what `node` held in Redis (it is gone). */
+  private sweep(node: string): void {
+    this.redis.eval(SWEEP, 0, PREFIX, node).catch((error: unknown) => {
+      this.hub.log.warn({ err: error, node }, 'cluster: the addresses of a gone node could not be freed');
     });
   }
 

@@ -69,8 +69,16 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
         const data = hub.encode({ type: 'room/closed', room: name });
         for (const peer of peers) hub.sendEncoded(peer, data, 'room/closed');
       }
-      cluster.rooms.sweep(node).catch((error: unknown) => hub.log.warn({ err: error, node }, 'cluster: the room names of a gone node could not be freed'));
+      sweep(node);
     });
+    // Names left by nodes that died with nobody to free them, and by this id's earlier run (the
+    // script goes first on the connection this node's claims use, so it never frees a new one).
+    for (const node of [cluster.nodeId, ...cluster.goneAtStart]) sweep(node);
+  }
+
+  /** Free the room names a gone node held in Redis. */
+  function sweep(node: string): void {
+    cluster!.rooms.sweep(node).catch((error: unknown) => hub.log.warn({ err: error, node }, 'cluster: the room names of a gone node could not be freed'));
   }
 
   /** Cluster mode: tell a ghost's node that its peer is in `room` here, or no longer. */

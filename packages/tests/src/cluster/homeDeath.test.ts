@@ -73,3 +73,55 @@ describe.skipIf(redisMissing())('a room whose home node is killed with -9', () =
     }
   }, 30_000);
 });
+
+describe.skipIf(redisMissing())('what a node killed with -9 held, when no node saw it die', () => {
+  /** A node in its own process holding a room name, an address and a /24, then killed with -9. */
+  async function holdAndDie(redis: Awaited<ReturnType<typeof startRedis>>, nodeId: string): Promise<void> {
+    const node = await spawnNode(redis.url, nodeId);
+    const client = await connect(node.port);
+    await client.room({ name: `left-by-${nodeId}` }).createRoom();
+    await client.room(`left-by-${nodeId}`).claimSubnet();
+    await client.claimAddress();
+    expect((await keys(redis, 'mwse:cluster:addr:*')).length).toBeGreaterThan(0);
+    node.child.kill('SIGKILL');
+    client.close();
+  }
+
+  it('is freed by the next node to start, whatever its id', async () => {
+    const redis = await startRedis({ appendonly: false });
+    try {
+      await holdAndDie(redis, 'unseen');
+      // Its lease lapses with nobody there to see it.
+      await settle(3500);
+      const next = await startNode(redis.url, 'next');
+      try {
+        await expect.poll(() => keys(redis, 'mwse:cluster:room*'), { timeout: 3000 }).toEqual([]);
+        await expect.poll(() => keys(redis, 'mwse:cluster:addr:*'), { timeout: 3000 }).toEqual([]);
+        const client = await connect(next.port);
+        await expect(client.room({ name: 'left-by-unseen' }).createRoom()).resolves.toMatchObject({ created: true });
+        client.close();
+      } finally {
+        await next.close();
+      }
+    } finally {
+      await redis.stop();
+    }
+  }, 30_000);
+
+  it('is freed by a node that starts again under its id', async () => {
+    const redis = await startRedis({ appendonly: false });
+    try {
+      await holdAndDie(redis, 'again');
+      // At once: the start waits the dead lease out, then frees its earlier run's holdings.
+      const back = await startNode(redis.url, 'again');
+      try {
+        await expect.poll(() => keys(redis, 'mwse:cluster:addr:*'), { timeout: 3000 }).toEqual([]);
+        await expect.poll(() => keys(redis, 'mwse:cluster:room*'), { timeout: 3000 }).toEqual([]);
+      } finally {
+        await back.close();
+      }
+    } finally {
+      await redis.stop();
+    }
+  }, 30_000);
+});
