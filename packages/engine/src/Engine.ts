@@ -1,6 +1,7 @@
 import { CloseCode, jsonCodec } from '@mwse/protocol';
 import { Admission, type Admitted } from './admission/Admission.js';
 import { Cluster } from './cluster/Cluster.js';
+import { sendFromServerAnywhere } from './cluster/ServerCalls.js';
 import { consoleLogger } from './log/Logger.js';
 import { ENGINE_DEFAULTS, type EngineOptions, type ResolvedEngineOptions } from './EngineOptions.js';
 import { createControlPlane } from './http/api/createControlPlane.js';
@@ -183,13 +184,23 @@ export class Engine {
 
   /**
    * Deliver `pack` to a peer as a direct message from `server` (the SDK sees
-   * `peer === mwse.peer('server')`). Returns false when the peer is not connected here.
+   * `peer === mwse.peer('server')`). Returns false when the peer is not connected here (in a
+   * cluster, {@link sendFromServerAnywhere} reaches the other nodes' peers).
    */
   sendFromServer(socketId: string, pack: unknown): boolean {
     const peer = this.hub.peer(socketId);
     if (!peer) return false;
     this.hub.send(peer, { type: 'pack', from: 'server', pack });
     return true;
+  }
+
+  /**
+   * {@link sendFromServer} to a peer of any node of the cluster: resolves true once the peer's
+   * node queued the pack, false when no live node holds that socket id. On a single node it is
+   * `sendFromServer`, resolved.
+   */
+  sendFromServerAnywhere(socketId: string, pack: unknown): Promise<boolean> {
+    return sendFromServerAnywhere(this.hub, socketId, pack);
   }
 
   /**

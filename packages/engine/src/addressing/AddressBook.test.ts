@@ -22,4 +22,30 @@ describe('AddressBook', () => {
     book.release(peers[0]!);
     expect(book.claim(peers[6]!)?.ip).toBe(ips[0]);
   });
+
+  it('names what an address text is, for a lookup on another node', () => {
+    const book = new AddressBook('10.0.0.0/29', '10.1.0.0/23');
+    expect(book.keyOf(' 10.0.0.1 ')).toEqual({ kind: 'host', host: 0 });
+    expect(book.keyOf('10.0.0.6')).toEqual({ kind: 'host', host: 5 });
+    // The network and broadcast addresses, addresses outside both ranges, and bad octets name nothing.
+    for (const text of ['10.0.0.0', '10.0.0.7', '10.2.0.1', '10.0.0.256', '10.0.0.01']) expect(book.keyOf(text)).toBeUndefined();
+    expect(book.keyOf('10.1.1.9')).toEqual({ kind: 'subnet', subnet: 1 });
+    expect(book.keyOf('4820316')).toEqual({ kind: 'number', number: '4820316' });
+    expect(book.keyOf('0820316')).toBeUndefined();
+    expect(book.keyOf('k7rwtm')).toEqual({ kind: 'code', code: 'K7RWTM' });
+    expect(book.keyOf('K7RWT0')).toBeUndefined();
+  });
+
+  it('adopts addresses claimed elsewhere without taking them from its own pool', () => {
+    const book = new AddressBook('10.0.0.0/30', '10.1.0.0/24');
+    const held = peer(1);
+    const adopted = book.adopt(held, 1, '4820316', 'K7RWTM');
+    expect(adopted).toEqual({ ip: '10.0.0.2', number: '4820316', code: 'K7RWTM' });
+    expect(book.resolve('k7rwtm')).toBe(held);
+    expect(book.addressOf(held)).toEqual(adopted);
+    // Its own pool is untouched: both hosts are still its to give.
+    expect([book.claim(peer(2))?.ip, book.claim(peer(3))?.ip].sort()).toEqual(['10.0.0.1', '10.0.0.2']);
+    book.release(held);
+    expect(book.resolve('4820316')).toBeUndefined();
+  });
 });

@@ -4,7 +4,7 @@ import type { Peer } from '../Peer.js';
 import type { Room } from '../services/Room.js';
 import { formatIpv4, parseCidr, type Ipv4Range } from './cidr.js';
 import { IndexPool } from './IndexPool.js';
-import { normaliseShortCode, randomShortCode } from './shortCode.js';
+import { SHORT_CODE_ALPHABET, SHORT_CODE_LENGTH, normaliseShortCode, randomShortCode } from './shortCode.js';
 
 /** Numbers are 7 digits, never starting with 0. */
 const NUMBER_MIN = 1_000_000;
@@ -21,8 +21,19 @@ export interface RoomSubnet {
 
 interface PeerAddress {
   address: VirtualAddress;
+  /** Its index in the peers range; -1 when the range's pool is not this book's (cluster mode). */
   host: number;
 }
+
+/** What an address text names, for a lookup outside this book (cluster mode). */
+export type AddressKey =
+  | { kind: 'host'; host: number }
+  | { kind: 'subnet'; subnet: number }
+  | { kind: 'number'; number: string }
+  | { kind: 'code'; code: string };
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+const NUMBER = /^[1-9]\d{6}$/;
 
 /**
  * Virtual addresses (SPEC §4): a peer's IPv4 in the peers range, a number and a short code, and
@@ -76,7 +87,7 @@ export class AddressBook {
     const held = this.byPeer.get(peer);
     if (!held) return;
     this.byPeer.delete(peer);
-    this.hosts.release(held.host);
+    if (held.host >= 0) this.hosts.release(held.host);
     for (const text of Object.values(held.address)) this.byText.delete(text);
   }
 
@@ -91,6 +102,58 @@ export class AddressBook {
     if (held) return held;
     const index = this.subnets.take();
     if (index === undefined) return undefined;
+    return this.subnetAt(room, index);
+  }
+
+  // --- cluster mode: the ranges are shared by every node, their pools kept in Redis ----------
+
+  /** Host addresses in the peers range, and /24s in the rooms range. */
+  get hostCount(): number {
+    return this.hosts.size;
+  }
+
+  get subnetCount(): number {
+    return this.subnets.size;
+  }
+
+  /** A fresh number and short code, drawn at random (the caller checks they are free). */
+  draw(): { number: string; code: string } {
+    return { number: String(NUMBER_MIN + randomInt(NUMBER_SPAN)), code: randomShortCode() };
+  }
+
+  /** Hold `host`, `number` and `code` for `peer`, claimed elsewhere. */
+  adopt(peer: Peer, host: number, number: string, code: string): VirtualAddress {
+    const address: VirtualAddress = { ip: formatIpv4(this.peerRange.base + 1 + host), number, code };
+    this.byPeer.set(peer, { address, host: -1 });
+    for (const text of Object.values(address)) this.byText.set(text, peer);
+    return address;
+  }
+
+  /** Give `room` the /24 of `index`, claimed elsewhere. */
+  adoptSubnet(room: Room, index: number): RoomSubnet {
+    return this.roomSubnets.get(room) ?? this.subnetAt(room, index);
+  }
+
+  /** What `text` would name, for a lookup outside this book; undefined when it names nothing. */
+  keyOf(text: string): AddressKey | undefined {
+    const trimmed = text.trim();
+    const ip = IPV4.exec(trimmed);
+    if (ip) {
+      const octets = ip.slice(1, 5).map(Number);
+      if (octets.some((o) => o > 255) || ip.slice(1, 5).some((o) => o.length > 1 && o.startsWith('0'))) return undefined;
+      const n = ((octets[0]! << 24) >>> 0) + (octets[1]! << 16) + (octets[2]! << 8) + octets[3]!;
+      const { peerRange: p, roomRange: r } = this;
+      if (n > p.base && n < p.base + p.size - 1) return { kind: 'host', host: n - p.base - 1 };
+      if (n >= r.base && n < r.base + r.size) return { kind: 'subnet', subnet: Math.floor((n - r.base) / 256) };
+      return undefined;
+    }
+    if (NUMBER.test(trimmed)) return { kind: 'number', number: trimmed };
+    const code = normaliseShortCode(text);
+    if (code.length === SHORT_CODE_LENGTH && [...code].every((c) => SHORT_CODE_ALPHABET.includes(c))) return { kind: 'code', code };
+    return undefined;
+  }
+
+  private subnetAt(room: Room, index: number): RoomSubnet {
     const base = this.roomRange.base + index * 256;
     const subnet: RoomSubnet = {
       cidr: `${formatIpv4(base)}/24`,

@@ -80,6 +80,15 @@ export class Cluster {
   onLost: (() => void) | undefined;
   private stopped = false;
   private readonly prefix = 'mwse:cluster:';
+  /** Run when another node is gone (its lease ran out or it said bye), after its ghosts are. */
+  private readonly goneHooks: ((node: string) => void)[] = [];
+  /**
+   * Nodes that had a tag but no lease when this one started: dead, maybe with nobody left to free
+   * what they held in Redis. This node's own id from an earlier run is freed the same way.
+   */
+  readonly goneAtStart = new Set<string>();
+  /** Remote halves that belong to no service (the control plane's), by name. */
+  private readonly ops = new Map<string, RemoteHandler>();
 
   private constructor(
     options: ClusterOptions,
@@ -119,6 +128,7 @@ export class Cluster {
 
   private async join(): Promise<void> {
     await Promise.all([this.pub.connect(), this.sub.connect(), this.leases.connect()]);
+    await this.holdNodeId();
     for (let i = 0; i < 16 && !this.tag; i++) {
       const tag = randomBytes(4).toString('hex');
       if ((await this.pub.hsetnx(`${this.prefix}tags`, tag, this.nodeId)) === 1) this.tag = tag;
@@ -131,6 +141,7 @@ export class Cluster {
     const leases = entries.length ? await this.pub.mget(...entries.map(([, node]) => this.leaseKey(node))) : [];
     entries.forEach(([tag, node], i) => {
       if (leases[i] !== null) this.tags.set(tag, node);
+      else if (node !== this.nodeId) this.goneAtStart.add(node);
     });
     this.tags.set(this.tag, this.nodeId);
     this.probedAt = Date.now();
@@ -141,6 +152,11 @@ export class Cluster {
 
   attach(hub: Hub): void {
     this.hub = hub;
+  }
+
+  /** The node's Redis connection for commands (the bus publishes on it too: one order for both). */
+  get redisClient(): ClusterRedis {
+    return this.pub;
   }
 
   /** Node ids of every live node, this one included. */
@@ -293,7 +309,8 @@ export class Cluster {
           if (ghost.remote !== undefined) this.forgetIfIdle(ghost);
         };
         try {
-          const result = hub.runRemote(op.n, ghost, op.a);
+          const own = this.ops.get(op.n);
+          const result = own ? own(ghost, op.a as never) : hub.runRemote(op.n, ghost, op.a);
           if (result instanceof Promise) return result.then((v) => answer(v), fail).finally(idle);
           answer(result);
         } catch (error) {
@@ -343,6 +360,23 @@ export class Cluster {
     }
     this.rooms.forgetNode(node);
     this.bus.drop(node);
+    for (const hook of this.goneHooks) {
+      try {
+        hook(node);
+      } catch (error) {
+        this.log.error({ err: error, node }, 'cluster: cleaning up after a node failed');
+      }
+    }
+  }
+
+  /** Run `hook` whenever another node is gone. */
+  onNodeGone(hook: (node: string) => void): void {
+    this.goneHooks.push(hook);
+  }
+
+  /** Serve the remote half `name` here (for ops no service owns). */
+  handle(name: string, handler: RemoteHandler): void {
+    this.ops.set(name, handler);
   }
 
   private isLive(node: string): boolean {
@@ -466,6 +500,25 @@ export class Cluster {
       this.sub.disconnect();
       this.leases.disconnect();
     }
+  }
+
+  /**
+   * Take this node's lease before anything else, so two live nodes never share an id (they
+   * would share a channel). A lease still held may be a crashed node's with the same id: it is
+   * waited out once (it lapses unless renewed), then the start is refused.
+   */
+  private async holdNodeId(): Promise<void> {
+    const key = this.leaseKey(this.nodeId);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if ((await this.leases.set(key, 'starting', 'PX', this.leaseTtl, 'NX')) === 'OK') return;
+      if (attempt === 1) break;
+      const left = await this.leases.pttl(key);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(Math.max(left, 0), 30_000) + 50));
+    }
+    throw new Error(
+      `cluster: node id "${this.nodeId}" is taken by a live node on this Redis (its lease is held); ` +
+        'give every node its own id (MWSE_NODE_ID, or the engine option cluster.nodeId), or leave it unset for a random one',
+    );
   }
 
   private leaseKey(node: string): string {

@@ -14,6 +14,7 @@ export interface ClusterRedis {
   hgetall(key: string): Promise<Record<string, string>>;
   hdel(key: string, field: string): Promise<number>;
   mget(...keys: string[]): Promise<(string | null)[]>;
+  pttl(key: string): Promise<number>;
   eval(script: string, keys: number, ...args: string[]): Promise<unknown>;
 }
 

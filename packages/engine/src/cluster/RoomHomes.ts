@@ -1,7 +1,33 @@
 import type { Logger } from '../log/Logger.js';
+import { ServiceError } from '../ServiceError.js';
 import type { ClusterRedis } from './RedisLink.js';
 
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+/** KEYS: the name's key, the node's index of names. ARGV: node, name. */
+const RELEASE = `redis.call('SREM', KEYS[2], ARGV[2])
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+/** KEYS: the name's key, the node's index. ARGV: node, name. Answers the holder (this node when claimed). */
+const CLAIM = `local home = redis.call('GET', KEYS[1])
+if home then return home end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[2])
+return ARGV[1]`;
+/** Take a name over from a node that is gone. KEYS: the name's key, this node's index. ARGV: node, name, the gone node. */
+const TAKE_OVER = `if redis.call('GET', KEYS[1]) ~= ARGV[3] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[2])
+return 1`;
+/**
+ * Free every name a gone node held (compare-and-delete: a name taken over meanwhile stays), and
+ * its index. KEYS: the gone node's index. ARGV: the gone node, the name keys' prefix.
+ */
+const SWEEP = `local names = redis.call('SMEMBERS', KEYS[1])
+local freed = 0
+for _, name in ipairs(names) do
+  local key = ARGV[2] .. name
+  if redis.call('GET', key) == ARGV[1] then redis.call('DEL', key) freed = freed + 1 end
+end
+redis.call('DEL', KEYS[1])
+return freed`;
 
 /**
  * Where each room lives: the node that created it claims its name in Redis
@@ -66,22 +92,33 @@ export class RoomHomes {
 
   private async claimOnce(name: string): Promise<string> {
     const key = this.key(name);
-    if ((await this.redis.set(key, this.nodeId, 'NX')) === 'OK') return this.nodeId;
-    const home = await this.redis.get(key);
-    if (home !== null && home !== this.nodeId && this.isLive(home)) {
-      this.homes.set(name, home);
-      return home;
+    const index = this.indexKey(this.nodeId);
+    for (let i = 0; i < 4; i++) {
+      const home = (await this.redis.eval(CLAIM, 2, key, index, this.nodeId, name)) as string;
+      if (home === this.nodeId) return home;
+      if (this.isLive(home)) {
+        this.homes.set(name, home);
+        return home;
+      }
+      // Held by a node that is gone and not swept yet: taken over, unless another node did first.
+      if ((await this.redis.eval(TAKE_OVER, 2, key, index, this.nodeId, name, home)) === 1) return this.nodeId;
     }
-    // Held by a node that is gone (or freed meanwhile): taken over.
-    await this.redis.set(key, this.nodeId);
-    return this.nodeId;
+    throw new ServiceError('unreachable', `room "${name}" could not be claimed; try again`);
   }
 
   /** The room made here is gone: free its name. */
   release(name: string): void {
-    this.redis.eval(RELEASE, 1, this.key(name), this.nodeId).catch((error: unknown) => {
+    this.redis.eval(RELEASE, 2, this.key(name), this.indexKey(this.nodeId), this.nodeId, name).catch((error: unknown) => {
       this.log.warn({ err: error, room: name }, 'cluster: a room name could not be freed');
     });
+  }
+
+  /**
+   * A node is gone: free the names it held in Redis, so its rooms can be made again. Every node
+   * that sees it gone may run this; the script is idempotent.
+   */
+  sweep(node: string): Promise<number> {
+    return this.redis.eval(SWEEP, 1, this.indexKey(node), node, 'mwse:cluster:room:') as Promise<number>;
   }
 
   /** A node is gone: the homes it held are forgotten (its rooms with it). */
@@ -91,5 +128,10 @@ export class RoomHomes {
 
   private key(name: string): string {
     return `mwse:cluster:room:${name}`;
+  }
+
+  /** The names a node holds (so they can be freed when it dies). */
+  private indexKey(node: string): string {
+    return `mwse:cluster:rooms-of:${node}`;
   }
 }

@@ -5,6 +5,8 @@ import type { Peer } from '../Peer.js';
 import type { FrameHandler, Service } from '../Service.js';
 import { ServiceError } from '../ServiceError.js';
 import type { RawPayload } from '../tunnelEncoding.js';
+import type { RoomSubnet } from '../addressing/AddressBook.js';
+import { sharedAddresses } from '../cluster/SharedAddresses.js';
 import { AudienceCount } from './AudienceCount.js';
 import { InfoPool } from './InfoPool.js';
 import { PasswordGate } from './PasswordGate.js';
@@ -45,6 +47,46 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     for (const room of rooms.values()) n += room.audience.size;
     return n;
   });
+  /**
+   * Cluster mode: rooms on other homes that this node's peers are in (the homes say so as they
+   * add and drop them), so that when a home dies its members here are told `room/closed`.
+   */
+  const away = new Map<Peer, Map<string, string>>();
+  if (cluster) {
+    cluster.onNodeGone((node) => {
+      const closed = new Map<string, Peer[]>();
+      for (const [peer, homes] of away) {
+        for (const [name, home] of homes) {
+          if (home !== node) continue;
+          homes.delete(name);
+          const list = closed.get(name);
+          if (list) list.push(peer);
+          else closed.set(name, [peer]);
+        }
+        if (homes.size === 0) away.delete(peer);
+      }
+      for (const [name, peers] of closed) {
+        const data = hub.encode({ type: 'room/closed', room: name });
+        for (const peer of peers) hub.sendEncoded(peer, data, 'room/closed');
+      }
+      sweep(node);
+    });
+    // Names left by nodes that died with nobody to free them, and by this id's earlier run (the
+    // script goes first on the connection this node's claims use, so it never frees a new one).
+    for (const node of [cluster.nodeId, ...cluster.goneAtStart]) sweep(node);
+  }
+
+  /** Free the room names a gone node held in Redis. */
+  function sweep(node: string): void {
+    cluster!.rooms.sweep(node).catch((error: unknown) => hub.log.warn({ err: error, node }, 'cluster: the room names of a gone node could not be freed'));
+  }
+
+  /** Cluster mode: tell a ghost's node that its peer is in `room` here, or no longer. */
+  function mirror(room: Room, peer: Peer, on: boolean): void {
+    if (peer.remote === undefined || peer.closed) return;
+    cluster!.sendKnown(peer.remote, 'room/member', peer, { room: room.name, home: cluster!.nodeId, on });
+  }
+
   const describe = (room: Room, created: boolean, viewer?: Peer) =>
     room.describe(created, hub.addresses.roomSubnets.get(room), viewer);
 
@@ -96,13 +138,59 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     for (const m of room.audience) send(m);
   }
 
+  /**
+   * Cluster mode: joins and creations of this node's peers waiting on another home, counted
+   * against `maxRoomsPerPeer` until they are answered (the home then says whether it added them).
+   */
+  const pending = new Map<Peer, string[]>();
+
+  /**
+   * Run a join of `peer` on `home`, counted as pending meanwhile: by this node's checks and by
+   * other homes' (the home itself counts what it adds).
+   */
+  async function joinElsewhere<T>(peer: Peer, home: string, join: () => Promise<T>): Promise<T> {
+    const homes = pending.get(peer);
+    if (homes) homes.push(home);
+    else pending.set(peer, [home]);
+    try {
+      return await join();
+    } finally {
+      const left = pending.get(peer);
+      const i = left?.indexOf(home) ?? -1;
+      if (i >= 0) left!.splice(i, 1);
+      if (left?.length === 0) pending.delete(peer);
+    }
+  }
+
+  /**
+   * Cluster mode, on a home: how many rooms of other homes a ghost was in (or waiting to join)
+   * when its node sent its last join or creation here (`q` on the frame).
+   */
+  const elsewhere = new WeakMap<Peer, number>();
+
+  /** What `peer`'s node counts of its rooms on homes other than `home`, for a join sent there. */
+  function countElsewhere(peer: Peer, home: string): number {
+    let n = peer.rooms.size;
+    for (const held of away.get(peer)?.values() ?? []) if (held !== home) n += 1;
+    for (const waiting of pending.get(peer) ?? []) if (waiting !== home) n += 1;
+    return n;
+  }
+
+  /** Rooms `peer` is in or waits to join, on every home: `maxRoomsPerPeer` counts them all. */
+  function roomCount(peer: Peer): number {
+    if (!cluster) return peer.rooms.size;
+    if (peer.remote !== undefined) return peer.rooms.size + (elsewhere.get(peer) ?? 0);
+    return peer.rooms.size + (away.get(peer)?.size ?? 0) + (pending.get(peer)?.length ?? 0);
+  }
+
   function checkRoomQuota(peer: Peer): void {
-    if (peer.rooms.size >= hub.options.maxRoomsPerPeer) {
+    if (roomCount(peer) >= hub.options.maxRoomsPerPeer) {
       throw new ServiceError('exhausted', `a peer may be in at most ${hub.options.maxRoomsPerPeer} rooms`);
     }
   }
 
   function addMember(room: Room, peer: Peer): void {
+    if (!room.has(peer)) mirror(room, peer, true);
     room.members.add(peer);
     peer.relate('rooms', room);
     room.invited.delete(peer);
@@ -150,6 +238,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     if (!room.has(peer)) checkRoomQuota(peer);
     if (peer.closed) return;
     if (role === 'audience') {
+      mirror(room, peer, true);
       room.audience.add(peer);
       peer.relate('rooms', room);
       audienceCount.changed(room);
@@ -166,11 +255,13 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     hub.broadcasts.left(room, peer);
     if (room.audience.delete(peer)) {
       // Leaving the audience is silent: only the stage's throttled count changes.
+      mirror(room, peer, false);
       peer.unrelate('rooms', room);
       audienceCount.changed(room);
       return;
     }
     room.members.delete(peer);
+    mirror(room, peer, false);
     peer.unrelate('rooms', room);
     hub.addresses.leaveSubnet(room, peer);
     if (room.members.size === 0) {
@@ -193,7 +284,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     rooms.delete(room.name);
     presence.drop(room);
     audienceCount.stop(room);
-    hub.addresses.releaseSubnet(room);
+    closeSubnet(room);
     cluster?.rooms.release(room.name);
     for (const invited of room.invited) {
       invited.unrelate('invitedTo', room);
@@ -202,6 +293,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     if (room.audience.size === 0) return;
     const data = hub.encode({ type: 'room/closed', room: room.name });
     for (const viewer of room.audience) {
+      mirror(room, viewer, false);
       viewer.unrelate('rooms', room);
       hub.sendEncoded(viewer, data, 'room/closed');
     }
@@ -220,14 +312,16 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     if (joinType === 'password' && password === undefined) {
       throw new ServiceError('bad-frame', 'a password room needs a password');
     }
-    checkRoomQuota(peer);
+    // A room of another home the peer is in already is joined again there (its home checks).
+    if (!away.get(peer)?.has(name)) checkRoomQuota(peer);
     const hashed = joinType === 'password' ? await passwords.hash(peer, password!) : undefined;
     if (cluster && !rooms.has(name)) {
       // The name is unique cluster-wide: claimed in Redis; a room of another node is joined there.
       const home = await cluster.rooms.claim(name);
       if (home !== cluster.nodeId) {
         if (peer.remote !== undefined) throw new ServiceError('room-exists', `room "${name}" already exists`);
-        return cluster.call(home, 'room/frame', peer, frame);
+        const q = countElsewhere(peer, home);
+        return joinElsewhere(peer, home, () => cluster.call(home, 'room/frame', peer, { ...frame, q }));
       }
     }
     const raced = rooms.get(name);
@@ -316,13 +410,22 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     'room/subnet'(peer, { name }) {
       const room = owned(peer, name);
       const fresh = !hub.addresses.roomSubnets.has(room);
-      const subnet = hub.addresses.claimSubnet(room);
-      if (!subnet) throw new ServiceError('exhausted', 'no room subnet is free');
-      const description = describe(room, false);
-      // The other members got addresses they cannot know of otherwise.
-      const addresses = description.addresses ?? {};
-      if (fresh) broadcast(room, { type: 'room/subnet', room: name, subnet: subnet.cidr, addresses }, peer);
-      return description;
+      if (cluster && fresh) {
+        // The /24 is unique cluster-wide: claimed in Redis first.
+        return sharedAddresses(hub)
+          .claimSubnet(room)
+          .then((subnet) => {
+            if (rooms.get(name) !== room) {
+              if (subnet) closeSubnet(room);
+              throw new ServiceError('room-not-found', `room "${name}" is gone`);
+            }
+            // Of claims made at once, the first to read the answer tells the members.
+            const first = subnet !== undefined && !announced.has(room);
+            if (first) announced.add(room);
+            return subnetClaimed(room, peer, subnet, first);
+          });
+      }
+      return subnetClaimed(room, peer, hub.addresses.claimSubnet(room), fresh);
     },
 
     'room/info/set'(peer, { name, key, value }) {
@@ -343,6 +446,27 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
       return cluster ? listEverywhere(peer) : hub.publicRooms();
     },
   };
+
+  /** The owner's `room/subnet` with the /24 claimed (or not: none is free). */
+  function subnetClaimed(room: Room, owner: Peer, subnet: RoomSubnet | undefined, fresh: boolean) {
+    if (!subnet) throw new ServiceError('exhausted', 'no room subnet is free');
+    const description = describe(room, false);
+    // The other members got addresses they cannot know of otherwise.
+    const addresses = description.addresses ?? {};
+    if (fresh) broadcast(room, { type: 'room/subnet', room: room.name, subnet: subnet.cidr, addresses }, owner);
+    return description;
+  }
+
+  /** Cluster mode: rooms whose /24 claimed in Redis was told to their members. */
+  const announced = new WeakSet<Room>();
+
+  /** Free the room's /24 (and in a cluster, its claim in Redis). */
+  function closeSubnet(room: Room): void {
+    announced.delete(room);
+    if (!hub.addresses.roomSubnets.has(room)) return;
+    hub.addresses.releaseSubnet(room);
+    if (cluster) sharedAddresses(hub).releaseSubnet(room);
+  }
 
   function invite(room: Room, owner: Peer, guest: Peer): null {
     if (!room.members.has(guest)) {
@@ -369,6 +493,11 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     const home = await cluster!.rooms.home(name);
     if (home === undefined || home === cluster!.nodeId || rooms.has(name)) return here();
     try {
+      // A join takes the count of the peer's rooms on other homes along (maxRoomsPerPeer).
+      if ((args as { type?: string }).type === 'room/join') {
+        const q = countElsewhere(peer, home);
+        return await joinElsewhere(peer, home, () => cluster!.call(home, op, peer, { ...(args as object), q }));
+      }
       return await cluster!.call(home, op, peer, args);
     } catch (error) {
       if (error instanceof ServiceError && error.code === 'room-not-found') cluster!.rooms.forget(name);
@@ -411,12 +540,29 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     },
 
     remote: {
-      'room/frame': (ghost, frame: ClientFrameOf<RoomFrames>) => (handlers[frame.type] as FrameHandler<RoomFrames>)(ghost, frame),
+      'room/frame': (ghost, frame: ClientFrameOf<RoomFrames> & { q?: number }) => {
+        if (typeof frame.q === 'number') elsewhere.set(ghost, frame.q);
+        return (handlers[frame.type] as FrameHandler<RoomFrames>)(ghost, frame);
+      },
       'room/raw': (ghost, { name, text }: { name: string; text: string }) => broadcastPack(ghost, name, undefined, { text, error: false }),
       'room/list': () => hub.publicRooms(),
+      // The home of a room says this node's peer is in it, or no longer (see `away`).
+      'room/member': (peer, { room, home, on }: { room: string; home: string; on: boolean }) => {
+        if (peer.remote !== undefined || peer.closed) return;
+        const homes = away.get(peer);
+        if (on) {
+          if (homes) homes.set(room, home);
+          else away.set(peer, new Map([[room, home]]));
+        } else if (homes?.get(room) === home) {
+          homes.delete(room);
+          if (homes.size === 0) away.delete(peer);
+        }
+      },
     },
 
     disconnect(peer) {
+      away.delete(peer);
+      pending.delete(peer);
       for (const room of [...peer.rooms]) leave(room, peer);
       for (const room of peer.invitedTo) room.invited.delete(peer);
     },

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '@mwse/engine';
-import { TRANSPORTS, httpOf, once, settle, useServer } from './harness.js';
+import { CLUSTER, TRANSPORTS, httpOf, once, settle, useServer } from './harness.js';
 
 const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
 const BODY_LIMIT = 1024;
@@ -125,6 +125,12 @@ describe.each(TRANSPORTS)('HTTP control plane over %s', (transport) => {
       expect(pack).toEqual({ text: 'from the app server' });
       expect(peer).toBe(a.peer('server'));
       expect(await fromServer).toEqual([{ text: 'from the app server' }]);
+      // A second connection (on the cluster fixture: on the other node) is reached the same way.
+      const b = await client();
+      const toB = once<[unknown]>(b.peer('server'), 'message');
+      const second = await call('POST', `/api/client/${b.me.socketId}/send`, { pack: 2 }, { 'x-api-key': key });
+      expect(second.json).toEqual({ delivered: true });
+      expect(await toB).toEqual([2]);
     });
 
     it('needs a key (401), a valid one (403), and a connected peer (404)', async () => {
@@ -164,7 +170,7 @@ describe.each(TRANSPORTS)('HTTP control plane over %s', (transport) => {
     it('answers /healthz and /readyz', async () => {
       const health = await call('GET', '/healthz');
       expect(health.status).toBe(200);
-      expect(health.json).toEqual({ status: 'ok', mode: 'single' });
+      expect(health.json).toEqual(CLUSTER ? { status: 'ok', node: 'node-a', mode: 'cluster' } : { status: 'ok', mode: 'single' });
       const ready = await call('GET', '/readyz');
       expect(ready.status).toBe(200);
       expect(ready.json).toEqual({ ready: true });

@@ -25,5 +25,7 @@ if (redisMissing()) {
   await import('./roomNameBytes.test.js');
   await import('./roomNameUnicode.test.js');
   await import('./infoPoolBytes.test.js');
+  await import('./addresses.test.js');
+  await import('./api.test.js');
   await import('../broadcast/service.test.js');
 }

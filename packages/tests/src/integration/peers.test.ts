@@ -129,6 +129,12 @@ describe.each(SETUPS)('peers over %s with %s frames', (transport, codec) => {
     expect(pack).toEqual({ hello: 'world' });
     expect(peer).toBe(a.peer('server'));
     expect(state.engine.sendFromServer('00000000-0000-4000-8000-000000000000', 1)).toBe(false);
+    // sendFromServerAnywhere reaches a peer of any node (on the cluster fixture, b is on the other).
+    const b = await client();
+    const toB = once<[unknown, unknown]>(b, 'message');
+    expect(await state.engine.sendFromServerAnywhere(b.me.socketId, { anywhere: true })).toBe(true);
+    expect((await toB)[0]).toEqual({ anywhere: true });
+    expect(await state.engine.sendFromServerAnywhere('00000000-0000-4000-8000-000000000000', 1)).toBe(false);
   });
 
   it('does not reconnect after close()', async () => {

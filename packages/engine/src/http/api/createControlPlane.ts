@@ -1,4 +1,5 @@
 import type { HttpHandler, HttpRequest, HttpResponse } from '../HttpTypes.js';
+import { serveControlPlane } from '../../cluster/ServerCalls.js';
 import { ApiError, json } from './ApiError.js';
 import { ROUTES, type ControlPlaneContext } from './routes.js';
 
@@ -7,6 +8,8 @@ import { ROUTES, type ControlPlaneContext } from './routes.js';
  * Paths it does not own go to `fallback` (the server app's files).
  */
 export function createControlPlane(ctx: ControlPlaneContext, fallback?: HttpHandler): HttpHandler {
+  // A cluster node answers the others' control-plane calls (sends to its peers).
+  serveControlPlane(ctx.hub);
   return async (req: HttpRequest): Promise<HttpResponse | undefined> => {
     const matching = ROUTES.filter((r) => r.pattern.test(req.path));
     if (matching.length === 0) {

@@ -4,6 +4,7 @@ import { clientAddress, isForwarded, isLoopback } from '../../admission/clientAd
 import type { Hub } from '../../Hub.js';
 import type { HttpRequest, HttpResponse } from '../HttpTypes.js';
 import type { KeyStore } from '../KeyStore.js';
+import { roomsEverywhere, sendFromServerAnywhere } from '../../cluster/ServerCalls.js';
 import { ApiError, json } from './ApiError.js';
 import { readJson } from './readJson.js';
 
@@ -79,7 +80,8 @@ export const ROUTES: Route[] = [
   {
     method: 'GET',
     pattern: /^\/api\/rooms$/,
-    handle: (_req, _params, ctx) => json(200, { rooms: ctx.hub.publicRooms() }),
+    // In a cluster: every live node's public rooms (a node that does not answer in 10 s is left out).
+    handle: async (_req, _params, ctx) => json(200, { rooms: ctx.hub.cluster ? await roomsEverywhere(ctx.hub) : ctx.hub.publicRooms() }),
   },
   {
     method: 'POST',
@@ -87,9 +89,13 @@ export const ROUTES: Route[] = [
     async handle(req, [id], ctx) {
       await requireKey(req, ctx);
       const { pack } = await readJson(req, ApiBodies.sendToClient, ctx.hub.options.apiBodyLimit);
-      const peer = ctx.hub.peer(decodePathSegment(id!));
-      if (!peer) throw new ApiError(404, 'not-found', `no peer ${id} is connected`);
-      ctx.hub.send(peer, { type: 'pack', from: 'server', pack });
+      const socketId = decodePathSegment(id!);
+      const peer = ctx.hub.peer(socketId);
+      if (peer) ctx.hub.send(peer, { type: 'pack', from: 'server', pack });
+      // In a cluster a peer of another node is sent to there.
+      else if (!ctx.hub.cluster || !(await sendFromServerAnywhere(ctx.hub, socketId, pack))) {
+        throw new ApiError(404, 'not-found', `no peer ${id} is connected`);
+      }
       return json(200, { delivered: true });
     },
   },

@@ -1,0 +1,112 @@
+/**
+ * Virtual addresses and room subnets across nodes (docs/addresses.md, docs/cluster.md): claimed in
+ * Redis with their holder, resolved from any node, released on leave, on disconnect and when the
+ * holder's node dies (kill -9). The address suite itself runs on two nodes in clusterSuites.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { redisMissing } from '@mwse/testkit/redis';
+import { eventually, once } from '../integration/harness.js';
+import { connect, keys, spawnNode, startNode, startRedis } from './nodes.js';
+
+describe.skipIf(redisMissing())('virtual addresses on a cluster', () => {
+  it('reach a peer of another node by any form, and leave nothing in Redis once released', async () => {
+    const redis = await startRedis({ appendonly: false });
+    const one = await startNode(redis.url, 'addr-a');
+    const two = await startNode(redis.url, 'addr-b');
+    const clients = [];
+    try {
+      const a = await connect(one.port);
+      const b = await connect(two.port);
+      clients.push(a, b);
+      await b.disablePairAuth();
+      const address = await b.claimAddress();
+      // Claimed on node b: held in Redis with its holder, unknown to node a's own book.
+      expect(one.hub.addresses.resolve(address.code)).toBeUndefined();
+      for (const text of [address.ip, address.number, address.code.toLowerCase()]) {
+        const peer = await a.resolveAddress(text);
+        expect(peer.socketId).toBe(b.me.socketId);
+        const got = once<[unknown]>(b, 'message', 5000);
+        peer.send({ via: text });
+        expect((await got)[0]).toEqual({ via: text });
+      }
+      // The same address twice, and never the same for two peers.
+      expect(await b.claimAddress()).toEqual(address);
+      const other = await a.claimAddress();
+      for (const key of ['ip', 'number', 'code'] as const) expect(other[key]).not.toBe(address[key]);
+      await b.releaseAddress();
+      await expect(a.resolveAddress(address.code)).rejects.toMatchObject({ code: 'not-found' });
+      a.close();
+      await eventually(() => one.hub.size === 0, 2000, 'a gone');
+      await expect.poll(() => keys(redis, 'mwse:cluster:addr:*'), { timeout: 2000 }).toEqual([]);
+    } finally {
+      for (const c of clients) c.close();
+      await Promise.all([one.close(), two.close()]);
+      await redis.stop();
+    }
+  });
+
+  it('resolves a member address of a room homed on another node, from a third', async () => {
+    const redis = await startRedis({ appendonly: false });
+    const nodes = [await startNode(redis.url, 'lan-a'), await startNode(redis.url, 'lan-b'), await startNode(redis.url, 'lan-c')];
+    const clients = [];
+    try {
+      const owner = await connect(nodes[0]!.port);
+      const member = await connect(nodes[1]!.port);
+      const outsider = await connect(nodes[2]!.port);
+      clients.push(owner, member, outsider);
+      const name = 'lan';
+      await owner.room({ name }).createRoom();
+      await member.room(name).join();
+      const { addresses, subnet } = await owner.room(name).claimSubnet();
+      const ip = addresses![member.me.socketId]!;
+      expect((await outsider.resolveAddress(ip)).socketId).toBe(member.me.socketId);
+      // Another address of that /24 that no member holds names nobody.
+      const free = subnet!.replace('.0/24', '.254');
+      expect(Object.values(addresses!)).not.toContain(free);
+      await expect(outsider.resolveAddress(free)).rejects.toMatchObject({ code: 'not-found' });
+      await member.room(name).leave();
+      await expect(outsider.resolveAddress(ip)).rejects.toMatchObject({ code: 'not-found' });
+      await owner.room(name).leave();
+      await expect.poll(() => keys(redis, 'mwse:cluster:addr:*'), { timeout: 2000 }).toEqual([]);
+    } finally {
+      for (const c of clients) c.close();
+      await Promise.all(nodes.map((n) => n.close()));
+      await redis.stop();
+    }
+  });
+
+  it('frees what a node killed with -9 held: its peers’ addresses and its rooms’ subnets', async () => {
+    const redis = await startRedis({ appendonly: false });
+    // One address and one /24 in all: what the dead node held is only free again once swept.
+    const networks = { peersNetwork: '10.9.0.0/30', roomsNetwork: '10.10.0.0/24' };
+    const env = { MWSE_TEST_PEERS_NETWORK: networks.peersNetwork, MWSE_TEST_ROOMS_NETWORK: networks.roomsNetwork };
+    const survivor = await startNode(redis.url, 'sweep-a', networks);
+    const doomed = await spawnNode(redis.url, 'sweep-b', env);
+    const clients = [];
+    try {
+      const holder = await connect(doomed.port);
+      const waiting = await connect(survivor.port);
+      clients.push(holder, waiting);
+      const held = await holder.claimAddress();
+      await holder.claimAddress();
+      await holder.room({ name: 'doomed-lan' }).createRoom();
+      await holder.room('doomed-lan').claimSubnet();
+      await waiting.room({ name: 'waiting-lan' }).createRoom();
+      // 10.9.0.0/30 has two hosts: one is left.
+      const second = await waiting.claimAddress();
+      await waiting.releaseAddress();
+      expect(second.ip).not.toBe(held.ip);
+      await expect(waiting.room('waiting-lan').claimSubnet()).rejects.toMatchObject({ code: 'exhausted' });
+      expect((await waiting.resolveAddress(held.code)).socketId).toBe(holder.me.socketId);
+      doomed.child.kill('SIGKILL');
+      await expect.poll(() => waiting.resolveAddress(held.code).then(() => 'found', (e: { code: string }) => e.code), { timeout: 10_000 }).toBe('not-found');
+      await expect.poll(() => keys(redis, 'mwse:cluster:addr:held:sweep-b'), { timeout: 5000 }).toEqual([]);
+      await expect(waiting.room('waiting-lan').claimSubnet()).resolves.toMatchObject({ subnet: '10.10.0.0/24' });
+    } finally {
+      for (const c of clients) c.close();
+      doomed.child.kill('SIGKILL');
+      await survivor.close();
+      await redis.stop();
+    }
+  }, 30_000);
+});
