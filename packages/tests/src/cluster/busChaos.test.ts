@@ -491,3 +491,50 @@ describe.skipIf(redisMissing())('the cluster bus when a node is frozen 10 s (SIG
     }
   }, 60_000);
 });
+
+describe.skipIf(redisMissing())('a cluster node whose lease is gone', () => {
+  it('sends nothing more: its next batch is refused, it fences itself, and the others forget its peers when it is back', async () => {
+    const redis = await startRedis();
+    const engines = await startNodes(redis, ['chaos-fence-a', 'chaos-fence-b'], 10_000);
+    const [A, B] = engines as [Engine, Engine];
+    const clients: MWSE[] = [];
+    try {
+      const a = await connect(A.port);
+      const b = await connect(B.port);
+      clients.push(a, b);
+      const got: unknown[] = [];
+      a.on('message', (pack) => got.push(pack));
+      b.peer(a.me.socketId).send({ t: 'before' });
+      await eventually(() => got.length === 1, 5000, 'the first message');
+      expect(ghosts(A)).toBe(1);
+      const closed = onceEvent((l) => b.once('disconnect', l), 10_000, 'the fenced node closing its socket');
+      const forgotten = onceEvent((l) => a.peer(b.me.socketId).once('disconnect', l), 15_000, 'peer/disconnect of its client');
+      // Its lease is gone for a moment (as if it had been taken for dead), then back, before
+      // either node's next renewal or check: only the batch's own fence can see it.
+      const lease = 'mwse:cluster:lease:chaos-fence-b';
+      const tag = (await redisCall(redis.port, `GET ${lease}`)) as string;
+      expect(await redisCall(redis.port, `DEL ${lease}`)).toBe(1);
+      b.peer(a.me.socketId).send({ t: 'fenced' });
+      await settle(150);
+      await redisCall(redis.port, `SET ${lease} ${tag} PX 10000`);
+      await closed;
+      await forgotten;
+      expect(got).toEqual([{ t: 'before' }]);
+      expect(metric(B, 'mwse_cluster_bus_state_lost')).toBeGreaterThan(0);
+      await eventually(() => ghosts(A) === 0, 5000, 'no ghost of the fenced node’s client');
+      // Serving again.
+      const readyz = () => fetch(`http://127.0.0.1:${B.port}/readyz`).then((r) => r.status);
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && (await readyz()) !== 200) await settle(100);
+      const b2 = await connect(B.port);
+      clients.push(b2);
+      b2.peer(a.me.socketId).send({ t: 'after' });
+      await eventually(() => got.length === 2, 5000, 'a message from the node once back');
+      expect(got[1]).toEqual({ t: 'after' });
+    } finally {
+      for (const c of clients) c.close();
+      await Promise.all(engines.map((e) => e.close()));
+      await redis.stop();
+    }
+  }, 40_000);
+});
