@@ -125,6 +125,8 @@ interface Topology {
   inFlight?: number;
   /** The real engine (`--cluster-engine`) rather than the spike's bare relay. */
   engine?: boolean;
+  /** Another build of the engine (its dist/index.js) than the workspace's. */
+  engineModule?: string;
 }
 
 /** Start the nodes of `topology`; the caller stops them. */
@@ -132,7 +134,11 @@ async function startNodes(topology: Topology): Promise<ServerProcess[]> {
   return Promise.all(
     topology.nodes.map((url, i) =>
       topology.engine
-        ? ServerProcess.start({ file: ENGINE, args: url === 'local' ? ['uws'] : ['uws', url, `node${i + 1}`], maxLifetimeMs: 600_000 })
+        ? ServerProcess.start({
+            file: ENGINE,
+            args: [...(url === 'local' ? ['uws', '', ''] : ['uws', url, `node${i + 1}`]), ...(topology.engineModule ? [topology.engineModule] : [])],
+            maxLifetimeMs: 600_000,
+          })
         : ServerProcess.start({ file: RELAY, args: [`node${i + 1}`, url, String(topology.inFlight ?? 0)], maxLifetimeMs: 600_000 }),
     ),
   );
@@ -317,6 +323,9 @@ export async function clusterEngine(o: SpikeOptions): Promise<void> {
     const one: Topology = { name: 'engine, one node (no Redis)', nodes: ['local'], engine: true };
     const two: Topology = { name: 'engine, two nodes, every pair split', nodes: [redis.url, redis.url], engine: true };
     const topologies = [one, two];
+    // MWSE_BENCH_BASE_ENGINE: another build's dist/index.js (main's, say), measured in the same run.
+    const base = process.env.MWSE_BENCH_BASE_ENGINE;
+    if (base) topologies.push({ name: 'engine, two nodes, every pair split (base build)', nodes: [redis.url, redis.url], engine: true, engineModule: base });
     const results = new Map<string, Awaited<ReturnType<typeof throughput>>[]>();
     for (let round = 0; round < o.rounds; round++) {
       for (let k = 0; k < topologies.length; k++) {
