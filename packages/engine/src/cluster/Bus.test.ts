@@ -55,19 +55,22 @@ suite('cluster bus and its log', () => {
     await Promise.all([pub.connect(), sub.connect()]);
     const leaseKey = `test:lease:${id}`;
     await admin.set(leaseKey, `tag-${id}`);
-    const self: TestNode = { id, applied: [], lost: [], live: new Set(live), pub, sub, leaseKey } as TestNode;
-    self.bus = new Bus(pub, sub, id, quiet, {
+    const applied: string[] = [];
+    const lost: { node: string; reason: string }[] = [];
+    const alive = new Set(live);
+    const bus = new Bus(pub, sub, id, quiet, {
       apply: (op: Op) => {
-        if (op.o === 'g') self.applied.push(op.id);
+        if (op.o === 'g') applied.push(op.id);
         return undefined;
       },
       announced: () => {},
       probed: () => {},
-      live: (other) => self.live.has(other),
-      lost: (other, reason) => self.lost.push({ node: other, reason }),
+      live: (other) => alive.has(other),
+      lost: (other, reason) => lost.push({ node: other, reason }),
     });
-    self.bus.fence(leaseKey, `tag-${id}`);
-    await self.bus.listen();
+    bus.fence(leaseKey, `tag-${id}`);
+    await bus.listen();
+    const self: TestNode = { id, bus, applied, lost, live: alive, pub, sub, leaseKey };
     open.push(self);
     return self;
   }
@@ -111,7 +114,7 @@ suite('cluster bus and its log', () => {
     };
     await send(20);
     for (let k = 0; k < 3; k++) {
-      expect(await admin.client('KILL', 'TYPE', 'pubsub')).toBeGreaterThan(0);
+      expect(await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub')).toBeGreaterThan(0);
       // Sent at once: before ioredis has reconnected and resubscribed.
       await send(20);
       await turn(300);
