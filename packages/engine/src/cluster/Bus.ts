@@ -12,6 +12,8 @@ const ANSWER_HOPS = 8;
 const FILL_PAGE = 256;
 /** A fill that failed (Redis unreachable) is tried again after this long. */
 const FILL_RETRY = 250;
+/** Further reports of state lost with one node within this long (ms) are the same episode. */
+const LOST_QUIET = 5000;
 /** The log keeps at least this long of a node's batches (ms), whatever its lease. */
 const MIN_RETENTION = 10_000;
 
@@ -150,6 +152,11 @@ export class Bus {
   private leaseKey = '';
   private leaseValue = '';
 
+  /** When state was last reported lost with each node. */
+  private readonly lostAt = new Map<string, number>();
+  /** A fill failed and was reported; quiet until one succeeds. */
+  private fillFailing = false;
+
   /** Batches read back from the log (the channel lost them), and links found state-lost. */
   recovered = 0;
   stateLost = 0;
@@ -261,6 +268,10 @@ export class Bus {
 
   private lose(node: string, reason: string): void {
     if (this.stopped) return;
+    // The calls queued behind a refused or failed one fail alike: one report per node per episode.
+    const now = Date.now();
+    if (now - (this.lostAt.get(node) ?? -Infinity) < LOST_QUIET) return;
+    this.lostAt.set(node, now);
     this.stateLost++;
     this.log.error({ node: this.nodeId, peerNode: node, reason }, 'cluster: bus state lost between two nodes');
     this.handlers.lost(node, reason);
@@ -338,11 +349,15 @@ export class Bus {
           const batch = JSON.parse(`{"i":"${id}",${m}}`) as Batch;
           if (this.take(batch, true) === 'applied') this.recovered++;
         }
-        if (entries.length < FILL_PAGE) return true;
+        if (entries.length < FILL_PAGE) {
+          this.fillFailing = false;
+          return true;
+        }
       }
     } catch (error) {
       if (this.stopped) return false;
-      this.log.warn({ err: error, node: this.nodeId }, 'cluster: the bus log could not be read; trying again');
+      if (!this.fillFailing) this.log.warn({ err: error, node: this.nodeId }, 'cluster: the bus log could not be read; trying again');
+      this.fillFailing = true;
       clearTimeout(this.retry);
       this.retry = setTimeout(() => {
         if (!this.handling) void this.handle();
