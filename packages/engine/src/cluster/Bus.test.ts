@@ -219,9 +219,9 @@ suite('cluster bus and its log', () => {
     const [a, b] = await pair();
     b.bus.push(a.id, { o: 'g', id: 'one' });
     await until(() => a.applied.length === 1);
-    expect(b.bus.retention).toBe(10_000);
+    expect(b.bus.retention).toBe(6000);
     const ttl = await admin.pttl(log(a.id));
-    expect(ttl).toBeGreaterThan(15_000);
-    expect(ttl).toBeLessThanOrEqual(20_000);
+    expect(ttl).toBeGreaterThan(9000);
+    expect(ttl).toBeLessThanOrEqual(12_000);
   });
 });

@@ -14,8 +14,12 @@ const FILL_PAGE = 256;
 const FILL_RETRY = 250;
 /** Further reports of state lost with one node within this long (ms) are the same episode. */
 const LOST_QUIET = 5000;
-/** The log keeps at least this long of a node's batches (ms), whatever its lease. */
-const MIN_RETENTION = 10_000;
+/**
+ * The log keeps twice the lease of a node's batches, and at least this long (ms): a subscriber
+ * deaf for a lease fences its node, so no gap to fill is older than that, and the second lease
+ * is margin for the fill itself.
+ */
+const MIN_RETENTION = 5000;
 
 /**
  * One turn's batch to one node: fenced, logged, published. KEYS: the target's log, its channel,
@@ -171,7 +175,7 @@ export class Bus {
     private readonly handlers: BusHandlers,
     lease = 3000,
   ) {
-    this.retention = Math.max(MIN_RETENTION, 3 * lease);
+    this.retention = Math.max(MIN_RETENTION, 2 * lease);
   }
 
   /** Publish only while the lease `key` holds `value` (this node is not taken for dead). */
