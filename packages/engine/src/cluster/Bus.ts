@@ -3,6 +3,7 @@ import type { WireData } from '@mwse/protocol';
 import type { Logger } from '../log/Logger.js';
 import type { PeerCard } from './Cluster.js';
 import type { ClusterRedis } from './RedisLink.js';
+import { type Batch, compareIds, DELIVER, PROBE, type StreamRedis } from './busLog.js';
 
 /** The shared channel: node announcements. */
 const ALL = 'mwse:cluster:all';
@@ -22,38 +23,6 @@ const LOST_QUIET = 5000;
 const MIN_RETENTION = 5000;
 
 /**
- * One turn's batch to one node: fenced, logged, published. KEYS: the target's log, its channel,
- * the sender's lease. ARGV: the sender's tag (its lease's value), the batch's header, its ops,
- * the log's retention (ms). A sender whose lease is gone or is another's (it was taken for dead:
- * the others may have forgotten its peers) appends and publishes nothing: -1. Otherwise the
- * batch is appended to the target's stream (entries older than the retention trimmed, the
- * stream expiring if no batch comes for twice that) and published with its stream id, in one
- * step, so what the channel carries and what the log holds agree.
- */
-const DELIVER = `
-if redis.call('GET', KEYS[3]) ~= ARGV[1] then return -1 end
-local t = redis.call('TIME')
-local retention = tonumber(ARGV[4])
-local minid = string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - retention)
-local m = ARGV[2] .. ARGV[3]
-local id = redis.call('XADD', KEYS[1], 'MINID', '~', minid, '*', 'm', m)
-redis.call('PEXPIRE', KEYS[1], retention * 2)
-return redis.call('PUBLISH', KEYS[2], '{"i":"' .. id .. '",' .. m .. '}')
-`;
-
-/**
- * The probe: an empty message on the node's own channel carrying the id of the last entry of
- * its log. Published after every batch appended before it, it arrives after them unless they were
- * lost: a last id past what the node has handled is a gap, filled from the log.
- */
-const PROBE = `
-local e = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-local last = ''
-if e[1] then last = e[1][1] end
-return redis.call('PUBLISH', KEYS[2], '{"p":"' .. last .. '"}')
-`;
-
-/**
  * One message on a node's channel. Every PUBLISH carries the array of one turn, in order.
  * - `d`: deliver already-encoded data to local peers (`s` text or `b` base64 bytes)
  * - `x`: run the remote half `n` of a service operation for peer `f` (its card; or `i`, its id
@@ -71,19 +40,6 @@ export type Op =
 /** Membership announcements on the shared channel. */
 export type Announcement = { o: 'hello' | 'bye'; node: string; tag: string };
 
-/**
- * A batch as the channel and the log carry it: stream id `i`, source node `n`, its sequence's
- * epoch `e` (the source's incarnation, and a count of the times it restarted its sequence to
- * this node), sequence number `q` (1, 2, … per source → target and epoch), ops `o`.
- */
-interface Batch {
-  i: string;
-  n: string;
-  e: string;
-  q: number;
-  o: Op[];
-}
-
 /** What the bus hands its node. */
 export interface BusHandlers {
   /** Apply one op; a Promise when it went async. */
@@ -98,22 +54,6 @@ export interface BusHandlers {
    * were read, or a publish that failed or was fenced): the two nodes' mirrors may disagree.
    */
   lost(node: string, reason: string): void;
-}
-
-/** The ioredis calls the log needs beyond `ClusterRedis`. */
-interface StreamRedis {
-  xrange(key: string, start: string, end: string, count: 'COUNT', n: number): Promise<[string, string[]][]>;
-  xrevrange(key: string, end: string, start: string, count: 'COUNT', n: number): Promise<[string, string[]][]>;
-}
-
-/** Stream ids `ms-seq` in order: negative, 0 or positive. */
-function compareIds(a: string, b: string): number {
-  const da = a.indexOf('-');
-  const db = b.indexOf('-');
-  const ma = Number(a.slice(0, da));
-  const mb = Number(b.slice(0, db));
-  if (ma !== mb) return ma - mb;
-  return Number(a.slice(da + 1)) - Number(b.slice(db + 1));
 }
 
 type Inbound = { kind: 'message'; channel: string; message: string } | { kind: 'resync' };
