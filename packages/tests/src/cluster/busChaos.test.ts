@@ -240,6 +240,7 @@ describe.skipIf(redisMissing())('the cluster bus under pub/sub connections kille
       }
       expect(await keysOf(redis, 'room')).toEqual(['chaos-ra', 'chaos-rb']);
       expect(await keysOf(redis, 'lease')).toEqual(['chaos-sub-a', 'chaos-sub-b']);
+      for (const node of await keysOf(redis, 'log')) expect(['chaos-sub-a', 'chaos-sub-b']).toContain(node);
       for (const c of clients) c.close();
       await eventually(() => ghosts(A) === 0 && ghosts(B) === 0, 5000, 'ghosts gone');
       await eventually(() => [...A.hub.allPeers()].length + [...B.hub.allPeers()].length === 0, 5000, 'peers gone');
@@ -477,6 +478,7 @@ describe.skipIf(redisMissing())('the cluster bus when a node is frozen 10 s (SIG
       expect((await a.room('chaos-freeze').fetchPeers()).map((p) => p.socketId)).toEqual([]);
       expect(await keysOf(redis, 'room')).toEqual(['chaos-freeze']);
       expect(await keysOf(redis, 'lease')).toEqual(['chaos-freeze-a', 'chaos-freeze-b']);
+      for (const node of await keysOf(redis, 'log')) expect(['chaos-freeze-a', 'chaos-freeze-b']).toContain(node);
       for (const c of clients) c.close();
       await eventually(() => ghosts(A!) === 0, 5000, 'ghosts gone on A');
       const until = Date.now() + 5000;
