@@ -89,15 +89,16 @@ suite('cluster bus and its log', () => {
   /** The header the bus gave the last batch in `target`'s log: source, epoch, sequence. */
   async function lastHeader(target: string): Promise<{ n: string; e: string; q: number }> {
     const [entry] = await admin.xrevrange(log(target), '+', '-', 'COUNT', 1);
-    const m = entry![1][1]!;
-    return JSON.parse(`{${m.slice(0, m.lastIndexOf(',"o":'))}}`) as { n: string; e: string; q: number };
+    const head = entry![1][1]!;
+    return JSON.parse(`{${head.slice(0, head.lastIndexOf(',"o":'))}}`) as { n: string; e: string; q: number };
   }
 
   /** Append a batch to `target`'s log as the bus would, and publish it only if `publish`. */
   async function forge(target: string, head: { n: string; e: string; q: number }, ids: string[], publish: boolean): Promise<string> {
-    const m = `"n":${JSON.stringify(head.n)},"e":"${head.e}","q":${head.q},"o":${JSON.stringify(ids.map((id) => ({ o: 'g', id })))}`;
-    const id = (await admin.xadd(log(target), '*', 'm', m))!;
-    if (publish) await admin.publish(channel(target), `{"i":"${id}",${m}}`);
+    const h = `"n":${JSON.stringify(head.n)},"e":"${head.e}","q":${head.q},"o":`;
+    const o = JSON.stringify(ids.map((id) => ({ o: 'g', id })));
+    const id = (await admin.xadd(log(target), '*', 'h', h, 'o', o))!;
+    if (publish) await admin.publish(channel(target), `{"i":"${id}",${h}${o}}`);
     return id;
   }
 
@@ -155,7 +156,7 @@ suite('cluster bus and its log', () => {
     b.bus.push(a.id, { o: 'g', id: 'one' });
     await until(() => a.applied.length === 1);
     const [entry] = await admin.xrevrange(log(a.id), '+', '-', 'COUNT', 1);
-    await admin.publish(channel(a.id), `{"i":"${entry![0]}",${entry![1][1]}}`);
+    await admin.publish(channel(a.id), `{"i":"${entry![0]}",${entry![1][1]}${entry![1][3]}}`);
     await forge(a.id, await lastHeader(a.id), ['one again'], true);
     b.bus.push(a.id, { o: 'g', id: 'two' });
     await until(() => a.applied.length >= 2);

@@ -288,9 +288,10 @@ export class Bus {
       for (;;) {
         const entries = await this.streams.xrange(this.stream(this.nodeId), `(${this.position}`, '+', 'COUNT', FILL_PAGE);
         for (const [id, fields] of entries) {
-          const m = fields[fields.indexOf('m') + 1];
-          if (m === undefined) continue;
-          const batch = JSON.parse(`{"i":"${id}",${m}}`) as Batch;
+          const head = fields[fields.indexOf('h') + 1];
+          const ops = fields[fields.indexOf('o') + 1];
+          if (head === undefined || ops === undefined) continue;
+          const batch = JSON.parse(`{"i":"${id}",${head}${ops}}`) as Batch;
           if (this.take(batch, true) === 'applied') this.recovered++;
         }
         if (entries.length < FILL_PAGE) {

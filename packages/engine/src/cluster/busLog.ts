@@ -6,7 +6,8 @@ import type { Op } from './Bus.js';
 /**
  * One turn's batch to one node: fenced, logged, published. KEYS: the target's log, its channel,
  * the sender's lease. ARGV: the sender's tag (its lease's value), the batch's header, its ops,
- * the log's retention (ms). A sender whose lease is gone or is another's (it was taken for dead:
+ * the log's retention (ms). The stream entry keeps the header (`h`) and the ops (`o`) apart, so
+the batch is copied once into the stream and once into the message. A sender whose lease is gone or is another's (it was taken for dead:
  * the others may have forgotten its peers) appends and publishes nothing: -1. Otherwise the
  * batch is appended to the target's stream (entries older than the retention trimmed, the
  * stream expiring if no batch comes for twice that) and published with its stream id, in one
@@ -17,10 +18,9 @@ if redis.call('GET', KEYS[3]) ~= ARGV[1] then return -1 end
 local t = redis.call('TIME')
 local retention = tonumber(ARGV[4])
 local minid = string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - retention)
-local m = ARGV[2] .. ARGV[3]
-local id = redis.call('XADD', KEYS[1], 'MINID', '~', minid, '*', 'm', m)
+local id = redis.call('XADD', KEYS[1], 'MINID', '~', minid, '*', 'h', ARGV[2], 'o', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], retention * 2)
-return redis.call('PUBLISH', KEYS[2], '{"i":"' .. id .. '",' .. m .. '}')
+return redis.call('PUBLISH', KEYS[2], '{"i":"' .. id .. '",' .. ARGV[2] .. ARGV[3] .. '}')
 `;
 
 /**
