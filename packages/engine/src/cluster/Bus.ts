@@ -23,7 +23,7 @@ const LOST_QUIET = 5000;
 const MIN_RETENTION = 5000;
 
 /**
- * One message on a node's channel. Every PUBLISH carries the array of one turn, in order.
+ * One op of a batch (`Batch` in busLog.ts: the ops of one turn for one node, in order).
  * - `d`: deliver already-encoded data to local peers (`s` text or `b` base64 bytes)
  * - `x`: run the remote half `n` of a service operation for peer `f` (its card; or `i`, its id
  *   alone, when the other node holds a ghost of it already), answer call `c` if set
@@ -60,7 +60,7 @@ type Inbound = { kind: 'message'; channel: string; message: string } | { kind: '
 
 /**
  * The node channels, on Redis pub/sub (the one part another transport could carry), with a log
- * behind them (docs/cluster.md, "The bus"): ops for a node are queued and sent once per
+ * behind them (docs/cluster.md, "The log behind the bus"): ops for a node are queued and sent once per
  * event-loop turn as one batch, numbered per target, appended to the target's stream and
  * published in one script call. The receiver applies batches in order, once: a sequence number
  * that jumps, a subscriber that reconnected, or a probe that names a later entry than the last
