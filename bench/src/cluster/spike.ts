@@ -125,6 +125,8 @@ interface Topology {
   inFlight?: number;
   /** The real engine (`--cluster-engine`) rather than the spike's bare relay. */
   engine?: boolean;
+  /** Another build of the engine (its dist/index.js) than the workspace's. */
+  engineModule?: string;
 }
 
 /** Start the nodes of `topology`; the caller stops them. */
@@ -132,7 +134,11 @@ async function startNodes(topology: Topology): Promise<ServerProcess[]> {
   return Promise.all(
     topology.nodes.map((url, i) =>
       topology.engine
-        ? ServerProcess.start({ file: ENGINE, args: url === 'local' ? ['uws'] : ['uws', url, `node${i + 1}`], maxLifetimeMs: 600_000 })
+        ? ServerProcess.start({
+            file: ENGINE,
+            args: [...(url === 'local' ? ['uws', '', ''] : ['uws', url, `node${i + 1}`]), ...(topology.engineModule ? [topology.engineModule] : [])],
+            maxLifetimeMs: 600_000,
+          })
         : ServerProcess.start({ file: RELAY, args: [`node${i + 1}`, url, String(topology.inFlight ?? 0)], maxLifetimeMs: 600_000 }),
     ),
   );
@@ -181,6 +187,20 @@ async function throughput(topology: Topology, redis: TestRedis, admin: Redis, o:
     const used = cpu();
     const frames = delivered - d0;
     const calls = clustered ? (await count(admin)) - calls0 - (topology.engine ? 0 : 1) : 0;
+    // The engine's bus logs: what the streams behind the channels hold at the end of the window.
+    let logBytes = 0;
+    let logSeconds = 0;
+    if (clustered && topology.engine) {
+      for (const key of await admin.keys('mwse:cluster:log:*')) {
+        logBytes += Number((await admin.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0);
+        const [first] = await admin.xrange(key, '-', '+', 'COUNT', 1);
+        const [last] = await admin.xrevrange(key, '+', '-', 'COUNT', 1);
+        if (first && last) logSeconds = Math.max(logSeconds, (Number(last[0].split('-')[0]) - Number(first[0].split('-')[0])) / 1000);
+      }
+      // Gone before the next topology runs on this Redis, so each measures its own.
+      const keys = await admin.keys('mwse:cluster:log:*');
+      if (keys.length > 0) await admin.del(...keys);
+    }
     return {
       msgPerSec: frames / used.seconds,
       msgPerServerCpuSec: frames / used.server,
@@ -190,6 +210,8 @@ async function throughput(topology: Topology, redis: TestRedis, admin: Redis, o:
       otherCpu: used.other / used.seconds,
       framesPerCall: calls > 0 ? frames / calls : 0,
       callsPerSec: calls / used.seconds,
+      logMb: logBytes / 1e6,
+      logSeconds,
     };
   } finally {
     for (const conn of conns) conn.close();
@@ -317,6 +339,9 @@ export async function clusterEngine(o: SpikeOptions): Promise<void> {
     const one: Topology = { name: 'engine, one node (no Redis)', nodes: ['local'], engine: true };
     const two: Topology = { name: 'engine, two nodes, every pair split', nodes: [redis.url, redis.url], engine: true };
     const topologies = [one, two];
+    // MWSE_BENCH_BASE_ENGINE: another build's dist/index.js (main's, say), measured in the same run.
+    const base = process.env.MWSE_BENCH_BASE_ENGINE;
+    if (base) topologies.push({ name: 'engine, two nodes, every pair split (base build)', nodes: [redis.url, redis.url], engine: true, engineModule: base });
     const results = new Map<string, Awaited<ReturnType<typeof throughput>>[]>();
     for (let round = 0; round < o.rounds; round++) {
       for (let k = 0; k < topologies.length; k++) {
@@ -325,14 +350,14 @@ export async function clusterEngine(o: SpikeOptions): Promise<void> {
       }
     }
     console.log(`relay throughput, closed loop (${o.connections} connections, window ${o.window}, ${o.rounds} rounds, medians)`);
-    console.log('topology | msg/s | msg per server CPU-s | server CPU (cores, Redis incl.) | Redis CPU | frames/publish | generator CPU | other CPU');
+    console.log('topology | msg/s | msg per server CPU-s | server CPU (cores, Redis incl.) | Redis CPU | frames/publish | bus logs (MB, seconds held) | generator CPU | other CPU');
     const medians = new Map<string, { msgPerSec: number; perCpu: number }>();
     for (const t of topologies) {
       const rs = results.get(t.name)!;
       const m = (key: keyof (typeof rs)[number]) => median(rs.map((r) => r[key]));
       medians.set(t.name, { msgPerSec: m('msgPerSec'), perCpu: m('msgPerServerCpuSec') });
       console.log(
-        `${t.name} | ${fmt(m('msgPerSec'))} | ${fmt(m('msgPerServerCpuSec'))} | ${m('serverCpu').toFixed(2)} | ${m('redisCpu').toFixed(2)} | ${m('framesPerCall').toFixed(1)} | ${m('generatorCpu').toFixed(2)} | ${m('otherCpu').toFixed(2)}`,
+        `${t.name} | ${fmt(m('msgPerSec'))} | ${fmt(m('msgPerServerCpuSec'))} | ${m('serverCpu').toFixed(2)} | ${m('redisCpu').toFixed(2)} | ${m('framesPerCall').toFixed(1)} | ${m('logMb').toFixed(1)}, ${m('logSeconds').toFixed(1)} s | ${m('generatorCpu').toFixed(2)} | ${m('otherCpu').toFixed(2)}`,
       );
     }
     const a = medians.get(one.name)!;

@@ -21,6 +21,8 @@ const transport = process.argv[2] === 'ws' ? 'ws' : 'uws';
 // argv[3]: `resume` keeps sessions; a Redis URL makes this engine a cluster node (argv[4] its id; docs/cluster.md).
 const resumeGrace = process.argv[3] === 'resume' ? 120_000 : 0;
 const redis = process.argv[3]?.startsWith('redis') ? process.argv[3] : undefined;
+// argv[5]: another build of @mwse/engine (its dist/index.js), to compare two builds in one run.
+const { createEngine } = (await import(process.argv[5] ? pathToFileURL(process.argv[5]).href : '@mwse/engine')) as typeof import('@mwse/engine');
 const engine = await createEngine({
   ...(redis ? { cluster: { redis, nodeId: process.argv[4] } } : {}),
   host: '127.0.0.1',

@@ -162,7 +162,11 @@ export class Hub {
     this.metrics.gauge('mwse_away_sessions', 'Sessions kept for a client to resume, with no socket.', () => this.sessions.awayCount);
     this.metrics.gauge('mwse_rooms', 'Rooms that exist.', () => this.rooms.size);
     this.metrics.gauge('mwse_stored_notifications', 'Notifications waiting for an ack.', () => this.notifications.size);
-    if (cluster) this.metrics.gauge('mwse_cluster_ghosts', 'Peers of other nodes this node holds relations with.', () => cluster.ghostCount);
+    if (cluster) {
+      this.metrics.gauge('mwse_cluster_ghosts', 'Peers of other nodes this node holds relations with.', () => cluster.ghostCount);
+      this.metrics.gauge('mwse_cluster_bus_recovered', 'Batches from other nodes read back from the bus log (pub/sub lost them).', () => cluster.bus.recovered);
+      this.metrics.gauge('mwse_cluster_bus_state_lost', 'Times batches between this node and another were lost for good.', () => cluster.bus.stateLost);
+    }
     const { queueStats } = this;
     this.metrics.gauge('mwse_outbound_queue_high_water', 'Most messages one outbound queue has held.', () => queueStats.highWater);
     this.metrics.gauge('mwse_outbound_queue_high_water_bytes', 'Most bytes one outbound queue has held.', () => queueStats.highWaterBytes);

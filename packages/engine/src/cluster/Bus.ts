@@ -1,15 +1,29 @@
+import { randomBytes } from 'node:crypto';
 import type { WireData } from '@mwse/protocol';
 import type { Logger } from '../log/Logger.js';
 import type { PeerCard } from './Cluster.js';
 import type { ClusterRedis } from './RedisLink.js';
+import { type Batch, compareIds, DELIVER, PROBE, type StreamRedis } from './busLog.js';
 
 /** The shared channel: node announcements. */
 const ALL = 'mwse:cluster:all';
 /** Microtask turns an answer's continuation gets before the next op is applied (see `drain`). */
 const ANSWER_HOPS = 8;
+/** Entries read per XRANGE while filling a gap. */
+const FILL_PAGE = 256;
+/** A fill that failed (Redis unreachable) is tried again after this long. */
+const FILL_RETRY = 250;
+/** Further reports of state lost with one node within this long (ms) are the same episode. */
+const LOST_QUIET = 5000;
+/**
+ * The log keeps twice the lease of a node's batches, and at least this long (ms): a subscriber
+ * deaf for a lease fences its node, so no gap to fill is older than that, and the second lease
+ * is margin for the fill itself.
+ */
+const MIN_RETENTION = 5000;
 
 /**
- * One message on a node's channel. Every PUBLISH carries the array of one turn, in order.
+ * One op of a batch (`Batch` in busLog.ts: the ops of one turn for one node, in order).
  * - `d`: deliver already-encoded data to local peers (`s` text or `b` base64 bytes)
  * - `x`: run the remote half `n` of a service operation for peer `f` (its card; or `i`, its id
  *   alone, when the other node holds a ghost of it already), answer call `c` if set
@@ -26,7 +40,6 @@ export type Op =
 /** Membership announcements on the shared channel. */
 export type Announcement = { o: 'hello' | 'bye'; node: string; tag: string };
 
-
 /** What the bus hands its node. */
 export interface BusHandlers {
   /** Apply one op; a Promise when it went async. */
@@ -34,12 +47,25 @@ export interface BusHandlers {
   announced(message: Announcement): void;
   /** This node's probe came back: its subscriber hears. */
   probed(): void;
+  /** Whether `node` is a live node to this one: batches of other nodes are not applied. */
+  live(node: string): boolean;
+  /**
+   * Batches between this node and `node` are lost for good (trimmed from the log before they
+   * were read, or a publish that failed or was fenced): the two nodes' mirrors may disagree.
+   */
+  lost(node: string, reason: string): void;
 }
 
+type Inbound = { kind: 'message'; channel: string; message: string } | { kind: 'resync' };
+
 /**
- * The node channels, on Redis pub/sub (the one part another transport could carry): ops for a
- * node are queued and published once per event-loop turn as one array; what arrives is applied
- * in order. One publisher and one subscriber connection keep the order between two nodes.
+ * The node channels, on Redis pub/sub (the one part another transport could carry), with a log
+ * behind them (docs/cluster.md, "The log behind the bus"): ops for a node are queued and sent once per
+ * event-loop turn as one batch, numbered per target, appended to the target's stream and
+ * published in one script call. The receiver applies batches in order, once: a sequence number
+ * that jumps, a subscriber that reconnected, or a probe that names a later entry than the last
+ * one handled makes it read what it missed from its stream first; what the channel then repeats
+ * is skipped by stream id.
  */
 export class Bus {
   private readonly outbox = new Map<string, Op[]>();
@@ -50,6 +76,36 @@ export class Bus {
   private readonly inbound: Op[] = [];
   private draining = false;
   private stopped = false;
+  private listening = false;
+
+  /** This process's incarnation: a restarted node starts new sequences. */
+  private readonly incarnation = randomBytes(4).toString('hex');
+  /** How many sequences this incarnation started (one more each time a target is dropped). */
+  private sequences = 0;
+  /** The sequence to each target: its epoch and the last number sent. */
+  private readonly sent = new Map<string, { e: string; q: number }>();
+  /** The last batch applied from each source. */
+  private readonly applied = new Map<string, { e: string; q: number }>();
+  /** The stream id of the last entry of this node's log handled (applied, skipped or repeated). */
+  private position = '0-0';
+  /** Channel messages and resyncs, handled in arrival order (a fill holds the ones behind it). */
+  private readonly arrivals: Inbound[] = [];
+  private handling = false;
+  private retry: NodeJS.Timeout | undefined;
+  /** The lease key and value every publish is fenced with (see `fence`). */
+  private leaseKey = '';
+  private leaseValue = '';
+
+  /** When state was last reported lost with each node. */
+  private readonly lostAt = new Map<string, number>();
+  /** A fill failed and was reported; quiet until one succeeds. */
+  private fillFailing = false;
+
+  /** Batches read back from the log (the channel lost them), and links found state-lost. */
+  recovered = 0;
+  stateLost = 0;
+
+  readonly retention: number;
 
   constructor(
     private readonly pub: ClusterRedis,
@@ -57,12 +113,29 @@ export class Bus {
     private readonly nodeId: string,
     private readonly log: Logger,
     private readonly handlers: BusHandlers,
-  ) {}
+    lease = 3000,
+  ) {
+    this.retention = Math.max(MIN_RETENTION, 2 * lease);
+  }
 
-  /** Subscribe to this node's channel and the shared one. */
+  /** Publish only while the lease `key` holds `value` (this node is not taken for dead). */
+  fence(key: string, value: string): void {
+    this.leaseKey = key;
+    this.leaseValue = value;
+  }
+
+  /** Subscribe to this node's channel and the shared one, and start reading the log at its end. */
   async listen(): Promise<void> {
-    this.sub.on('message', ((channel: string, message: string) => this.received(channel, message)) as never);
+    this.sub.on('message', ((channel: string, message: string) => this.received({ kind: 'message', channel, message })) as never);
+    // A subscriber that reconnected (ioredis resubscribes) may have missed batches meanwhile.
+    this.sub.on('ready', (() => {
+      if (this.listening) this.received({ kind: 'resync' });
+    }) as never);
     await this.sub.subscribe(this.channel(this.nodeId), ALL);
+    // What the log held before this node listened is another incarnation's.
+    const last = await this.streams.xrevrange(this.stream(this.nodeId), '+', '-', 'COUNT', 1);
+    if (last[0] && compareIds(last[0][0], this.position) > 0) this.position = last[0][0];
+    this.listening = true;
   }
 
   /** Announce on the shared channel. */
@@ -70,19 +143,22 @@ export class Bus {
     return this.pub.publish(ALL, JSON.stringify(message));
   }
 
-  /** Publish an empty batch to this node's own channel: its arrival proves the subscriber hears. */
+  /** Publish a probe to this node's own channel: its arrival proves the subscriber hears. */
   probe(): void {
-    this.pub.publish(this.channel(this.nodeId), '[]').catch(() => undefined);
+    this.pub.eval(PROBE, 2, this.stream(this.nodeId), this.channel(this.nodeId)).catch(() => undefined);
   }
 
-  /** Forget what is queued for a node that is gone. */
+  /** Forget what is queued for a node that is gone, and the sequences both ways. */
   drop(node: string): void {
     this.outbox.delete(node);
+    this.sent.delete(node);
+    this.applied.delete(node);
   }
 
   /** Queue nothing more (the node is closing). */
   stop(): void {
     this.stopped = true;
+    clearTimeout(this.retry);
   }
 
   /** Queue a frame for peer `id` of `node`: consecutive copies of one frame to one node travel once. */
@@ -109,32 +185,173 @@ export class Bus {
     setImmediate(() => this.flush());
   }
 
-  /** One PUBLISH per node with everything of this turn. */
+  /** One script call per node with everything of this turn: numbered, logged, published. */
   flush(): void {
     this.scheduled = false;
     for (const [node, ops] of this.outbox) {
-      this.pub.publish(this.channel(node), JSON.stringify(ops)).catch((error: unknown) => {
-        this.log.warn({ err: error, node }, 'cluster: a publish failed');
-      });
+      let seq = this.sent.get(node);
+      if (!seq) {
+        seq = { e: `${this.incarnation}.${this.sequences++}`, q: 0 };
+        this.sent.set(node, seq);
+      }
+      const q = ++seq.q;
+      const head = `"n":${JSON.stringify(this.nodeId)},"e":"${seq.e}","q":${q},"o":`;
+      this.pub
+        .eval(DELIVER, 3, this.stream(node), this.channel(node), this.leaseKey, this.leaseValue, head, JSON.stringify(ops), String(this.retention))
+        .then((result) => {
+          if (result === -1) this.lose(node, 'fenced: this node’s lease is gone; the batch was not sent');
+        })
+        .catch((error: unknown) => {
+          this.log.warn({ err: error, node }, 'cluster: a publish failed');
+          this.lose(node, 'a publish failed');
+        });
     }
     this.outbox.clear();
     this.lastDelivery.clear();
   }
 
-  private received(channel: string, message: string): void {
+  private lose(node: string, reason: string): void {
+    if (this.stopped) return;
+    // The calls queued behind a refused or failed one fail alike: one report per node per episode.
+    const now = Date.now();
+    if (now - (this.lostAt.get(node) ?? -Infinity) < LOST_QUIET) return;
+    this.lostAt.set(node, now);
+    this.stateLost++;
+    this.log.error({ node: this.nodeId, peerNode: node, reason }, 'cluster: bus state lost between two nodes');
+    this.handlers.lost(node, reason);
+  }
+
+  private get streams(): StreamRedis {
+    return this.pub as unknown as StreamRedis;
+  }
+
+  private received(arrival: Inbound): void {
+    this.arrivals.push(arrival);
+    if (!this.handling) void this.handle();
+  }
+
+  /**
+   * Handle what arrived, in order. Synchronous unless a gap must be filled from the log: then
+   * what arrives meanwhile waits behind the fill.
+   */
+  private async handle(): Promise<void> {
+    this.handling = true;
     try {
-      if (channel === ALL) {
-        this.handlers.announced(JSON.parse(message) as Announcement);
-        return;
+      while (this.arrivals.length > 0 && !this.stopped) {
+        const arrival = this.arrivals[0]!;
+        if (arrival.kind === 'resync') {
+          // The subscription is back (the SUBSCRIBE reply proves it): read what was missed.
+          if (!(await this.fill(true))) return;
+          this.arrivals.shift();
+          continue;
+        }
+        if (arrival.channel === ALL) {
+          this.arrivals.shift();
+          this.guard(() => this.handlers.announced(JSON.parse(arrival.message) as Announcement));
+          continue;
+        }
+        let parsed: Batch | { p: string };
+        try {
+          parsed = JSON.parse(arrival.message) as Batch | { p: string };
+        } catch (error) {
+          this.arrivals.shift();
+          this.log.error({ err: error, node: this.nodeId }, 'cluster: a bus message failed');
+          continue;
+        }
+        if ('p' in parsed) {
+          // The probe says the subscriber hears, whatever backlog of ops waits to be applied; a
+          // log that goes further than what was handled says a batch was lost on the way.
+          this.guard(() => this.handlers.probed());
+          if (parsed.p !== '' && compareIds(parsed.p, this.position) > 0 && !(await this.fill(false))) return;
+          this.arrivals.shift();
+          continue;
+        }
+        if (this.take(parsed, false) === 'gap') {
+          if (!(await this.fill(false))) return;
+          // Read from the log by now, or trimmed from it before it was read: taken as it is.
+          this.take(parsed, true);
+        }
+        this.arrivals.shift();
       }
-      const ops = JSON.parse(message) as Op[];
-      if (ops.length === 0) {
-        // The probe says the subscriber hears, whatever backlog of ops waits to be applied.
-        this.handlers.probed();
-        return;
+    } finally {
+      this.handling = false;
+    }
+  }
+
+  /**
+   * Read this node's log after `position` and take every batch there, in order. False when Redis
+   * could not be read: handling stops, and is tried again shortly.
+   */
+  private async fill(resubscribe: boolean): Promise<boolean> {
+    try {
+      if (resubscribe) await this.sub.subscribe(this.channel(this.nodeId), ALL);
+      for (;;) {
+        const entries = await this.streams.xrange(this.stream(this.nodeId), `(${this.position}`, '+', 'COUNT', FILL_PAGE);
+        for (const [id, fields] of entries) {
+          const head = fields[fields.indexOf('h') + 1];
+          const ops = fields[fields.indexOf('o') + 1];
+          if (head === undefined || ops === undefined) continue;
+          const batch = JSON.parse(`{"i":"${id}",${head}${ops}}`) as Batch;
+          if (this.take(batch, true) === 'applied') this.recovered++;
+        }
+        if (entries.length < FILL_PAGE) {
+          this.fillFailing = false;
+          return true;
+        }
       }
-      for (const op of ops) this.inbound.push(op);
-      if (!this.draining) void this.drain();
+    } catch (error) {
+      if (this.stopped) return false;
+      if (!this.fillFailing) this.log.warn({ err: error, node: this.nodeId }, 'cluster: the bus log could not be read; trying again');
+      this.fillFailing = true;
+      clearTimeout(this.retry);
+      this.retry = setTimeout(() => {
+        if (!this.handling) void this.handle();
+      }, FILL_RETRY);
+      this.retry.unref();
+      return false;
+    }
+  }
+
+  /**
+   * One batch, from the channel or (`filling`) from the log: applied when it is the next of its
+   * source, skipped when handled already or from a node that is not live here; a `gap` otherwise
+   * (the channel lost the ones before it). In the log no gap can be filled any more: the entries
+   * were trimmed, and the link is state-lost.
+   */
+  private take(batch: Batch, filling: boolean): 'applied' | 'skipped' | 'gap' {
+    if (compareIds(batch.i, this.position) <= 0) return 'skipped';
+    if (!this.handlers.live(batch.n)) {
+      this.position = batch.i;
+      return 'skipped';
+    }
+    const last = this.applied.get(batch.n);
+    if (last && last.e === batch.e) {
+      if (batch.q <= last.q) {
+        this.position = batch.i;
+        return 'skipped';
+      }
+      if (batch.q !== last.q + 1) {
+        if (!filling) return 'gap';
+        this.lose(batch.n, `batches ${last.q + 1}..${batch.q - 1} are no longer in the log`);
+        if (!this.handlers.live(batch.n)) {
+          this.position = batch.i;
+          return 'skipped';
+        }
+      }
+    } else if (batch.q !== 1 && !filling) {
+      // A sequence seen here for the first time, not from its start: its start may be in the log.
+      return 'gap';
+    }
+    this.position = batch.i;
+    this.applied.set(batch.n, { e: batch.e, q: batch.q });
+    for (const op of batch.o) this.inbound.push(op);
+    if (!this.draining) void this.drain();
+    return 'applied';
+  }
+
+  private guard(run: () => void): void {
+    try {
+      run();
     } catch (error) {
       this.log.error({ err: error, node: this.nodeId }, 'cluster: a bus message failed');
     }
@@ -169,5 +386,10 @@ export class Bus {
 
   private channel(node: string): string {
     return `mwse:cluster:node:${node}`;
+  }
+
+  /** The log of batches for `node`. */
+  private stream(node: string): string {
+    return `mwse:cluster:log:${node}`;
   }
 }

@@ -67,8 +67,8 @@ export class Cluster {
   private readonly ghosts = new Map<string, Peer>();
   private nextCall = 1;
   private readonly calls = new Map<number, PendingCall>();
-  /** Node channels on Redis pub/sub. */
-  private readonly bus: Bus;
+  /** Node channels on Redis pub/sub, with a log behind them. */
+  readonly bus: Bus;
   /** Which node each room lives on (claimed in Redis). */
   readonly rooms: RoomHomes;
   private lease: NodeJS.Timeout | undefined;
@@ -105,7 +105,10 @@ export class Cluster {
       probed: () => {
         this.probedAt = Date.now();
       },
-    });
+      live: (node) => this.isLive(node),
+      // Conservative: this node fences itself as if it had lost Redis (its clients reconnect).
+      lost: (node, reason) => this.lose(`bus state lost with node ${node}: ${reason}`),
+    }, this.leaseTtl);
     this.rooms = new RoomHomes(this.pub, this.nodeId, (node) => this.isLive(node), log);
     for (const client of [this.pub, this.sub, this.leases]) {
       client.on('error', ((error: Error) => this.log.warn({ err: error, node: this.nodeId }, 'cluster redis error')) as never);
@@ -134,6 +137,7 @@ export class Cluster {
       if ((await this.pub.hsetnx(`${this.prefix}tags`, tag, this.nodeId)) === 1) this.tag = tag;
     }
     if (!this.tag) throw new Error('cluster: no free node tag after 16 tries');
+    this.bus.fence(this.leaseKey(this.nodeId), this.tag);
     await this.renewLease(true);
     await this.bus.listen();
     const known = await this.pub.hgetall(`${this.prefix}tags`);
@@ -340,8 +344,11 @@ export class Cluster {
 
   private announced(message: Announcement): void {
     if (message.node === this.nodeId) return;
-    if (message.o === 'hello') this.tags.set(message.tag, message.node);
-    else this.nodeGone(message.node);
+    if (message.o === 'hello') {
+      // A node says hello again after it fenced itself: it dropped its peers, so forget its ghosts.
+      if (this.isLive(message.node)) this.nodeGone(message.node);
+      this.tags.set(message.tag, message.node);
+    } else this.nodeGone(message.node);
   }
 
   /** A node left or died: its ghosts are forgotten (watchers told), its calls fail. */

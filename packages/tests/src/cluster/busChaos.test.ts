@@ -1,0 +1,542 @@
+/**
+ * Chaos for the cluster's bus and its log (docs/cluster.md, "The bus"): pub/sub connections killed
+ * in a loop, Redis paused 10 s, a node frozen 10 s. Sequenced direct messages between clients split
+ * across two nodes, room messages in rooms homed on each node, pair operations meanwhile; after
+ * each, no ghosts: the ghost gauges, room member lists and Redis keys equal the live ones. Each
+ * test starts its own redis-server (AOF on) in a temp dir; loopback only; every loop is bounded.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createConnection } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import MWSE, { type Room } from '@mwse/client';
+import { createEngine, type Engine } from '@mwse/engine';
+import { redisMissing, startRedis, type TestRedis } from '@mwse/testkit/redis';
+import { eventually, settle } from '../integration/harness.js';
+import { gauge } from '../integration/crowd.js';
+
+const quiet = { error() {}, warn() {}, info() {}, debug() {} };
+
+/** One RESP reply, parsed (arrays of bulk strings, integers, simple strings, nil). */
+type Reply = string | number | null | Reply[];
+function parseReply(text: string, at = 0): { value: Reply; end: number } | undefined {
+  const eol = text.indexOf('\r\n', at);
+  if (eol < 0) return undefined;
+  const kind = text[at];
+  const head = text.slice(at + 1, eol);
+  if (kind === '+' || kind === '-') return { value: head, end: eol + 2 };
+  if (kind === ':') return { value: Number(head), end: eol + 2 };
+  if (kind === '$') {
+    const n = Number(head);
+    if (n < 0) return { value: null, end: eol + 2 };
+    if (Buffer.byteLength(text.slice(eol + 2)) < n + 2) return undefined;
+    return { value: text.slice(eol + 2, eol + 2 + n), end: eol + 4 + n };
+  }
+  if (kind === '*') {
+    const n = Number(head);
+    const items: Reply[] = [];
+    let end = eol + 2;
+    for (let i = 0; i < n; i++) {
+      const item = parseReply(text, end);
+      if (!item) return undefined;
+      items.push(item.value);
+      end = item.end;
+    }
+    return { value: items, end };
+  }
+  throw new Error(`unexpected reply ${text.slice(at, at + 40)}`);
+}
+
+/** Send one inline command to Redis over a fresh socket and resolve with its whole reply. */
+function redisCall(port: number, command: string): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.setTimeout(5000, () => socket.destroy(new Error('redis did not answer')));
+    socket.once('error', reject);
+    socket.once('connect', () => socket.write(`${command}\r\n`));
+    let text = '';
+    socket.on('data', (data) => {
+      text += data.toString();
+      const reply = parseReply(text);
+      if (!reply) return;
+      socket.end();
+      resolve(reply.value);
+    });
+  });
+}
+
+/** The cluster's keys in Redis of one kind (`room`, `lease`, `log`), by the name after it. */
+async function keysOf(redis: TestRedis, kind: string): Promise<string[]> {
+  const keys = (await redisCall(redis.port, `KEYS mwse:cluster:${kind}:*`)) as string[];
+  return keys.map((k) => k.slice(`mwse:cluster:${kind}:`.length)).sort();
+}
+
+const metric = (engine: Engine, name: string) => gauge(engine.hub.metrics.render(), name);
+const ghosts = (engine: Engine) => metric(engine, 'mwse_cluster_ghosts');
+
+async function connect(port: number, reconnect = false): Promise<MWSE> {
+  const mwse = new MWSE({ endpoint: `ws://127.0.0.1:${port}/`, reconnect: reconnect ? { initialDelay: 200, maxDelay: 500 } : false });
+  await new Promise<void>((resolve) => mwse.scope(() => resolve()));
+  await mwse.disablePairAuth();
+  // A new session (not resumed) starts with pair-auth on again.
+  mwse.on('reconnect', (outcome) => {
+    if (!outcome.resumed) void mwse.disablePairAuth().catch(() => undefined);
+  });
+  return mwse;
+}
+
+async function startNodes(redis: TestRedis, ids: string[], lease: number, resumeGrace = 0): Promise<Engine[]> {
+  const engines: Engine[] = [];
+  for (const nodeId of ids) {
+    engines.push(
+      await createEngine({ host: '127.0.0.1', port: 0, transport: 'ws', logger: quiet, rateLimit: 0, resumeGrace, cluster: { redis: redis.url, nodeId, lease } }),
+    );
+  }
+  return engines;
+}
+
+/**
+ * What each client received, as sequence numbers per (kind, sender): `d` direct, `r:<room>` room
+ * messages. Lost, doubled and out-of-order counts against what each sender sent.
+ */
+class Ledger {
+  readonly got = new Map<string, number[]>();
+
+  watch(client: MWSE, rooms: Room[]): void {
+    const me = client.me.socketId;
+    client.on('message', (pack, peer) => this.add(`${me}|d|${peer.socketId}`, pack));
+    for (const room of rooms) room.on('message', (pack, peer) => this.add(`${me}|r:${room.name}|${peer.socketId}`, pack));
+  }
+
+  private add(key: string, pack: unknown): void {
+    const t = (pack as { t: number }).t;
+    const list = this.got.get(key);
+    if (list) list.push(t);
+    else this.got.set(key, [t]);
+  }
+
+  /** `expected`: key → how many were sent (0…n-1). */
+  count(expected: Map<string, number>): { lost: number; duplicated: number; outOfOrder: number; delivered: number } {
+    let lost = 0;
+    let duplicated = 0;
+    let outOfOrder = 0;
+    let delivered = 0;
+    for (const [key, n] of expected) {
+      const list = this.got.get(key) ?? [];
+      const distinct = new Set(list);
+      delivered += list.length;
+      duplicated += list.length - distinct.size;
+      for (let t = 0; t < n; t++) if (!distinct.has(t)) lost++;
+      for (let i = 1; i < list.length; i++) if (list[i]! <= list[i - 1]!) outOfOrder++;
+    }
+    return { lost, duplicated, outOfOrder, delivered };
+  }
+}
+
+/** Each side's view of one pair of peers, as `pair/list` says. */
+async function pairViews(x: MWSE, y: MWSE): Promise<{ x: string[]; y: string[] }> {
+  const view = async (me: MWSE, other: string) => {
+    const pairs = await me.fetchPairs();
+    return (['accepted', 'acceptedBy', 'incoming', 'outgoing'] as const).filter((k) => pairs[k].some((p) => p.socketId === other));
+  };
+  return { x: await view(x, y.me.socketId), y: await view(y, x.me.socketId) };
+}
+
+/** The mirror of a relation from the other side. */
+const MIRROR = { accepted: 'acceptedBy', acceptedBy: 'accepted', incoming: 'outgoing', outgoing: 'incoming' } as Record<string, string>;
+
+describe.skipIf(redisMissing())('the cluster bus under pub/sub connections killed in a loop', () => {
+  it('loses nothing, doubles nothing, keeps order and pair state, and leaves no ghosts', async () => {
+    const redis = await startRedis();
+    // Leases long enough that a stall of this shared machine does not fence a node mid-test.
+    const engines = await startNodes(redis, ['chaos-sub-a', 'chaos-sub-b'], 10_000);
+    const [A, B] = engines as [Engine, Engine];
+    const clients: MWSE[] = [];
+    try {
+      const as = [await connect(A.port), await connect(A.port), await connect(A.port)];
+      const bs = [await connect(B.port), await connect(B.port), await connect(B.port)];
+      clients.push(...as, ...bs);
+      // One room homed on each node, every client in both.
+      const rooms = new Map<MWSE, Room[]>();
+      for (const c of clients) rooms.set(c, [c.room('chaos-ra'), c.room('chaos-rb')]);
+      await rooms.get(as[0]!)![0]!.createRoom();
+      await rooms.get(bs[0]!)![1]!.createRoom();
+      for (const c of clients) {
+        const [ra, rb] = rooms.get(c)!;
+        if (c !== as[0]) await ra!.join();
+        if (c !== bs[0]) await rb!.join();
+      }
+      const ledger = new Ledger();
+      for (const c of clients) ledger.watch(c, rooms.get(c)!);
+
+      const ROUNDS = 300;
+      const traffic = (async () => {
+        for (let t = 0; t < ROUNDS; t++) {
+          for (let i = 0; i < as.length; i++) {
+            as[i]!.peer(bs[i]!.me.socketId).send({ t });
+            bs[i]!.peer(as[i]!.me.socketId).send({ t });
+          }
+          for (const c of clients) for (const room of rooms.get(c)!) room.send({ t });
+          await settle(10);
+        }
+      })();
+      // Pair operations across the nodes meanwhile; each call must be answered (not `unreachable`).
+      const pairing = Promise.all(
+        as.map(async (a, i) => {
+          const b = bs[i]!;
+          for (let k = 0; k < 4; k++) {
+            await a.peer(b.me.socketId).requestPair();
+            await b.peer(a.me.socketId).acceptPair();
+            if (k < 3) await a.peer(b.me.socketId).endPair();
+          }
+        }),
+      );
+      let kills = 0;
+      for (let k = 0; k < 10; k++) {
+        await settle(300);
+        const killed = (await redisCall(redis.port, 'CLIENT KILL TYPE pubsub')) as number;
+        if (killed > 0) kills++;
+      }
+      expect(kills).toBe(10);
+      await Promise.all([traffic, pairing]);
+
+      const expected = new Map<string, number>();
+      for (let i = 0; i < as.length; i++) {
+        expected.set(`${bs[i]!.me.socketId}|d|${as[i]!.me.socketId}`, ROUNDS);
+        expected.set(`${as[i]!.me.socketId}|d|${bs[i]!.me.socketId}`, ROUNDS);
+      }
+      for (const receiver of clients) {
+        for (const sender of clients) {
+          if (sender === receiver) continue;
+          for (const room of ['chaos-ra', 'chaos-rb']) expected.set(`${receiver.me.socketId}|r:${room}|${sender.me.socketId}`, ROUNDS);
+        }
+      }
+      const total = [...expected.values()].reduce((x, y) => x + y, 0);
+      await eventually(() => ledger.count(expected).delivered >= total, 20_000, 'every message delivered').catch(() => undefined);
+      const counts = ledger.count(expected);
+      const recovered = metric(A, 'mwse_cluster_bus_recovered') + metric(B, 'mwse_cluster_bus_recovered');
+      console.log(`pub/sub kills: ${kills}; ${JSON.stringify(counts)} of ${total}; batches read back from the log: ${recovered}`);
+      expect(counts).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0, delivered: total });
+      // The channel did lose batches, and the log gave them back.
+      expect(recovered).toBeGreaterThan(0);
+      expect(metric(A, 'mwse_cluster_bus_state_lost') + metric(B, 'mwse_cluster_bus_state_lost')).toBe(0);
+
+      // Pair state: each side's view mirrors the other's, and the last accept holds on both.
+      for (let i = 0; i < as.length; i++) {
+        const views = await pairViews(as[i]!, bs[i]!);
+        expect(views.y.sort()).toEqual(views.x.map((k) => MIRROR[k]!).sort());
+        expect(views.x).toContain('acceptedBy');
+      }
+
+      // No ghosts: each node holds exactly the other's three live clients; rooms list the six.
+      expect(ghosts(A)).toBe(3);
+      expect(ghosts(B)).toBe(3);
+      for (const c of clients) {
+        for (const room of rooms.get(c)!) {
+          const ids = (await room.fetchPeers()).map((p) => p.socketId).sort();
+          expect(ids).toEqual(clients.filter((o) => o !== c).map((o) => o.me.socketId).sort());
+        }
+      }
+      expect(await keysOf(redis, 'room')).toEqual(['chaos-ra', 'chaos-rb']);
+      expect(await keysOf(redis, 'lease')).toEqual(['chaos-sub-a', 'chaos-sub-b']);
+      for (const node of await keysOf(redis, 'log')) expect(['chaos-sub-a', 'chaos-sub-b']).toContain(node);
+      for (const c of clients) c.close();
+      await eventually(() => ghosts(A) === 0 && ghosts(B) === 0, 5000, 'ghosts gone');
+      await eventually(() => [...A.hub.allPeers()].length + [...B.hub.allPeers()].length === 0, 5000, 'peers gone');
+      expect(await keysOf(redis, 'room')).toEqual([]);
+    } finally {
+      for (const c of clients) c.close();
+      await Promise.all(engines.map((e) => e.close()));
+      await redis.stop();
+    }
+  }, 60_000);
+});
+
+/**
+ * One direction of sequenced direct messages between two clients whose sessions may be replaced:
+ * sent to the receiver's current id, only while the sender's socket is open; each number marked
+ * with the phase it was sent in.
+ */
+class Direction {
+  readonly sent: { t: number; phase: string; at: number }[] = [];
+  readonly received: { t: number; at: number; from: string }[] = [];
+  private next = 0;
+  phase = 'before';
+  open = true;
+
+  constructor(
+    readonly from: MWSE,
+    readonly to: MWSE,
+  ) {
+    from.on('disconnect', () => {
+      this.open = false;
+    });
+    from.on('reconnect', () => {
+      this.open = true;
+    });
+    to.on('message', (pack, peer) => {
+      const t = (pack as { t?: number }).t;
+      if (typeof t === 'number') this.received.push({ t, at: Date.now(), from: peer.socketId });
+    });
+  }
+
+  tick(): void {
+    if (!this.open) return;
+    const t = this.next++;
+    this.sent.push({ t, phase: this.phase, at: Date.now() });
+    this.from.peer(this.to.me.socketId).send({ t });
+  }
+
+  count(phase: string): { sent: number; lost: number; duplicated: number; outOfOrder: number } {
+    const got = this.received.map((r) => r.t);
+    const distinct = new Set(got);
+    const mine = this.sent.filter((s) => s.phase === phase);
+    let outOfOrder = 0;
+    for (let i = 1; i < got.length; i++) if (got[i]! <= got[i - 1]!) outOfOrder++;
+    return { sent: mine.length, lost: mine.filter((s) => !distinct.has(s.t)).length, duplicated: got.length - distinct.size, outOfOrder };
+  }
+}
+
+/** Run `directions` every 20 ms until `stop` resolves (bounded by `maxMs`). */
+async function traffic(directions: Direction[], stop: Promise<unknown>, maxMs: number): Promise<void> {
+  let done = false;
+  void stop.finally(() => {
+    done = true;
+  });
+  const until = Date.now() + maxMs;
+  while (!done && Date.now() < until) {
+    for (const d of directions) d.tick();
+    await settle(20);
+  }
+}
+
+function onceEvent<T extends unknown[]>(subscribe: (listener: (...args: T) => void) => void, ms: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+    subscribe((...args) => {
+      clearTimeout(timer);
+      resolve(args);
+    });
+  });
+}
+
+describe.skipIf(redisMissing())('the cluster bus when Redis is paused 10 s (SIGSTOP)', () => {
+  it('doubles nothing, keeps order, serves again with no ghosts; what was in flight is counted', async () => {
+    const redis = await startRedis();
+    const engines = await startNodes(redis, ['chaos-stop-a', 'chaos-stop-b'], 3000, 10_000);
+    const [A, B] = engines as [Engine, Engine];
+    const clients: MWSE[] = [];
+    try {
+      const a = await connect(A.port, true);
+      const b = await connect(B.port, true);
+      clients.push(a, b);
+      await a.room('chaos-stop').createRoom();
+      await b.room('chaos-stop').join();
+      const ab = new Direction(a, b);
+      const ba = new Direction(b, a);
+      const outcomes: unknown[] = [];
+      for (const c of clients) c.on('reconnect', (o) => outcomes.push(o));
+      const bothBack = Promise.all(clients.map((c) => onceEvent((l) => c.once('reconnect', l), 40_000, 'reconnect')));
+      let stopped: () => void = () => {};
+      const run = traffic([ab, ba], new Promise<void>((resolve) => (stopped = resolve)), 40_000);
+
+      await settle(1000);
+      ab.phase = ba.phase = 'paused';
+      process.kill(redis.pid!, 'SIGSTOP');
+      try {
+        await settle(10_000);
+      } finally {
+        process.kill(redis.pid!, 'SIGCONT');
+      }
+      await bothBack;
+      await settle(300);
+      ab.phase = ba.phase = 'after';
+      await settle(2000);
+      stopped();
+      await run;
+      await settle(1000);
+
+      const report = { before: [ab.count('before'), ba.count('before')], paused: [ab.count('paused'), ba.count('paused')], after: [ab.count('after'), ba.count('after')] };
+      console.log(`Redis paused 10 s: ${JSON.stringify(report)}; reconnect outcomes ${JSON.stringify(outcomes)}`);
+      for (const d of [ab, ba]) {
+        // Once both nodes serve again, nothing is lost; nothing is ever doubled or reordered.
+        expect(d.count('after').sent).toBeGreaterThan(20);
+        expect(d.count('after').lost).toBe(0);
+        expect(d.count('before').lost).toBe(0);
+        for (const phase of ['before', 'paused', 'after']) {
+          expect(d.count(phase).duplicated).toBe(0);
+          expect(d.count(phase).outOfOrder).toBe(0);
+        }
+      }
+      // Both nodes closed their sockets; the sessions ended with them (not resumed).
+      expect(outcomes).toHaveLength(2);
+
+      // No ghosts: each node holds the other's one live client (they exchange messages); the
+      // room went with its members, and Redis holds the live nodes' leases and no room.
+      expect(ghosts(A)).toBe(1);
+      expect(ghosts(B)).toBe(1);
+      expect(await keysOf(redis, 'room')).toEqual([]);
+      expect(await keysOf(redis, 'lease')).toEqual(['chaos-stop-a', 'chaos-stop-b']);
+      for (const c of clients) c.close();
+      await eventually(() => ghosts(A) === 0 && ghosts(B) === 0, 5000, 'ghosts gone');
+    } finally {
+      for (const c of clients) c.close();
+      await Promise.all(engines.map((e) => e.close()));
+      await redis.stop();
+    }
+  }, 60_000);
+});
+
+/** A cluster node in a process of its own (it is frozen with SIGSTOP). */
+async function spawnNode(redisUrl: string, nodeId: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../integration/clusterNode.mjs', import.meta.url))], {
+    env: { ...process.env, REDIS_URL: redisUrl, NODE_ID: nodeId },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`node ${nodeId} exited (${code})`)));
+  });
+  return { child, port: (JSON.parse(line) as { port: number }).port };
+}
+
+describe.skipIf(redisMissing())('the cluster bus when a node is frozen 10 s (SIGSTOP)', () => {
+  it('fences the node when it wakes: nothing it sends then is applied; its clients come back; no ghosts', async () => {
+    const redis = await startRedis();
+    const [A] = await startNodes(redis, ['chaos-freeze-a'], 3000);
+    const frozen = await spawnNode(redis.url, 'chaos-freeze-b');
+    const clients: MWSE[] = [];
+    try {
+      const a = await connect(A!.port, true);
+      const b = await connect(frozen.port, true);
+      clients.push(a, b);
+      const oldB = b.me.socketId;
+      await a.room('chaos-freeze').createRoom();
+      await b.room('chaos-freeze').join();
+      const ab = new Direction(a, b);
+      const ba = new Direction(b, a);
+      const gone = onceEvent((l) => a.peer(oldB).once('disconnect', l), 20_000, 'peer/disconnect of the frozen node’s client').then(() => Date.now());
+      const left = onceEvent((l) => a.room('chaos-freeze').once('leave', l), 20_000, 'room leave of the frozen node’s client');
+      const back = onceEvent((l) => b.once('reconnect', l), 40_000, 'reconnect');
+      let stopped: () => void = () => {};
+      const run = traffic([ab, ba], new Promise<void>((resolve) => (stopped = resolve)), 40_000);
+
+      await settle(1000);
+      ab.phase = ba.phase = 'frozen';
+      const frozenAt = Date.now();
+      frozen.child.kill('SIGSTOP');
+      try {
+        await settle(10_000);
+      } finally {
+        frozen.child.kill('SIGCONT');
+      }
+      const goneAt = await gone;
+      await left;
+      const [outcome] = await back;
+      await settle(300);
+      ab.phase = ba.phase = 'after';
+      await settle(2000);
+      stopped();
+      await run;
+      await settle(1000);
+
+      const fromOld = ba.received.filter((r) => r.from === oldB);
+      const lateFromOld = fromOld.filter((r) => r.at > goneAt);
+      const report = {
+        goneAfterMs: goneAt - frozenAt,
+        outcome,
+        aToB: { before: ab.count('before'), frozen: ab.count('frozen'), after: ab.count('after') },
+        bToA: { before: ba.count('before'), frozen: ba.count('frozen'), after: ba.count('after') },
+        appliedAfterGone: lateFromOld.length,
+      };
+      console.log(`node frozen 10 s: ${JSON.stringify(report)}`);
+      // The others took it for dead within its lease (and some): its client left.
+      expect(goneAt - frozenAt).toBeLessThan(9000);
+      // Fenced: nothing the woken node sent for its old client reached the other node after that.
+      expect(lateFromOld).toEqual([]);
+      // What its client sent once it was frozen was applied nowhere (a few sent just before the
+      // signal took hold were handled before it: within the first moments, long before the lease).
+      const sentFrozen = new Set(ba.sent.filter((s) => s.phase === 'frozen').map((s) => s.t));
+      expect(ba.received.filter((r) => r.from === oldB && sentFrozen.has(r.t) && r.at > frozenAt + 1000)).toEqual([]);
+      // Its client came back as a new session, and traffic both ways is whole again.
+      expect(b.me.socketId).not.toBe(oldB);
+      for (const d of [ab, ba]) {
+        expect(d.count('after').sent).toBeGreaterThan(20);
+        expect(d.count('after').lost).toBe(0);
+        for (const phase of ['before', 'frozen', 'after']) {
+          expect(d.count(phase).duplicated).toBe(0);
+          expect(d.count(phase).outOfOrder).toBe(0);
+        }
+      }
+
+      // No ghosts: each node holds the other's one live client; the room lists none of the old
+      // client; Redis holds both leases and the one live room.
+      const ghostsOfB = async () => gauge(await (await fetch(`http://127.0.0.1:${frozen.port}/metrics`)).text(), 'mwse_cluster_ghosts');
+      expect(ghosts(A!)).toBe(1);
+      expect(await ghostsOfB()).toBe(1);
+      expect((await a.room('chaos-freeze').fetchPeers()).map((p) => p.socketId)).toEqual([]);
+      expect(await keysOf(redis, 'room')).toEqual(['chaos-freeze']);
+      expect(await keysOf(redis, 'lease')).toEqual(['chaos-freeze-a', 'chaos-freeze-b']);
+      for (const node of await keysOf(redis, 'log')) expect(['chaos-freeze-a', 'chaos-freeze-b']).toContain(node);
+      for (const c of clients) c.close();
+      await eventually(() => ghosts(A!) === 0, 5000, 'ghosts gone on A');
+      const until = Date.now() + 5000;
+      while (Date.now() < until && (await ghostsOfB()) !== 0) await settle(100);
+      expect(await ghostsOfB()).toBe(0);
+    } finally {
+      for (const c of clients) c.close();
+      frozen.child.kill('SIGCONT');
+      frozen.child.kill('SIGKILL');
+      await A!.close();
+      await redis.stop();
+    }
+  }, 60_000);
+});
+
+describe.skipIf(redisMissing())('a cluster node whose lease is gone', () => {
+  it('sends nothing more: its next batch is refused, it fences itself, and the others forget its peers when it is back', async () => {
+    const redis = await startRedis();
+    const engines = await startNodes(redis, ['chaos-fence-a', 'chaos-fence-b'], 10_000);
+    const [A, B] = engines as [Engine, Engine];
+    const clients: MWSE[] = [];
+    try {
+      const a = await connect(A.port);
+      const b = await connect(B.port);
+      clients.push(a, b);
+      const got: unknown[] = [];
+      a.on('message', (pack) => got.push(pack));
+      b.peer(a.me.socketId).send({ t: 'before' });
+      await eventually(() => got.length === 1, 5000, 'the first message');
+      expect(ghosts(A)).toBe(1);
+      const closed = onceEvent((l) => b.once('disconnect', l), 10_000, 'the fenced node closing its socket');
+      const forgotten = onceEvent((l) => a.peer(b.me.socketId).once('disconnect', l), 15_000, 'peer/disconnect of its client');
+      // Its lease is gone for a moment (as if it had been taken for dead), then back, before
+      // either node's next renewal or check: only the batch's own fence can see it.
+      const lease = 'mwse:cluster:lease:chaos-fence-b';
+      const tag = (await redisCall(redis.port, `GET ${lease}`)) as string;
+      expect(await redisCall(redis.port, `DEL ${lease}`)).toBe(1);
+      b.peer(a.me.socketId).send({ t: 'fenced' });
+      await settle(150);
+      await redisCall(redis.port, `SET ${lease} ${tag} PX 10000`);
+      await closed;
+      await forgotten;
+      expect(got).toEqual([{ t: 'before' }]);
+      expect(metric(B, 'mwse_cluster_bus_state_lost')).toBeGreaterThan(0);
+      await eventually(() => ghosts(A) === 0, 5000, 'no ghost of the fenced node’s client');
+      // Serving again.
+      const readyz = () => fetch(`http://127.0.0.1:${B.port}/readyz`).then((r) => r.status);
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && (await readyz()) !== 200) await settle(100);
+      const b2 = await connect(B.port);
+      clients.push(b2);
+      b2.peer(a.me.socketId).send({ t: 'after' });
+      await eventually(() => got.length === 2, 5000, 'a message from the node once back');
+      expect(got[1]).toEqual({ t: 'after' });
+    } finally {
+      for (const c of clients) c.close();
+      await Promise.all(engines.map((e) => e.close()));
+      await redis.stop();
+    }
+  }, 40_000);
+});
