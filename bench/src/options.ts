@@ -68,7 +68,8 @@ export const USAGE = `pnpm bench [options]
   --server-flags=<f> extra node flags for the servers, space-separated; write it with "=",
                      e.g. --server-flags="--max-semi-space-size=2"
   --baseline <ref>   also run each chosen MWSE system (mwse-*) with the engine built at that git
-                     commit, as <name>@<commit>, in the same rounds (built once into .cache/)
+                     commit, as <name>@<commit>, in the same rounds (built once into .cache/);
+                     with --cluster-engine: also two nodes of that build
   --out <file>       JSON result file (default results/<date>.json)`;
 
 function list(value: string | undefined, known: readonly string[], what: string): string[] | undefined {

@@ -8,6 +8,7 @@ import { mwseDialect } from '../generator/mwseDialect.js';
 import { makePack, timedBody } from '../generator/payload.js';
 import { probeDirect } from '../generator/probe.js';
 import { machineBusySeconds, processCpuSeconds } from '../procStats.js';
+import { buildBaseline } from '../baseline.js';
 import { ServerProcess } from '../ServerProcess.js';
 import { median, percentile } from '../stats.js';
 import { DELIVER_LUA, packFrames } from './deliverScript.js';
@@ -29,12 +30,16 @@ export interface SpikeOptions {
   window: number;
   /** Ceiling of the offered request rate in the latency part. */
   rate: number;
+  /** `--baseline <ref>`: also two nodes of the engine built at that commit. */
+  baseline?: string;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // Bundled into dist/run.js: the node's own bundle sits next to it.
 const RELAY = fileURLToPath(new URL('./servers/clusterRelay.js', import.meta.url));
 const ENGINE = fileURLToPath(new URL('./servers/mwseEngine.js', import.meta.url));
+/** The repository (dist/run.js is in bench/dist). */
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const PREFIX = 'spike:';
 /** The second, low offered rate of the latency part (requests/s). */
 const LOW_RATE = 1000;
@@ -136,8 +141,9 @@ async function startNodes(topology: Topology): Promise<ServerProcess[]> {
       topology.engine
         ? ServerProcess.start({
             file: ENGINE,
-            args: [...(url === 'local' ? ['uws', '', ''] : ['uws', url, `node${i + 1}`]), ...(topology.engineModule ? [topology.engineModule] : [])],
+            args: url === 'local' ? ['uws', '', ''] : ['uws', url, `node${i + 1}`],
             maxLifetimeMs: 600_000,
+            ...(topology.engineModule ? { env: { MWSE_BENCH_ENGINE: topology.engineModule } } : {}),
           })
         : ServerProcess.start({ file: RELAY, args: [`node${i + 1}`, url, String(topology.inFlight ?? 0)], maxLifetimeMs: 600_000 }),
     ),
@@ -339,9 +345,11 @@ export async function clusterEngine(o: SpikeOptions): Promise<void> {
     const one: Topology = { name: 'engine, one node (no Redis)', nodes: ['local'], engine: true };
     const two: Topology = { name: 'engine, two nodes, every pair split', nodes: [redis.url, redis.url], engine: true };
     const topologies = [one, two];
-    // MWSE_BENCH_BASE_ENGINE: another build's dist/index.js (main's, say), measured in the same run.
-    const base = process.env.MWSE_BENCH_BASE_ENGINE;
-    if (base) topologies.push({ name: 'engine, two nodes, every pair split (base build)', nodes: [redis.url, redis.url], engine: true, engineModule: base });
+    // --baseline <ref>: the engine built at another commit, two nodes, measured in the same run.
+    if (o.baseline) {
+      const base = buildBaseline(o.baseline, REPO);
+      topologies.push({ name: `engine, two nodes, every pair split (${base.commit})`, nodes: [redis.url, redis.url], engine: true, engineModule: base.engine });
+    }
     const results = new Map<string, Awaited<ReturnType<typeof throughput>>[]>();
     for (let round = 0; round < o.rounds; round++) {
       for (let k = 0; k < topologies.length; k++) {

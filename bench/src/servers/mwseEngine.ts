@@ -1,7 +1,8 @@
 import { pathToFileURL } from 'node:url';
 import { serve } from './serve.js';
 
-// `--baseline` (bench/src/baseline.ts) points this at the engine built at another commit.
+// `--baseline` (bench/src/baseline.ts) points this at the engine built at another commit, to
+// compare two builds in one run.
 const baseline = process.env.MWSE_BENCH_ENGINE;
 const { createEngine } = (await import(baseline ? pathToFileURL(baseline).href : '@mwse/engine')) as typeof import('@mwse/engine');
 
@@ -21,8 +22,6 @@ const transport = process.argv[2] === 'ws' ? 'ws' : 'uws';
 // argv[3]: `resume` keeps sessions; a Redis URL makes this engine a cluster node (argv[4] its id; docs/cluster.md).
 const resumeGrace = process.argv[3] === 'resume' ? 120_000 : 0;
 const redis = process.argv[3]?.startsWith('redis') ? process.argv[3] : undefined;
-// argv[5]: another build of @mwse/engine (its dist/index.js), to compare two builds in one run.
-const { createEngine } = (await import(process.argv[5] ? pathToFileURL(process.argv[5]).href : '@mwse/engine')) as typeof import('@mwse/engine');
 const engine = await createEngine({
   ...(redis ? { cluster: { redis, nodeId: process.argv[4] } } : {}),
   host: '127.0.0.1',
