@@ -155,6 +155,11 @@ export class Bus {
     this.applied.delete(node);
   }
 
+  /** Delete the log of a node known dead: nobody reads it any more (a restart starts at its end). */
+  deleteLog(node: string): void {
+    this.pub.del(this.stream(node)).catch(() => undefined);
+  }
+
   /** Queue nothing more (the node is closing). */
   stop(): void {
     this.stopped = true;

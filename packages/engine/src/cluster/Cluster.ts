@@ -81,7 +81,7 @@ export class Cluster {
   private stopped = false;
   private readonly prefix = 'mwse:cluster:';
   /** Run when another node is gone (its lease ran out or it said bye), after its ghosts are. */
-  private readonly goneHooks: ((node: string) => void)[] = [];
+  private readonly goneHooks: ((node: string, dead: boolean) => void)[] = [];
   /**
    * Nodes that had a tag but no lease when this one started: dead, maybe with nobody left to free
    * what they held in Redis. This node's own id from an earlier run is freed the same way.
@@ -346,13 +346,17 @@ export class Cluster {
     if (message.node === this.nodeId) return;
     if (message.o === 'hello') {
       // A node says hello again after it fenced itself: it dropped its peers, so forget its ghosts.
-      if (this.isLive(message.node)) this.nodeGone(message.node);
+      if (this.isLive(message.node)) this.nodeGone(message.node, false);
       this.tags.set(message.tag, message.node);
     } else this.nodeGone(message.node);
   }
 
-  /** A node left or died: its ghosts are forgotten (watchers told), its calls fail. */
-  private nodeGone(node: string): void {
+  /**
+   * A node left or died: its ghosts are forgotten (watchers told), its calls fail. `dead` is false
+   * when this node forgets it for reasons of its own (it fenced itself; the node said hello
+   * again): the hooks must then not free what that node holds in Redis, for it may be alive.
+   */
+  private nodeGone(node: string, dead = true): void {
     for (const [tag, n] of this.tags) if (n === node) this.tags.delete(tag);
     for (const [id, ghost] of this.ghosts) {
       if (ghost.remote !== node) continue;
@@ -367,17 +371,18 @@ export class Cluster {
     }
     this.rooms.forgetNode(node);
     this.bus.drop(node);
+    if (dead) this.bus.deleteLog(node);
     for (const hook of this.goneHooks) {
       try {
-        hook(node);
+        hook(node, dead);
       } catch (error) {
         this.log.error({ err: error, node }, 'cluster: cleaning up after a node failed');
       }
     }
   }
 
-  /** Run `hook` whenever another node is gone. */
-  onNodeGone(hook: (node: string) => void): void {
+  /** Run `hook` whenever another node is gone (`dead`: known dead, not only forgotten here). */
+  onNodeGone(hook: (node: string, dead: boolean) => void): void {
     this.goneHooks.push(hook);
   }
 
@@ -464,7 +469,7 @@ export class Cluster {
     if (!this.healthy || this.stopped) return;
     this.healthy = false;
     this.log.error({ node: this.nodeId, reason }, 'cluster: Redis lost; closing this node’s connections');
-    for (const node of this.nodes) if (node !== this.nodeId) this.nodeGone(node);
+    for (const node of this.nodes) if (node !== this.nodeId) this.nodeGone(node, false);
     this.onLost?.();
   }
 

@@ -13,6 +13,7 @@ export interface ClusterRedis {
   hsetnx(key: string, field: string, value: string): Promise<number>;
   hgetall(key: string): Promise<Record<string, string>>;
   hdel(key: string, field: string): Promise<number>;
+  del(...keys: string[]): Promise<number>;
   mget(...keys: string[]): Promise<(string | null)[]>;
   pttl(key: string): Promise<number>;
   eval(script: string, keys: number, ...args: string[]): Promise<unknown>;

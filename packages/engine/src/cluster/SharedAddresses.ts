@@ -120,7 +120,9 @@ export class SharedAddresses {
     private readonly cluster: Cluster,
   ) {
     this.redis = cluster.redisClient;
-    cluster.onNodeGone((node) => this.sweep(node));
+    cluster.onNodeGone((node, dead) => {
+      if (dead) this.sweep(node);
+    });
     // What nodes that died unseen held, and this id's earlier run (before any claim of this one).
     for (const node of [cluster.nodeId, ...cluster.goneAtStart]) this.sweep(node);
   }

@@ -53,7 +53,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
    */
   const away = new Map<Peer, Map<string, string>>();
   if (cluster) {
-    cluster.onNodeGone((node) => {
+    cluster.onNodeGone((node, dead) => {
       const closed = new Map<string, Peer[]>();
       for (const [peer, homes] of away) {
         for (const [name, home] of homes) {
@@ -69,7 +69,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
         const data = hub.encode({ type: 'room/closed', room: name });
         for (const peer of peers) hub.sendEncoded(peer, data, 'room/closed');
       }
-      sweep(node);
+      if (dead) sweep(node);
     });
     // Names left by nodes that died with nobody to free them, and by this id's earlier run (the
     // script goes first on the connection this node's claims use, so it never frees a new one).
