@@ -11,6 +11,8 @@ import type { ClusterOptions } from './ClusterOptions.js';
 import { type ClusterRedis, openRedis } from './RedisLink.js';
 import { RoomHomes } from './RoomHomes.js';
 import { type Announcement, Bus, type Op } from './Bus.js';
+import { SessionMirror, type SessionRecord } from './SessionMirror.js';
+import { Takeover } from './Takeover.js';
 
 /** What a node tells another about one of its peers, so the other can stand a ghost for it. */
 export interface PeerCard {
@@ -37,6 +39,8 @@ const NO_LINK = { open: false, peer: undefined, close() {} } as unknown as Link;
 const CALL_TIMEOUT = 10_000;
 /** Leases: a node silent for this long is taken for dead; renewed every third of it. */
 const LEASE_TTL = 3000;
+/** The remote half that tells a node a session moved here (takeover after its node died). */
+const MOVED = 'cluster/moved';
 
 /**
  * This engine as one node of a cluster on Redis (docs/cluster.md).
@@ -80,6 +84,13 @@ export class Cluster {
   onLost: (() => void) | undefined;
   private stopped = false;
   private readonly prefix = 'mwse:cluster:';
+  /** With resume on: this node's sessions mirrored into Redis, and takeovers of dead nodes' ones. */
+  mirror: SessionMirror | undefined;
+  takeover: Takeover | undefined;
+  /** Socket ids whose session moved to another node than their tag names (takeovers). */
+  private readonly moved = new Map<string, string>();
+  /** Dead nodes whose sessions are away for the grace window, by tag: frames for them are dropped. */
+  private readonly dead = new Map<string, string>();
 
   private constructor(
     options: ClusterOptions,
@@ -141,6 +152,58 @@ export class Cluster {
 
   attach(hub: Hub): void {
     this.hub = hub;
+    if (!hub.sessions.enabled) return;
+    // Sessions outlive their node: each is mirrored into Redis, and a dead node's are taken over.
+    this.mirror = new SessionMirror(this.pub, this.nodeId, this.prefix, this.log, (peer) => this.record(peer));
+    this.mirror.onFenced = (ids) => this.log.warn({ sessions: ids.length }, 'cluster: sessions of this node are held by another node now');
+    hub.mirror = this.mirror;
+    this.takeover = new Takeover(this, hub, this.pub, this.prefix, this.log, (node) => this.leaseKey(node), this.leaseTtl);
+    this.pub.hgetall(`${this.prefix}moved`).then(
+      (moved) => {
+        for (const [id, node] of Object.entries(moved)) if (!this.moved.has(id)) this.moved.set(id, node);
+      },
+      (error: unknown) => this.log.warn({ err: error }, 'cluster: moved sessions could not be read'),
+    );
+  }
+
+  /** What Redis keeps of a local session (see `SessionMirror`). */
+  private record(peer: Peer): SessionRecord {
+    const session = peer.session!;
+    const ids = (set: ReadonlySet<Peer>) => [...set].map((p) => p.id);
+    return {
+      tok: session.tokenHash.toString('hex'),
+      ...(session.previousHash ? { prev: session.previousHash.toString('hex') } : {}),
+      ...(peer.identity === undefined ? {} : { identity: peer.identity }),
+      binary: peer.binary,
+      address: peer.address,
+      flags: { ...peer.flags },
+      info: peer.info.toObject(),
+      trusted: ids(peer.trusted),
+      trustedBy: ids(peer.trustedBy),
+      reqFrom: ids(peer.pairRequestsFrom),
+      reqTo: ids(peer.pairRequestsTo),
+      watchers: ids(peer.watchers),
+      rooms: [...peer.rooms].map((room) => [room.name, room.owner === peer]),
+    };
+  }
+
+  /** The ghost of `id`, out of the ghosts: its session was taken over here and it becomes local. */
+  claimGhost(id: string): Peer | undefined {
+    const ghost = this.ghosts.get(id);
+    if (ghost) this.ghosts.delete(id);
+    return ghost;
+  }
+
+  /** Session `id` is on this node now: every node sends its frames here. */
+  announceMove(id: string): void {
+    this.moved.set(id, this.nodeId);
+    for (const node of this.tags.values()) if (node !== this.nodeId) this.bus.push(node, { o: 'x', n: MOVED, i: id, a: this.nodeId, from: this.nodeId });
+  }
+
+  /** A dead node's session `id` ended unresumed (swept): every node forgets its ghost. */
+  sessionEnded(id: string): void {
+    for (const node of this.tags.values()) if (node !== this.nodeId) this.bus.push(node, { o: 'g', id });
+    this.apply({ o: 'g', id });
   }
 
   /** Node ids of every live node, this one included. */
@@ -160,7 +223,8 @@ export class Cluster {
 
   /** The live node, other than this one, that `id` belongs to; undefined when none. */
   nodeOf(id: string): string | undefined {
-    const node = this.tags.get(id.slice(0, 8));
+    const tag = id.slice(0, 8);
+    const node = this.moved.get(id) ?? this.tags.get(tag) ?? (this.dead.size ? this.dead.get(tag) : undefined);
     return node === this.nodeId ? undefined : node;
   }
 
@@ -203,6 +267,7 @@ export class Cluster {
 
   /** Run the remote half `name` on `node` for `from`; nothing comes back. */
   send(node: string, name: string, from: Peer, args: unknown): void {
+    if (this.isDead(node)) return;
     this.bus.push(node, { o: 'x', n: name, f: this.card(from), a: args, from: this.nodeId });
   }
 
@@ -211,6 +276,7 @@ export class Cluster {
    * instead of its card. Direct messages between watching peers take this path.
    */
   sendKnown(node: string, name: string, from: Peer, args: unknown): void {
+    if (this.isDead(node)) return;
     this.bus.push(node, { o: 'x', n: name, i: from.id, a: args, from: this.nodeId });
   }
 
@@ -222,6 +288,10 @@ export class Cluster {
   call<T>(node: string, name: string, from: Peer, args: unknown, done?: (value: T) => void): Promise<T> {
     const c = this.nextCall++;
     return new Promise<T>((resolve, reject) => {
+      if (this.isDead(node)) {
+        reject(new ServiceError('unreachable', `node ${node} is gone`));
+        return;
+      }
       const timer = setTimeout(() => {
         this.calls.delete(c);
         reject(new ServiceError('unreachable', `node ${node} did not answer`));
@@ -246,6 +316,8 @@ export class Cluster {
 
   /** Queue a frame for a ghost (see `Bus.deliver`). */
   deliver(ghost: Peer, data: WireData, type: string): void {
+    // A session of a dead node, away until taken over: phase-one takeover keeps no frames for it.
+    if (this.isDead(ghost.remote!)) return;
     this.bus.deliver(ghost.remote!, ghost.id, data, type);
   }
 
@@ -271,6 +343,10 @@ export class Cluster {
         return;
       }
       case 'x': {
+        if (op.n === MOVED) {
+          this.moveArrived(op.i!, op.a as string);
+          return;
+        }
         // The subject is a ghost of the sender's peer, or a peer here when the op answers one.
         const id = op.f?.id ?? op.i!;
         // Without a card (the sender took this node to hold a ghost already: an op that made it
@@ -312,6 +388,7 @@ export class Cluster {
         return;
       }
       case 'g': {
+        this.moved.delete(op.id);
         const ghost = this.ghosts.get(op.id);
         if (!ghost) return;
         this.ghosts.delete(op.id);
@@ -323,15 +400,44 @@ export class Cluster {
 
   private announced(message: Announcement): void {
     if (message.node === this.nodeId) return;
-    if (message.o === 'hello') this.tags.set(message.tag, message.node);
-    else this.nodeGone(message.node);
+    if (message.o === 'hello') {
+      this.tags.set(message.tag, message.node);
+      this.dead.delete(message.tag);
+    } else this.nodeGone(message.node);
   }
 
-  /** A node left or died: its ghosts are forgotten (watchers told), its calls fail. */
-  private nodeGone(node: string): void {
-    for (const [tag, n] of this.tags) if (n === node) this.tags.delete(tag);
+  /** Session `id` was taken over by `node`: its ghost here sends there from now on. */
+  private moveArrived(id: string, node: string): void {
+    if (node === this.nodeId) return;
+    this.moved.set(id, node);
+    const ghost = this.ghosts.get(id);
+    if (ghost) ghost.remote = node;
+    else if (this.hub.peer(id)) this.log.warn({ peer: id, node }, 'cluster: a session of this node was taken over by another');
+  }
+
+  private isDead(node: string): boolean {
+    if (this.dead.size === 0) return false;
+    for (const n of this.dead.values()) if (n === node) return true;
+    return false;
+  }
+
+  /**
+   * A node left or died: its ghosts are forgotten (watchers told), its calls fail. A node that
+   * died (`died`: its lease ran out) while sessions are mirrored keeps its ghosts instead: its
+   * sessions are away for the grace window, to be taken over, or swept when it is over.
+   */
+  private nodeGone(node: string, died = false): void {
+    const keep = died && this.takeover !== undefined;
+    for (const [tag, n] of this.tags) {
+      if (n !== node) continue;
+      this.tags.delete(tag);
+      if (keep) this.dead.set(tag, node);
+    }
+    if (keep) {
+      this.takeover!.nodeDied(node, this.hub.sessions.grace, () => this.forgetDead(node));
+    }
     for (const [id, ghost] of this.ghosts) {
-      if (ghost.remote !== node) continue;
+      if (keep || ghost.remote !== node) continue;
       this.ghosts.delete(id);
       this.hub.forgetRemote(ghost);
     }
@@ -345,7 +451,17 @@ export class Cluster {
     this.bus.drop(node);
   }
 
-  private isLive(node: string): boolean {
+  /** Past a dead node's grace and sweep: what is still held of its sessions ends. */
+  private forgetDead(node: string): void {
+    for (const [tag, n] of this.dead) if (n === node) this.dead.delete(tag);
+    for (const [id, ghost] of this.ghosts) {
+      if (ghost.remote !== node) continue;
+      this.ghosts.delete(id);
+      this.hub.forgetRemote(ghost);
+    }
+  }
+
+  isLive(node: string): boolean {
     for (const n of this.tags.values()) if (n === node) return true;
     return false;
   }
@@ -400,8 +516,8 @@ export class Cluster {
       .then((leases) => {
         others.forEach((node, i) => {
           if (leases[i] !== null) return;
-          this.log.warn({ node }, 'cluster: a node lost its lease; its peers are gone');
-          this.nodeGone(node);
+          this.log.warn({ node }, this.takeover ? 'cluster: a node lost its lease; its sessions are away' : 'cluster: a node lost its lease; its peers are gone');
+          this.nodeGone(node, true);
         });
       })
       .catch((error: unknown) => this.log.warn({ err: error }, 'cluster: leases could not be read'));
@@ -448,6 +564,8 @@ export class Cluster {
   async close(): Promise<void> {
     if (this.stopped) return;
     clearInterval(this.lease);
+    this.takeover?.stop();
+    this.mirror?.flush();
     this.bus.flush();
     this.bus.stop();
     this.stopped = true;

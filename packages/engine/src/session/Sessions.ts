@@ -73,6 +73,13 @@ export class Sessions {
     return { session: new Session(hash(token), this.limits), token };
   }
 
+  /** Cluster takeover: a session for a token already handed out (by another node), going on from its counters. */
+  adopt(tokenHash: Buffer, sent: number, applied: number): Session {
+    const session = new Session(tokenHash, this.limits);
+    session.continueFrom(sent, applied);
+    return session;
+  }
+
   /** The hello's `resume` field, with a new token: the old one stops working at once. */
   rotate(session: Session): { token: string; grace: number } {
     const token = randomBytes(32).toString('base64url');

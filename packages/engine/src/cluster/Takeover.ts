@@ -1,0 +1,237 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ClientFrameOf, ResumeRefusal } from '@mwse/protocol';
+import type { Hub } from '../Hub.js';
+import type { Logger } from '../log/Logger.js';
+import { Peer } from '../Peer.js';
+import { InfoPool } from '../services/InfoPool.js';
+import type { Link } from '../session/Link.js';
+import type { ClusterRedis } from './RedisLink.js';
+import type { SessionRecord, StoredSession } from './SessionMirror.js';
+
+/**
+ * The compare-and-set of a takeover: the record must still belong to the dead node at the
+ * generation read, and that node's lease must still be gone. Then it belongs to this node, one
+ * generation on, listed with this node's sessions, and its id forwarded here. A second taker
+ * (or the old owner, fenced) then loses.
+ */
+const TAKE = `
+if redis.call('HGET', KEYS[1], 'node') ~= ARGV[2] or redis.call('HGET', KEYS[1], 'gen') ~= ARGV[3] then return 0 end
+if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+redis.call('HSET', KEYS[1], 'node', ARGV[4], 'gen', tostring(tonumber(ARGV[3]) + 1))
+redis.call('SREM', KEYS[3], ARGV[1])
+redis.call('SADD', KEYS[4], ARGV[1])
+redis.call('HSET', KEYS[5], ARGV[1], ARGV[4])
+return 1
+`;
+
+/**
+ * The sweep of a dead node once the grace window is over: every record still its own is
+ * deleted (its session ends); the ids are returned so every node can tell its watchers. Atomic
+ * with takeovers, so a session is either taken over or ended, never both.
+ */
+const SWEEP = `
+local ended = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local key = ARGV[2] .. 'session:' .. id
+  if redis.call('HGET', key, 'node') == ARGV[1] then
+    redis.call('DEL', key)
+    redis.call('HDEL', ARGV[2] .. 'moved', id)
+    ended[#ended + 1] = id
+  end
+end
+redis.call('DEL', KEYS[1])
+return ended
+`;
+
+/** What a takeover needs from the node it runs on. */
+export interface TakeoverNode {
+  readonly nodeId: string;
+  /** The ghost of `id` held here, taken out of the ghosts (it becomes a local peer). */
+  claimGhost(id: string): Peer | undefined;
+  ghostFor(id: string): Peer | undefined;
+  /** Tell every node that frames for `id` go to this node now. */
+  announceMove(id: string): void;
+  /** A session of a dead node ended: every node forgets its ghost (watchers told once). */
+  sessionEnded(id: string): void;
+}
+
+const RELATIONS = [
+  ['trusted', 'trusted', 'trustedBy'],
+  ['trustedBy', 'trustedBy', 'trusted'],
+  ['reqFrom', 'pairRequestsFrom', 'pairRequestsTo'],
+  ['reqTo', 'pairRequestsTo', 'pairRequestsFrom'],
+  ['watchers', 'watchers', 'watchers'],
+] as const;
+
+/** How long one node holds the sweep of a dead node (others skip it meanwhile). */
+const SWEEP_LOCK = 60_000;
+
+function sha256(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+/** Constant-time: does the stored hex hash equal `presented`? */
+function sameHash(hex: string | undefined, presented: Buffer): boolean {
+  if (hex === undefined) return false;
+  const stored = Buffer.from(hex, 'hex');
+  return stored.length === presented.length && timingSafeEqual(stored, presented);
+}
+
+/**
+ * Sessions of a dead node resumed here (docs/cluster.md, "Node death"): a resume this node has
+ * no session for reads the session's record from Redis, checks it as a local resume would,
+ * takes it with a compare-and-set on its generation, and rebuilds the peer with the same socket
+ * id. And the sweep: sessions of a dead node not taken over within the grace window end, swept
+ * by one node at a time.
+ */
+export class Takeover {
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly node: TakeoverNode,
+    private readonly hub: Hub,
+    private readonly redis: ClusterRedis,
+    private readonly prefix: string,
+    private readonly log: Logger,
+    /** The leases' key of a node. */
+    private readonly leaseKey: (node: string) => string,
+    /** How long a lease lasts: the longest a resume waits for a silent owner's to run out. */
+    private readonly leaseTtl: number,
+  ) {}
+
+  private sessionsKey(node: string): string {
+    return `${this.prefix}sessions:${node}`;
+  }
+
+  /** Take over `frame`'s session for `link`, or say why not (the caller starts a new session). */
+  async take(link: Link, frame: ClientFrameOf<'session/resume'>): Promise<Peer | ResumeRefusal> {
+    const { node, hub } = this;
+    const id = frame.socketId;
+    const key = `${this.prefix}session:${id}`;
+    const stored = (await this.redis.hgetall(key)) as Partial<StoredSession>;
+    if (!stored.node || !stored.d || !stored.gen) return 'unknown';
+    if (stored.node === node.nodeId) return 'unknown';
+    const presented = sha256(frame.token);
+    const check = (data: string): SessionRecord | ResumeRefusal => {
+      let record: SessionRecord;
+      try {
+        record = JSON.parse(data) as SessionRecord;
+      } catch {
+        return 'unknown';
+      }
+      if (!sameHash(record.tok, presented) && !sameHash(record.prev, presented)) return 'unknown';
+      if (link.admitted.identity !== record.identity) return 'identity';
+      if (link.admitted.binary !== record.binary) return 'codec';
+      return record;
+    };
+    const first = check(stored.d);
+    if (typeof first === 'string') return first;
+    // The client may come faster than the owner's lease runs out (a kill -9 resets its sockets at
+    // once): wait for it, at most one lease. A live owner keeps its sessions.
+    const deadline = Date.now() + this.leaseTtl + 500;
+    while ((await this.redis.get(this.leaseKey(stored.node))) !== null) {
+      if (Date.now() > deadline || !link.open) return 'unknown';
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // Read again: what the owner wrote before it died is the latest.
+    Object.assign(stored, await this.redis.hgetall(key));
+    const record = check(stored.d);
+    if (typeof record === 'string') return record;
+    const won = await this.redis.eval(
+      TAKE,
+      5,
+      key,
+      this.leaseKey(stored.node),
+      this.sessionsKey(stored.node),
+      this.sessionsKey(node.nodeId),
+      `${this.prefix}moved`,
+      id,
+      stored.node,
+      stored.gen,
+      node.nodeId,
+    );
+    if (won !== 1 || hub.peer(id)) return 'unknown';
+    // The record's applied count may lag its node by a turn; the client's `from` never does.
+    const applied = Math.max(Number(stored.a ?? 0), frame.from);
+    const peer = this.rebuild(id, link, record);
+    peer.session = hub.sessions.adopt(presented, frame.seq, applied);
+    hub.adopt(peer, link);
+    node.announceMove(id);
+    // Rooms homed on the dead node are gone with it: the resumed session is told each closed.
+    for (const [room] of record.rooms) hub.send(peer, { type: 'room/closed', room });
+    this.log.debug({ peer: id, from: stored.node }, 'session taken over');
+    return peer;
+  }
+
+  /** The peer of a taken-over session: the ghost this node held of it, or a new one. */
+  private rebuild(id: string, link: Link, record: SessionRecord): Peer {
+    const { hub, node } = this;
+    const { maxInfoKeys, maxInfoBytes } = hub.options;
+    const info = new InfoPool(maxInfoKeys, maxInfoBytes);
+    for (const [k, v] of Object.entries(record.info)) {
+      try {
+        info.set(k, v);
+      } catch {
+        // A record written by a node with larger limits is trimmed, not refused.
+      }
+    }
+    const ghost = node.claimGhost(id);
+    let peer: Peer;
+    if (ghost) {
+      // Peers here already point at this object: it becomes the local peer.
+      peer = ghost;
+      peer.remote = undefined;
+      Object.assign(peer as unknown as Record<string, unknown>, { info, address: record.address, identity: record.identity, binary: record.binary, link });
+    } else {
+      peer = new Peer(id, link, record.address, info, record.identity, record.binary);
+    }
+    Object.assign(peer.flags, record.flags);
+    for (const [field, relation, reverse] of RELATIONS) {
+      for (const otherId of record[field]) {
+        const other = hub.peer(otherId) ?? node.ghostFor(otherId);
+        if (!other || other.closed || other === peer) continue;
+        if (!peer[relation].has(other)) peer.relate(relation, other);
+        if (!other[reverse].has(peer)) other.relate(reverse, peer);
+      }
+    }
+    return peer;
+  }
+
+  /**
+   * `dead`'s lease is gone: its sessions are away for the grace window (nobody is told), then
+   * those not taken over end. Every node schedules the sweep; one takes the lock and does it.
+   * `fallback` runs later on every node for ghosts no record covered (a session its node had
+   * not written yet).
+   */
+  nodeDied(dead: string, grace: number, fallback: () => void): void {
+    const sweep = setTimeout(() => {
+      this.timers.delete(sweep);
+      void this.sweep(dead);
+    }, grace);
+    const late = setTimeout(() => {
+      this.timers.delete(late);
+      fallback();
+    }, grace + 10_000);
+    for (const timer of [sweep, late]) {
+      timer.unref();
+      this.timers.add(timer);
+    }
+  }
+
+  private async sweep(dead: string): Promise<void> {
+    try {
+      const lock = await this.redis.set(`${this.prefix}sweep:${dead}`, this.node.nodeId, 'PX', SWEEP_LOCK, 'NX');
+      if (lock === null) return;
+      const ended = (await this.redis.eval(SWEEP, 1, this.sessionsKey(dead), dead, this.prefix)) as string[];
+      if (ended.length) this.log.info({ node: dead, ended: ended.length }, 'cluster: sessions of a dead node not resumed in time ended');
+      for (const id of ended) this.node.sessionEnded(id);
+    } catch (error) {
+      this.log.warn({ err: error, node: dead }, 'cluster: the sweep of a dead node failed');
+    }
+  }
+
+  stop(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+}
