@@ -15,6 +15,8 @@ export interface ClusterRedis {
   hdel(key: string, field: string): Promise<number>;
   mget(...keys: string[]): Promise<(string | null)[]>;
   eval(script: string, keys: number, ...args: string[]): Promise<unknown>;
+  /** Any other command (`CLIENT LIST`). */
+  call(command: string, ...args: string[]): Promise<unknown>;
 }
 
 type RedisConstructor = new (url: string, options: Record<string, unknown>) => ClusterRedis;

@@ -10,13 +10,17 @@ import type { SessionRecord, StoredSession } from './SessionMirror.js';
 
 /**
  * The compare-and-set of a takeover: the record must still belong to the dead node at the
- * generation read, and that node's lease must still be gone. Then it belongs to this node, one
- * generation on, listed with this node's sessions, and its id forwarded here. A second taker
- * (or the old owner, fenced) then loses.
+ * generation read, and that node's lease must be gone, or be ended here (`ARGV[5]`: the node
+ * has no connection left to Redis). Then it belongs to this node, one generation on, listed with
+ * this node's sessions, and its id forwarded here. A second taker (or the old owner, fenced)
+ * then loses.
  */
 const TAKE = `
 if redis.call('HGET', KEYS[1], 'node') ~= ARGV[2] or redis.call('HGET', KEYS[1], 'gen') ~= ARGV[3] then return 0 end
-if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  if ARGV[5] ~= '1' then return -1 end
+  redis.call('DEL', KEYS[2])
+end
 redis.call('HSET', KEYS[1], 'node', ARGV[4], 'gen', tostring(tonumber(ARGV[3]) + 1))
 redis.call('SREM', KEYS[3], ARGV[1])
 redis.call('SADD', KEYS[4], ARGV[1])
@@ -126,10 +130,17 @@ export class Takeover {
     };
     const first = check(stored.d);
     if (typeof first === 'string') return first;
-    // The client may come faster than the owner's lease runs out (a kill -9 resets its sockets at
-    // once): wait for it, at most one lease. A live owner keeps its sessions.
+    // The client may come before the owner's lease runs out (a kill -9 resets its sockets at
+    // once). An owner with no connection left to Redis is dead (or cut off, and then it fences
+    // itself when it finds its lease gone): its lease is ended with the takeover. Otherwise wait
+    // for the lease to run out, at most one lease: a live owner keeps its sessions.
     const deadline = Date.now() + this.leaseTtl + 500;
+    let end = false;
     while ((await this.redis.get(this.leaseKey(stored.node))) !== null) {
+      if (await this.disconnected(stored.node)) {
+        end = true;
+        break;
+      }
       if (Date.now() > deadline || !link.open) return 'unknown';
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -149,6 +160,7 @@ export class Takeover {
       stored.node,
       stored.gen,
       node.nodeId,
+      end ? '1' : '0',
     );
     if (won !== 1 || hub.peer(id)) return 'unknown';
     // The record's applied count may lag its node by a turn; the client's `from` never does.
@@ -228,6 +240,23 @@ export class Takeover {
     } catch (error) {
       this.log.warn({ err: error, node: dead }, 'cluster: the sweep of a dead node failed');
     }
+  }
+
+  /** Nodes found with no connection to Redis, and when (a takeover storm asks once per node). */
+  private readonly cutOff = new Map<string, number>();
+
+  /** True when none of `node`'s Redis connections (named `mwse-<node>…`, see `RedisLink`) is open. */
+  private async disconnected(node: string): Promise<boolean> {
+    const at = this.cutOff.get(node);
+    if (at !== undefined && Date.now() - at < this.leaseTtl) return true;
+    const list = String(await this.redis.call('CLIENT', 'LIST'));
+    const names = new Set([`mwse-${node}`, `mwse-${node}-sub`, `mwse-${node}-lease`]);
+    for (const line of list.split('\n')) {
+      const name = / name=(\S*)/.exec(line)?.[1];
+      if (name !== undefined && names.has(name)) return false;
+    }
+    this.cutOff.set(node, Date.now());
+    return true;
   }
 
   stop(): void {

@@ -1,0 +1,298 @@
+/**
+ * A cluster node killed with -9 while sessions are mirrored into Redis (docs/cluster.md, "Node
+ * death"): its clients resume on the other nodes with the same socket ids and nobody sees them
+ * leave; a wrong token is refused; a session nobody resumes ends after the grace window, told once.
+ * The nodes are processes of their own (takeoverNode.mjs) so that the kill is real.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createConnection } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import MWSE, { type Room } from '@mwse/client';
+import { redisMissing, startRedis } from '@mwse/testkit/redis';
+import { RawClient, eventually, settle } from '../integration/harness.js';
+
+/** Clients in the kill test (MWSE_TAKEOVER_CLIENTS for another run). */
+const N = Number(process.env.MWSE_TAKEOVER_CLIENTS ?? 300);
+/** Direct messages each client sends its neighbour; every second one also goes to its room. */
+const M = 60;
+const ROOMS = Math.max(1, Math.round(N / 10));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+interface Node {
+  child: ChildProcess;
+  port: number;
+  url: string;
+}
+
+async function spawnNode(redisUrl: string, nodeId: string, grace: number): Promise<Node> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./takeoverNode.mjs', import.meta.url))], {
+    env: { ...process.env, REDIS_URL: redisUrl, NODE_ID: nodeId, GRACE: String(grace), LEASE: '3000' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`node ${nodeId} exited (${code})`)));
+  });
+  const { port } = JSON.parse(line) as { port: number };
+  return { child, port, url: `ws://127.0.0.1:${port}/` };
+}
+
+/** A Redis reply that is an array of bulk strings (KEYS), read to its end. */
+function redisList(port: number, command: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.setTimeout(5000, () => socket.destroy(new Error('redis did not answer')));
+    socket.once('error', reject);
+    socket.once('connect', () => socket.write(`${command}\r\n`));
+    let text = '';
+    socket.on('data', (data) => {
+      text += data.toString();
+      const lines = text.split('\r\n');
+      const count = Number(lines[0]!.slice(1));
+      if (!lines[0]!.startsWith('*')) {
+        socket.end();
+        reject(new Error(`not a list: ${lines[0]}`));
+        return;
+      }
+      if (lines.length < 1 + 2 * count + 1) return;
+      socket.end();
+      resolve(Array.from({ length: count }, (_, k) => lines[2 + 2 * k]!));
+    });
+  });
+}
+
+const sessionIds = async (port: number) =>
+  (await redisList(port, 'KEYS mwse:cluster:session:*')).map((key) => key.slice('mwse:cluster:session:'.length)).sort();
+
+interface Tracked {
+  mwse: MWSE;
+  index: number;
+  node: number;
+  room: Room | undefined;
+  direct: number[];
+  roomPacks: Map<number, number[]>;
+  outcomes: { resumed: boolean; reason?: string }[];
+  scopes: number;
+  leaves: number;
+  closedRooms: string[];
+  peerDisconnects: number;
+  downAt: number;
+  latencies: number[];
+}
+
+describe.skipIf(redisMissing())('a node killed with -9 while sessions are mirrored', () => {
+  it(`${N} clients on 3 nodes, pairs and rooms across nodes: every session of the dead node resumes on another, nobody sees it leave`, async () => {
+    const redis = await startRedis();
+    const nodes: Node[] = [];
+    const all: Tracked[] = [];
+    try {
+      for (const id of ['death-a', 'death-b', 'death-c']) nodes.push(await spawnNode(redis.url, id, 60_000));
+      const endpoints = nodes.map((n) => n.url);
+      const connect = async (index: number): Promise<Tracked> => {
+        const mwse = new MWSE({ endpoint: endpoints, reconnect: { initialDelay: 200, maxDelay: 1000 } });
+        const t: Tracked = {
+          mwse,
+          index,
+          node: -1,
+          room: undefined,
+          direct: [],
+          roomPacks: new Map(),
+          outcomes: [],
+          scopes: 0,
+          leaves: 0,
+          closedRooms: [],
+          peerDisconnects: 0,
+          downAt: 0,
+          latencies: [],
+        };
+        mwse.on('scope', () => (t.scopes += 1));
+        mwse.on('disconnect', () => (t.downAt = performance.now()));
+        mwse.on('reconnect', (outcome) => {
+          t.outcomes.push(outcome);
+          t.latencies.push(performance.now() - t.downAt);
+        });
+        mwse.on('peer/disconnect', () => (t.peerDisconnects += 1));
+        mwse.on('message', (pack: { j: number }) => t.direct.push(pack.j));
+        await mwse.scope();
+        t.node = endpoints.indexOf(mwse.endpoint);
+        return t;
+      };
+      const started = performance.now();
+      const peers: Tracked[] = [];
+      for (let i = 0; i < N; i += 50) peers.push(...(await Promise.all(Array.from({ length: Math.min(50, N - i) }, (_, k) => connect(i + k)))));
+      all.push(...peers);
+      expect(new Set(peers.map((t) => t.node)).size).toBe(3);
+      const doomed = peers.filter((t) => t.node === 2);
+      const ids = new Map(peers.map((t) => [t, t.mwse.me.socketId]));
+      // Each client accepts the one before it: a ring of pairs, most of them across nodes.
+      await Promise.all(peers.map((t, i) => t.mwse.peer(peers[(i + N - 1) % N]!.mwse.me.socketId).acceptPair()));
+      // Rooms of about ten spanning the nodes, homed on the surviving nodes (the first member not
+      // on the doomed node creates it).
+      for (let r = 0; r < ROOMS; r++) {
+        const members = peers.filter((t) => t.index % ROOMS === r);
+        const creator = members.find((t) => t.node !== 2);
+        if (!creator) continue;
+        for (const t of [creator, ...members.filter((m) => m !== creator)]) {
+          t.room = t.mwse.room({ name: `death-${r}`, joinType: 'free', ifexistsJoin: true });
+          await t.room.createRoom();
+          t.room.on('leave', () => (t.leaves += 1));
+          t.room.on('message', (pack: { from: number; j: number }) => {
+            const list = t.roomPacks.get(pack.from) ?? [];
+            list.push(pack.j);
+            t.roomPacks.set(pack.from, list);
+          });
+        }
+      }
+      // A room homed on the doomed node: it dies with it, and its members are told it closed.
+      const homedOnDoomed = doomed.slice(0, 3);
+      for (const t of homedOnDoomed) {
+        const room = t.mwse.room({ name: 'death-doomed-home', joinType: 'free', ifexistsJoin: true });
+        await room.createRoom();
+        room.on('closed', () => t.closedRooms.push(room.name));
+      }
+      await Promise.all(peers.map((t) => t.mwse.me.info.set('n', t.index)));
+      await settle(300);
+      const before = (await sessionIds(redis.port)).length;
+      expect(before).toBe(N);
+      const setupDone = performance.now();
+
+      // Sequenced traffic; the doomed node is killed while it flows.
+      let killedAt = 0;
+      const killer = (async () => {
+        await sleep(700);
+        killedAt = performance.now();
+        nodes[2]!.child.kill('SIGKILL');
+      })();
+      await Promise.all(
+        peers.map(async (t, i) => {
+          const next = t.mwse.peer(peers[(i + 1) % N]!.mwse.me.socketId);
+          await sleep(Math.random() * 30);
+          for (let j = 0; j < M; j++) {
+            next.send({ from: i, j });
+            if (j % 2 === 0) t.room?.send({ from: i, j: j / 2 });
+            await sleep(20 + Math.random() * 20);
+          }
+        }),
+      );
+      await killer;
+      const trafficDone = performance.now();
+      await eventually(() => doomed.every((t) => t.outcomes.length > 0), 30_000, 'every client of the dead node reconnected');
+      // Let what is in flight (resent frames, replays) arrive.
+      await settle(3000);
+
+      // Streams between clients that both stayed on a live node never touch the dead one.
+      const safe = (t: Tracked) => t.node !== 2;
+      const range = (n: number) => Array.from({ length: n }, (_, k) => k);
+      let lost = 0;
+      let duplicated = 0;
+      let lostSafe = 0;
+      const count = (got: number[], expected: number, isSafe: boolean) => {
+        const unique = new Set(got);
+        const missing = expected - [...unique].filter((j) => j >= 0 && j < expected).length;
+        lost += missing;
+        duplicated += got.length - unique.size;
+        if (isSafe) lostSafe += missing;
+      };
+      for (const t of peers) {
+        const prev = peers[(t.index + N - 1) % N]!;
+        count(t.direct, M, safe(t) && safe(prev));
+        if (!t.room) continue;
+        for (const s of peers.filter((p) => p !== t && p.room && p.index % ROOMS === t.index % ROOMS)) {
+          count(t.roomPacks.get(s.index) ?? [], M / 2, safe(t) && safe(s));
+        }
+      }
+      const latencies = doomed.flatMap((t) => t.latencies);
+      const p99 = percentile(latencies, 99);
+      console.log(
+        `[node death] ${N} clients (${doomed.length} on the killed node), ${M} direct + ${M / 2} room frames each: ` +
+          `resumed ${doomed.filter((t) => t.outcomes.every((o) => o.resumed)).length}/${doomed.length}; ` +
+          `socket close → resumed p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${p99.toFixed(0)} ms; ` +
+          `frames lost ${lost} (between live clients ${lostSafe}), duplicated ${duplicated}; ` +
+          `set-up ${((setupDone - started) / 1000).toFixed(1)} s, traffic ${((trafficDone - setupDone) / 1000).toFixed(1)} s, kill at +${((killedAt - setupDone) / 1000).toFixed(1)} s`,
+      );
+      for (const t of doomed) {
+        expect(t.outcomes, `client ${t.index}`).toEqual([{ resumed: true }]);
+        expect(t.mwse.me.socketId).toBe(ids.get(t));
+        expect(t.node === endpoints.indexOf(t.mwse.endpoint)).toBe(false);
+      }
+      for (const t of peers) {
+        expect(t.scopes, `client ${t.index}`).toBe(1);
+        expect(t.peerDisconnects, `client ${t.index}`).toBe(0);
+        expect(t.leaves, `client ${t.index}`).toBe(0);
+      }
+      for (const t of homedOnDoomed) expect(t.closedRooms).toEqual(['death-doomed-home']);
+      expect(lostSafe).toBe(0);
+      for (const t of peers.filter((p) => safe(p) && safe(peers[(p.index + N - 1) % N]!))) expect(t.direct).toEqual(range(M));
+      expect(p99).toBeLessThanOrEqual(5000);
+      // Pairs survived the move: a resumed client still reaches its neighbour through pair-auth.
+      const moved = doomed[0]!;
+      const heard = new Promise<void>((resolve) => peers[(moved.index + 1) % N]!.mwse.on('message', (pack: { late?: boolean }) => pack.late && resolve()));
+      moved.mwse.peer(peers[(moved.index + 1) % N]!.mwse.me.socketId).send({ late: true });
+      await heard;
+      // No ghosts: one record per live session, none of the dead node's left behind.
+      expect(await sessionIds(redis.port)).toEqual([...ids.values()].sort());
+    } finally {
+      for (const t of all) t.mwse.close();
+      for (const node of nodes) node.child.kill('SIGKILL');
+      await redis.stop();
+    }
+  }, 120_000);
+
+  it('refuses a wrong token for a mirrored session, and ends a session nobody resumes after the grace window, telling its watchers once', async () => {
+    const grace = 5000;
+    const redis = await startRedis();
+    const nodes: Node[] = [];
+    const clients: MWSE[] = [];
+    try {
+      nodes.push(await spawnNode(redis.url, 'grace-a', grace), await spawnNode(redis.url, 'grace-b', grace));
+      const watcher = new MWSE({ endpoint: nodes[0]!.url, reconnect: false });
+      const gone = new MWSE({ endpoint: nodes[1]!.url, reconnect: false });
+      clients.push(watcher, gone);
+      await Promise.all([watcher.scope(), gone.scope()]);
+      const goneId = gone.me.socketId;
+      await gone.peer(watcher.me.socketId).acceptPair();
+      await watcher.peer(goneId).acceptPair();
+      const heard = new Promise<void>((resolve) => gone.on('message', () => resolve()));
+      watcher.peer(goneId).send({ hi: 1 });
+      await heard;
+      const disconnects: number[] = [];
+      watcher.on('peer/disconnect', () => disconnects.push(performance.now()));
+      await settle(200);
+      expect(await sessionIds(redis.port)).toEqual([watcher.me.socketId, goneId].sort());
+
+      nodes[1]!.child.kill('SIGKILL');
+      const killedAt = performance.now();
+      // A resume with the right id and a wrong token, on the live node: refused, nothing taken.
+      const raw = new RawClient(new WebSocket(`${nodes[0]!.url}?resume=1`));
+      await new Promise((resolve) => raw.ws.once('open', resolve));
+      raw.send({ type: 'session/resume', socketId: goneId, token: 'not-the-token', seq: 0, from: 0 });
+      const hello = await raw.next('hello', 10_000);
+      expect(hello.resumed).toBe(false);
+      expect(hello.reason).toBe('unknown');
+      expect(hello.socketId).not.toBe(goneId);
+      raw.ws.close();
+      expect(await sessionIds(redis.port)).toContain(goneId);
+      // Away for the grace window: nobody told yet.
+      await settle(grace - 1500);
+      expect(disconnects).toEqual([]);
+      await eventually(() => disconnects.length > 0, grace + 15_000, 'the watcher told');
+      await settle(1000);
+      expect(disconnects.length).toBe(1);
+      expect(disconnects[0]! - killedAt).toBeGreaterThanOrEqual(grace);
+      expect(await sessionIds(redis.port)).toEqual([watcher.me.socketId]);
+    } finally {
+      for (const c of clients) c.close();
+      for (const node of nodes) node.child.kill('SIGKILL');
+      await redis.stop();
+    }
+  }, 60_000);
+});
