@@ -125,6 +125,8 @@ interface Topology {
   inFlight?: number;
   /** The real engine (`--cluster-engine`) rather than the spike's bare relay. */
   engine?: boolean;
+  /** Engine nodes keep sessions: `mirrored` into Redis for takeover, or `local` to their node. */
+  resume?: 'mirrored' | 'local';
 }
 
 /** Start the nodes of `topology`; the caller stops them. */
@@ -132,7 +134,7 @@ async function startNodes(topology: Topology): Promise<ServerProcess[]> {
   return Promise.all(
     topology.nodes.map((url, i) =>
       topology.engine
-        ? ServerProcess.start({ file: ENGINE, args: url === 'local' ? ['uws'] : ['uws', url, `node${i + 1}`], maxLifetimeMs: 600_000 })
+        ? ServerProcess.start({ file: ENGINE, args: url === 'local' ? ['uws'] : ['uws', url, `node${i + 1}`, ...(topology.resume ? [topology.resume === 'local' ? 'resume-local' : 'resume'] : [])], maxLifetimeMs: 600_000 })
         : ServerProcess.start({ file: RELAY, args: [`node${i + 1}`, url, String(topology.inFlight ?? 0)], maxLifetimeMs: 600_000 }),
     ),
   );
@@ -316,7 +318,9 @@ export async function clusterEngine(o: SpikeOptions): Promise<void> {
     console.log(`redis-server ${(await admin.info('server')).match(/redis_version:(\S+)/)?.[1]} on port ${redis.port} (own, no persistence)\n`);
     const one: Topology = { name: 'engine, one node (no Redis)', nodes: ['local'], engine: true };
     const two: Topology = { name: 'engine, two nodes, every pair split', nodes: [redis.url, redis.url], engine: true };
-    const topologies = [one, two];
+    const kept: Topology = { name: 'engine, two nodes, every pair split, resume on, takeover off', nodes: [redis.url, redis.url], engine: true, resume: 'local' };
+    const mirrored: Topology = { name: 'engine, two nodes, every pair split, resume on, sessions mirrored', nodes: [redis.url, redis.url], engine: true, resume: 'mirrored' };
+    const topologies = [one, two, kept, mirrored];
     const results = new Map<string, Awaited<ReturnType<typeof throughput>>[]>();
     for (let round = 0; round < o.rounds; round++) {
       for (let k = 0; k < topologies.length; k++) {
@@ -338,6 +342,9 @@ export async function clusterEngine(o: SpikeOptions): Promise<void> {
     const a = medians.get(one.name)!;
     const b = medians.get(two.name)!;
     console.log(`two nodes / one node: ${(b.msgPerSec / a.msgPerSec).toFixed(2)}x msg/s, ${(b.perCpu / a.perCpu).toFixed(2)}x msg per CPU-s`);
+    const k = medians.get(kept.name)!;
+    const c = medians.get(mirrored.name)!;
+    console.log(`two nodes with resume, sessions mirrored / takeover off: ${(c.msgPerSec / k.msgPerSec).toFixed(2)}x msg/s, ${(c.perCpu / k.perCpu).toFixed(2)}x msg per CPU-s`);
     console.log('\nrequest/response latency (round trip: two relayed messages), open loop');
     console.log('topology | offered req/s | achieved | p50 ms | p99 ms | samples');
     for (const t of topologies) {

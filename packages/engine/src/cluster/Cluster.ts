@@ -87,13 +87,15 @@ export class Cluster {
   /** With resume on: this node's sessions mirrored into Redis, and takeovers of dead nodes' ones. */
   mirror: SessionMirror | undefined;
   takeover: Takeover | undefined;
+  /** The mirror's connection (its writes never queue the bus's publishes behind them). */
+  private records: ClusterRedis | undefined;
   /** Socket ids whose session moved to another node than their tag names (takeovers). */
   private readonly moved = new Map<string, string>();
   /** Dead nodes whose sessions are away for the grace window, by tag: frames for them are dropped. */
   private readonly dead = new Map<string, string>();
 
   private constructor(
-    options: ClusterOptions,
+    private readonly options: ClusterOptions,
     private readonly log: Logger,
   ) {
     this.nodeId = options.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -152,12 +154,15 @@ export class Cluster {
 
   attach(hub: Hub): void {
     this.hub = hub;
-    if (!hub.sessions.enabled) return;
+    if (!hub.sessions.enabled || this.options.takeover === false) return;
     // Sessions outlive their node: each is mirrored into Redis, and a dead node's are taken over.
-    this.mirror = new SessionMirror(this.pub, this.nodeId, this.prefix, this.log, (peer) => this.record(peer));
+    const records = openRedis(this.options.redis, `mwse-${this.nodeId}-rec`);
+    records.on('error', ((error: Error) => this.log.warn({ err: error, node: this.nodeId }, 'cluster redis error')) as never);
+    this.records = records;
+    this.mirror = new SessionMirror(records, this.nodeId, this.prefix, this.log, (peer) => this.record(peer));
     this.mirror.onFenced = (ids) => this.log.warn({ sessions: ids.length }, 'cluster: sessions of this node are held by another node now');
     hub.mirror = this.mirror;
-    this.takeover = new Takeover(this, hub, this.pub, this.prefix, this.log, (node) => this.leaseKey(node), this.leaseTtl);
+    this.takeover = new Takeover(this, hub, records, this.prefix, this.log, (node) => this.leaseKey(node), this.leaseTtl);
     this.pub.hgetall(`${this.prefix}moved`).then(
       (moved) => {
         for (const [id, node] of Object.entries(moved)) if (!this.moved.has(id)) this.moved.set(id, node);
@@ -578,11 +583,12 @@ export class Cluster {
       await this.bus.announce({ o: 'bye', node: this.nodeId, tag: this.tag });
       await this.pub.hdel(`${this.prefix}tags`, this.tag);
       await this.leases.set(this.leaseKey(this.nodeId), '', 'PX', 1);
-      await Promise.all([this.pub.quit(), this.sub.quit(), this.leases.quit()]);
+      await Promise.all([this.pub.quit(), this.sub.quit(), this.leases.quit(), this.records?.quit()]);
     } catch {
       this.pub.disconnect();
       this.sub.disconnect();
       this.leases.disconnect();
+      this.records?.disconnect();
     }
   }
 

@@ -250,7 +250,7 @@ export class Takeover {
     const at = this.cutOff.get(node);
     if (at !== undefined && Date.now() - at < this.leaseTtl) return true;
     const list = String(await this.redis.call('CLIENT', 'LIST'));
-    const names = new Set([`mwse-${node}`, `mwse-${node}-sub`, `mwse-${node}-lease`]);
+    const names = new Set([`mwse-${node}`, `mwse-${node}-sub`, `mwse-${node}-lease`, `mwse-${node}-rec`]);
     for (const line of list.split('\n')) {
       const name = / name=(\S*)/.exec(line)?.[1];
       if (name !== undefined && names.has(name)) return false;

@@ -195,28 +195,35 @@ describe.skipIf(redisMissing())('a node killed with -9 while sessions are mirror
       let lost = 0;
       let duplicated = 0;
       let lostSafe = 0;
-      const count = (got: number[], expected: number, isSafe: boolean) => {
+      let lostToMoved = 0;
+      let lostFromMoved = 0;
+      const count = (got: number[], expected: number, sender: Tracked, target: Tracked) => {
         const unique = new Set(got);
         const missing = expected - [...unique].filter((j) => j >= 0 && j < expected).length;
         lost += missing;
         duplicated += got.length - unique.size;
-        if (isSafe) lostSafe += missing;
+        if (safe(sender) && safe(target)) lostSafe += missing;
+        else if (!safe(target)) lostToMoved += missing;
+        else {
+          lostFromMoved += missing;
+          if (missing && process.env.MWSE_TAKEOVER_DEBUG) console.log('from moved', sender.index, '->', target.index, expected, [...Array(expected).keys()].filter((j) => !unique.has(j)).join(','));
+        }
       };
       for (const t of peers) {
-        const prev = peers[(t.index + N - 1) % N]!;
-        count(t.direct, M, safe(t) && safe(prev));
+        count(t.direct, M, peers[(t.index + N - 1) % N]!, t);
         if (!t.room) continue;
         for (const s of peers.filter((p) => p !== t && p.room && p.index % ROOMS === t.index % ROOMS)) {
-          count(t.roomPacks.get(s.index) ?? [], M / 2, safe(t) && safe(s));
+          count(t.roomPacks.get(s.index) ?? [], M / 2, s, t);
         }
       }
+      const sent = N * M + peers.filter((t) => t.room).reduce((sum, t) => sum + (M / 2) * (peers.filter((p) => p !== t && p.room && p.index % ROOMS === t.index % ROOMS).length), 0);
       const latencies = doomed.flatMap((t) => t.latencies);
       const p99 = percentile(latencies, 99);
       console.log(
         `[node death] ${N} clients (${doomed.length} on the killed node), ${M} direct + ${M / 2} room frames each: ` +
           `resumed ${doomed.filter((t) => t.outcomes.every((o) => o.resumed)).length}/${doomed.length}; ` +
           `socket close → resumed p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${p99.toFixed(0)} ms; ` +
-          `frames lost ${lost} (between live clients ${lostSafe}), duplicated ${duplicated}; ` +
+          `frames expected ${sent}, lost ${lost} (to moved sessions ${lostToMoved}, from them ${lostFromMoved}, between the others ${lostSafe}), duplicated ${duplicated}; ` +
           `set-up ${((setupDone - started) / 1000).toFixed(1)} s, traffic ${((trafficDone - setupDone) / 1000).toFixed(1)} s, kill at +${((killedAt - setupDone) / 1000).toFixed(1)} s`,
       );
       for (const t of doomed) {
