@@ -254,13 +254,22 @@ describe.skipIf(redisMissing())('a node killed with -9 while sessions are mirror
     }
   }, 120_000);
 
-  it('refuses a wrong token for a mirrored session, and ends a session nobody resumes after the grace window, telling its watchers once', async () => {
+  it('refuses a wrong token, lets one of two racing takers win, and ends a session nobody resumes after the grace window, telling its watchers once', async () => {
     const grace = 5000;
     const redis = await startRedis();
     const nodes: Node[] = [];
     const clients: MWSE[] = [];
     try {
-      nodes.push(await spawnNode(redis.url, 'grace-a', grace), await spawnNode(redis.url, 'grace-b', grace));
+      nodes.push(await spawnNode(redis.url, 'grace-a', grace), await spawnNode(redis.url, 'grace-b', grace), await spawnNode(redis.url, 'grace-c', grace));
+      const opened = async (url: string) => {
+        const raw = new RawClient(new WebSocket(url));
+        await new Promise((resolve) => raw.ws.once('open', resolve));
+        return raw;
+      };
+      // A raw session on the doomed node, whose token the test holds.
+      const held = await opened(nodes[1]!.url);
+      const heldHello = await held.next('hello');
+      const heldToken = (heldHello.resume as { token: string }).token;
       const watcher = new MWSE({ endpoint: nodes[0]!.url, reconnect: false });
       const gone = new MWSE({ endpoint: nodes[1]!.url, reconnect: false });
       clients.push(watcher, gone);
@@ -274,7 +283,7 @@ describe.skipIf(redisMissing())('a node killed with -9 while sessions are mirror
       const disconnects: number[] = [];
       watcher.on('peer/disconnect', () => disconnects.push(performance.now()));
       await settle(200);
-      expect(await sessionIds(redis.port)).toEqual([watcher.me.socketId, goneId].sort());
+      expect(await sessionIds(redis.port)).toEqual([watcher.me.socketId, goneId, held.socketId].sort());
 
       nodes[1]!.child.kill('SIGKILL');
       const killedAt = performance.now();
@@ -287,14 +296,31 @@ describe.skipIf(redisMissing())('a node killed with -9 while sessions are mirror
       expect(hello.reason).toBe('unknown');
       expect(hello.socketId).not.toBe(goneId);
       raw.ws.close();
+      const refusedAt = performance.now() - killedAt;
       expect(await sessionIds(redis.port)).toContain(goneId);
+      // Two takers at once, on two nodes, with the right token: one takes the session, the other
+      // gets a new one.
+      const takers = await Promise.all([opened(`${nodes[0]!.url}?resume=1`), opened(`${nodes[2]!.url}?resume=1`)]);
+      for (const t of takers) t.send({ type: 'session/resume', socketId: held.socketId, token: heldToken, seq: 0, from: 0 });
+      const hellos = await Promise.all(takers.map((t) => t.next('hello', 10_000)));
+      expect(hellos.map((h) => h.resumed === true).sort()).toEqual([false, true]);
+      const winner = hellos.findIndex((h) => h.resumed === true);
+      expect(hellos[winner]!.socketId).toBe(held.socketId);
+      expect(hellos[1 - winner]!.reason).toBe('unknown');
+      expect(hellos[1 - winner]!.socketId).not.toBe(held.socketId);
+      takers[1 - winner]!.ws.close();
       // Away for the grace window: nobody told yet.
-      await settle(grace - 1500);
-      expect(disconnects).toEqual([]);
+      console.log(`[node death] wrong token refused ${Math.round(refusedAt)} ms, racing takers answered ${Math.round(performance.now() - killedAt)} ms after the kill`);
+      await settle(Math.max(0, killedAt + grace - 1500 - performance.now()));
+      expect(disconnects.map((at) => Math.round(at - killedAt)), `watcher ${watcher.state}`).toEqual([]);
       await eventually(() => disconnects.length > 0, grace + 15_000, 'the watcher told');
       await settle(1000);
       expect(disconnects.length).toBe(1);
       expect(disconnects[0]! - killedAt).toBeGreaterThanOrEqual(grace);
+      // The taken session stays (the sweep leaves it); the unresumed one is gone.
+      expect(await sessionIds(redis.port)).toEqual([watcher.me.socketId, held.socketId].sort());
+      takers[winner]!.ws.close();
+      await settle(500);
       expect(await sessionIds(redis.port)).toEqual([watcher.me.socketId]);
     } finally {
       for (const c of clients) c.close();
