@@ -5,7 +5,6 @@
  * The nodes are processes of their own (takeoverNode.mjs) so that the kill is real.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createConnection } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import WebSocket from 'ws';
 import MWSE, { type Room } from '@mwse/client';
 import { redisMissing, startRedis } from '@mwse/testkit/redis';
 import { RawClient, eventually, settle } from '../integration/harness.js';
+import { sessionIds } from './redisList.js';
 
 /** Clients in the kill test (MWSE_TAKEOVER_CLIENTS for another run). */
 const N = Number(process.env.MWSE_TAKEOVER_CLIENTS ?? 300);
@@ -45,33 +45,6 @@ async function spawnNode(redisUrl: string, nodeId: string, grace: number): Promi
   const { port } = JSON.parse(line) as { port: number };
   return { child, port, url: `ws://127.0.0.1:${port}/` };
 }
-
-/** A Redis reply that is an array of bulk strings (KEYS), read to its end. */
-function redisList(port: number, command: string): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.setTimeout(5000, () => socket.destroy(new Error('redis did not answer')));
-    socket.once('error', reject);
-    socket.once('connect', () => socket.write(`${command}\r\n`));
-    let text = '';
-    socket.on('data', (data) => {
-      text += data.toString();
-      const lines = text.split('\r\n');
-      const count = Number(lines[0]!.slice(1));
-      if (!lines[0]!.startsWith('*')) {
-        socket.end();
-        reject(new Error(`not a list: ${lines[0]}`));
-        return;
-      }
-      if (lines.length < 1 + 2 * count + 1) return;
-      socket.end();
-      resolve(Array.from({ length: count }, (_, k) => lines[2 + 2 * k]!));
-    });
-  });
-}
-
-const sessionIds = async (port: number) =>
-  (await redisList(port, 'KEYS mwse:cluster:session:*')).map((key) => key.slice('mwse:cluster:session:'.length)).sort();
 
 interface Tracked {
   mwse: MWSE;
