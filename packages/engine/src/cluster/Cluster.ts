@@ -13,6 +13,7 @@ import { RoomHomes } from './RoomHomes.js';
 import { type Announcement, Bus, type Op } from './Bus.js';
 import { SessionMirror, type SessionRecord } from './SessionMirror.js';
 import { Takeover } from './Takeover.js';
+import { HeldFrames } from './HeldFrames.js';
 
 /** What a node tells another about one of its peers, so the other can stand a ghost for it. */
 export interface PeerCard {
@@ -93,6 +94,8 @@ export class Cluster {
   private readonly moved = new Map<string, string>();
   /** Dead nodes whose sessions are away for the grace window, by tag: frames for them are dropped. */
   private readonly dead = new Map<string, string>();
+  /** What this node sent, since it knew, to sessions of dead nodes: for whoever takes them over. */
+  private readonly held = new HeldFrames();
 
   private constructor(
     private readonly options: ClusterOptions,
@@ -202,6 +205,12 @@ export class Cluster {
   /** Session `id` is on this node now: every node sends its frames here. */
   announceMove(id: string): void {
     this.moved.set(id, this.nodeId);
+    // What this node held for the session while its node was dead is delivered here now.
+    const peer = this.hub.peer(id);
+    for (const item of this.held.take(id) ?? []) {
+      if ('op' in item) void this.apply(item.op);
+      else if (peer) this.hub.sendEncoded(peer, item.data, item.type as never);
+    }
     for (const node of this.tags.values()) if (node !== this.nodeId) this.bus.push(node, { o: 'x', n: MOVED, i: id, a: this.nodeId, from: this.nodeId });
   }
 
@@ -272,8 +281,15 @@ export class Cluster {
 
   /** Run the remote half `name` on `node` for `from`; nothing comes back. */
   send(node: string, name: string, from: Peer, args: unknown): void {
-    if (this.isDead(node)) return;
-    this.bus.push(node, { o: 'x', n: name, f: this.card(from), a: args, from: this.nodeId });
+    const op: Op = { o: 'x', n: name, f: this.card(from), a: args, from: this.nodeId };
+    if (this.isDead(node)) this.holdFor(args, op);
+    else this.bus.push(node, op);
+  }
+
+  /** An op for a dead node's session (a tunnel frame names it in `to`) waits for its takeover. */
+  private holdFor(args: unknown, op: Op): void {
+    const to = (args as { to?: unknown } | null)?.to;
+    if (typeof to === 'string' && this.takeover) this.held.hold(to, { op });
   }
 
   /**
@@ -281,8 +297,9 @@ export class Cluster {
    * instead of its card. Direct messages between watching peers take this path.
    */
   sendKnown(node: string, name: string, from: Peer, args: unknown): void {
-    if (this.isDead(node)) return;
-    this.bus.push(node, { o: 'x', n: name, i: from.id, a: args, from: this.nodeId });
+    // The card goes with a held op: the taker may hold no ghost of the sender.
+    if (this.isDead(node)) this.holdFor(args, { o: 'x', n: name, f: this.card(from), a: args, from: this.nodeId });
+    else this.bus.push(node, { o: 'x', n: name, i: from.id, a: args, from: this.nodeId });
   }
 
   /**
@@ -321,8 +338,11 @@ export class Cluster {
 
   /** Queue a frame for a ghost (see `Bus.deliver`). */
   deliver(ghost: Peer, data: WireData, type: string): void {
-    // A session of a dead node, away until taken over: phase-one takeover keeps no frames for it.
-    if (this.isDead(ghost.remote!)) return;
+    // A session of a dead node, away until taken over: held for its new node.
+    if (this.isDead(ghost.remote!)) {
+      if (this.takeover) this.held.hold(ghost.id, { data, type });
+      return;
+    }
     this.bus.deliver(ghost.remote!, ghost.id, data, type);
   }
 
@@ -394,6 +414,7 @@ export class Cluster {
       }
       case 'g': {
         this.moved.delete(op.id);
+        this.held.forget(op.id);
         const ghost = this.ghosts.get(op.id);
         if (!ghost) return;
         this.ghosts.delete(op.id);
@@ -418,6 +439,10 @@ export class Cluster {
     const ghost = this.ghosts.get(id);
     if (ghost) ghost.remote = node;
     else if (this.hub.peer(id)) this.log.warn({ peer: id, node }, 'cluster: a session of this node was taken over by another');
+    for (const item of this.held.take(id) ?? []) {
+      if ('op' in item) this.bus.push(node, item.op);
+      else this.bus.deliver(node, id, item.data, item.type);
+    }
   }
 
   private isDead(node: string): boolean {
@@ -461,6 +486,7 @@ export class Cluster {
     for (const [tag, n] of this.dead) if (n === node) this.dead.delete(tag);
     for (const [id, ghost] of this.ghosts) {
       if (ghost.remote !== node) continue;
+      this.held.forget(id);
       this.ghosts.delete(id);
       this.hub.forgetRemote(ghost);
     }
