@@ -42,6 +42,8 @@ const CALL_TIMEOUT = 10_000;
 const LEASE_TTL = 3000;
 /** The remote half that tells a node a session moved here (takeover after its node died). */
 const MOVED = 'cluster/moved';
+/** The remote half that tells a node another is dead (a takeover found it so). */
+const DEAD = 'cluster/dead';
 
 /**
  * This engine as one node of a cluster on Redis (docs/cluster.md).
@@ -214,6 +216,18 @@ export class Cluster {
     for (const node of this.tags.values()) if (node !== this.nodeId) this.bus.push(node, { o: 'x', n: MOVED, i: id, a: this.nodeId, from: this.nodeId });
   }
 
+  /**
+   * A takeover found `node` dead (its lease gone, or ended by the takeover): every node takes it
+   * for dead now rather than at its next lease check, and holds what it sends its sessions from
+   * then on instead of publishing it to a channel nobody reads.
+   */
+  nodeDead(node: string): void {
+    if (node === this.nodeId || !this.isLive(node)) return;
+    for (const other of this.tags.values()) if (other !== this.nodeId && other !== node) this.bus.push(other, { o: 'x', n: DEAD, a: node, from: this.nodeId });
+    this.log.warn({ node }, 'cluster: a node is dead (found by a takeover); its sessions are away');
+    this.nodeGone(node, true);
+  }
+
   /** A dead node's session `id` ended unresumed (swept): every node forgets its ghost. */
   sessionEnded(id: string): void {
     for (const node of this.tags.values()) if (node !== this.nodeId) this.bus.push(node, { o: 'g', id });
@@ -370,6 +384,14 @@ export class Cluster {
       case 'x': {
         if (op.n === MOVED) {
           this.moveArrived(op.i!, op.a as string);
+          return;
+        }
+        if (op.n === DEAD) {
+          const node = op.a as string;
+          if (node !== this.nodeId && this.isLive(node)) {
+            this.log.warn({ node }, 'cluster: a node is dead (told by a takeover); its sessions are away');
+            this.nodeGone(node, true);
+          }
           return;
         }
         // The subject is a ghost of the sender's peer, or a peer here when the op answers one.

@@ -57,6 +57,8 @@ export interface TakeoverNode {
   announceMove(id: string): void;
   /** A session of a dead node ended: every node forgets its ghost (watchers told once). */
   sessionEnded(id: string): void;
+  /** `node` is dead (a takeover found it so): every node takes it for dead now. */
+  nodeDead(node: string): void;
 }
 
 const RELATIONS = [
@@ -163,6 +165,7 @@ export class Takeover {
       end ? '1' : '0',
     );
     if (won !== 1 || hub.peer(id)) return 'unknown';
+    node.nodeDead(stored.node);
     // The record's applied count may lag its node by a turn; the client's `from` never does.
     const applied = Math.max(Number(stored.a ?? 0), frame.from);
     const peer = this.rebuild(id, link, record);
