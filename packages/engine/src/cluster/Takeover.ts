@@ -47,6 +47,13 @@ redis.call('DEL', KEYS[1])
 return ended
 `;
 
+/** Which of the ids given have a session record (a live session) now: 1 or 0 each. */
+const LIVE = `
+local out = {}
+for i, id in ipairs(ARGV) do out[i] = redis.call('EXISTS', KEYS[1] .. id) end
+return out
+`;
+
 /** What a takeover needs from the node it runs on. */
 export interface TakeoverNode {
   readonly nodeId: string;
@@ -150,6 +157,11 @@ export class Takeover {
     Object.assign(stored, await this.redis.hgetall(key));
     const record = check(stored.d);
     if (typeof record === 'string') return record;
+    // A peer that ended while this session was away on its dead node is no relation any more
+    // (the dead node missed its end): every live session has a record.
+    const related = [...new Set(RELATIONS.flatMap(([field]) => record[field]))];
+    const live = related.length ? ((await this.redis.eval(LIVE, 1, `${this.prefix}session:`, ...related)) as number[]) : [];
+    const gone = new Set(related.filter((_, i) => live[i] !== 1));
     const won = await this.redis.eval(
       TAKE,
       5,
@@ -168,7 +180,7 @@ export class Takeover {
     node.nodeDead(stored.node);
     // The record's applied count may lag its node by a turn; the client's `from` never does.
     const applied = Math.max(Number(stored.a ?? 0), frame.from);
-    const peer = this.rebuild(id, link, record);
+    const peer = this.rebuild(id, link, record, gone);
     peer.session = hub.sessions.adopt(presented, frame.seq, applied);
     hub.adopt(peer, link);
     node.announceMove(id);
@@ -179,7 +191,7 @@ export class Takeover {
   }
 
   /** The peer of a taken-over session: the ghost this node held of it, or a new one. */
-  private rebuild(id: string, link: Link, record: SessionRecord): Peer {
+  private rebuild(id: string, link: Link, record: SessionRecord, gone: ReadonlySet<string>): Peer {
     const { hub, node } = this;
     const { maxInfoKeys, maxInfoBytes } = hub.options;
     const info = new InfoPool(maxInfoKeys, maxInfoBytes);
@@ -203,6 +215,7 @@ export class Takeover {
     Object.assign(peer.flags, record.flags);
     for (const [field, relation, reverse] of RELATIONS) {
       for (const otherId of record[field]) {
+        if (gone.has(otherId)) continue;
         const other = hub.peer(otherId) ?? node.ghostFor(otherId);
         if (!other || other.closed || other === peer) continue;
         if (!peer[relation].has(other)) peer.relate(relation, other);

@@ -239,6 +239,10 @@ describe.skipIf(redisMissing())('a node killed with -9 while sessions are mirror
         await new Promise((resolve) => raw.ws.once('open', resolve));
         return raw;
       };
+      const watcher = new MWSE({ endpoint: nodes[0]!.url, reconnect: false });
+      const gone = new MWSE({ endpoint: nodes[1]!.url, reconnect: false });
+      clients.push(watcher, gone);
+      await Promise.all([watcher.scope(), gone.scope()]);
       // A raw session on the doomed node, whose token the test holds.
       const held = await opened(nodes[1]!.url);
       const heldHello = await held.next('hello');
@@ -247,10 +251,16 @@ describe.skipIf(redisMissing())('a node killed with -9 while sessions are mirror
       await held.next('result');
       /** Counted frames the held session's client received: the result above. */
       const heldSeq = 1;
-      const watcher = new MWSE({ endpoint: nodes[0]!.url, reconnect: false });
-      const gone = new MWSE({ endpoint: nodes[1]!.url, reconnect: false });
-      clients.push(watcher, gone);
-      await Promise.all([watcher.scope(), gone.scope()]);
+      // Another, which trusts the watcher and a peer that will end while it is away.
+      const leaving = new MWSE({ endpoint: nodes[0]!.url, reconnect: false });
+      clients.push(leaving);
+      await leaving.scope();
+      const trusting = await opened(nodes[1]!.url);
+      const trustingToken = ((await trusting.next('hello')).resume as { token: string }).token;
+      trusting.send({ type: 'pair/accept', id: 1, to: watcher.me.socketId });
+      trusting.send({ type: 'pair/accept', id: 2, to: leaving.me.socketId });
+      await trusting.next('result');
+      await trusting.next('result');
       const goneId = gone.me.socketId;
       await gone.peer(watcher.me.socketId).acceptPair();
       await watcher.peer(goneId).acceptPair();
@@ -260,10 +270,11 @@ describe.skipIf(redisMissing())('a node killed with -9 while sessions are mirror
       const disconnects: number[] = [];
       watcher.on('peer/disconnect', () => disconnects.push(performance.now()));
       await settle(200);
-      expect(await sessionIds(redis.port)).toEqual([watcher.me.socketId, goneId, held.socketId].sort());
+      expect(await sessionIds(redis.port)).toEqual([watcher.me.socketId, goneId, held.socketId, leaving.me.socketId, trusting.socketId].sort());
 
       nodes[1]!.child.kill('SIGKILL');
       const killedAt = performance.now();
+      leaving.close();
       // A resume with the right id and a wrong token, on the live node: refused, nothing taken.
       const raw = new RawClient(new WebSocket(`${nodes[0]!.url}?resume=1`));
       await new Promise((resolve) => raw.ws.once('open', resolve));
@@ -295,6 +306,14 @@ describe.skipIf(redisMissing())('a node killed with -9 while sessions are mirror
       const packs = [];
       for (let n = 0; n < 5; n++) packs.push(((await takers[winner]!.next('pack', 5000)).pack as { n: number }).n);
       expect(packs).toEqual([0, 1, 2, 3, 4]);
+      // On the node that did not hold the peer that ended while it was away (the dead node missed
+      // that end), a session's pairs come back without it.
+      const back = await opened(`${nodes[2]!.url}?resume=1`);
+      back.send({ type: 'session/resume', socketId: trusting.socketId, token: trustingToken, seq: 2, from: 0 });
+      expect((await back.next('hello', 10_000)).resumed).toBe(true);
+      back.send({ type: 'pair/list', id: 9 });
+      const list = (await back.next('result', 5000)).data as { accepted: string[] };
+      expect(list.accepted).toEqual([watcher.me.socketId]);
       // Away for the grace window: nobody told yet.
       console.log(`[node death] wrong token refused ${Math.round(refusedAt)} ms, racing takers answered ${Math.round(performance.now() - killedAt)} ms after the kill`);
       await settle(Math.max(0, killedAt + grace - 1500 - performance.now()));
@@ -304,8 +323,9 @@ describe.skipIf(redisMissing())('a node killed with -9 while sessions are mirror
       expect(disconnects.length).toBe(1);
       expect(disconnects[0]! - killedAt).toBeGreaterThanOrEqual(grace);
       // The taken session stays (the sweep leaves it); the unresumed one is gone.
-      expect(await sessionIds(redis.port)).toEqual([watcher.me.socketId, held.socketId].sort());
+      expect(await sessionIds(redis.port)).toEqual([watcher.me.socketId, held.socketId, trusting.socketId].sort());
       takers[winner]!.ws.close();
+      back.ws.close();
       await settle(500);
       expect(await sessionIds(redis.port)).toEqual([watcher.me.socketId]);
     } finally {
