@@ -284,6 +284,12 @@ describe.skipIf(redisMissing())('a node killed with -9 while sessions are mirror
       expect(hello.reason).toBe('unknown');
       expect(hello.socketId).not.toBe(goneId);
       raw.ws.close();
+      // Another session's token (stolen from it) does not open this one either.
+      const thief = await opened(`${nodes[0]!.url}?resume=1`);
+      thief.send({ type: 'session/resume', socketId: goneId, token: trustingToken, seq: 0, from: 0 });
+      const thiefHello = await thief.next('hello', 10_000);
+      expect([thiefHello.resumed, thiefHello.reason]).toEqual([false, 'unknown']);
+      thief.ws.close();
       const refusedAt = performance.now() - killedAt;
       expect(await sessionIds(redis.port)).toContain(goneId);
       // Once the live nodes know its node is dead (its lease ran out: at most 3 s, read every
