@@ -325,6 +325,30 @@ export class Hub {
     if (!link.open) this.sessions.away(peer);
   }
 
+  /**
+   * Cluster mode: `peer`'s session was handed over to another node (its client resumed there).
+   * It is forgotten here without being undone (its relations stay, for the ghost it becomes), and
+   * its socket, if still open, is closed with 4001.
+   */
+  release(peer: Peer): void {
+    this.sessions.release(peer);
+    this.mirror?.untrack(peer);
+    if (peer.socketOpen) {
+      const old = peer.link;
+      old.peer = undefined;
+      old.close(CloseCode.SessionTaken, 'session resumed on another node');
+    }
+    peer.queue.close();
+    peer.session = undefined;
+    peer.limiter = undefined;
+    this.peers.delete(peer.id);
+    if (peer.identity) {
+      const set = this.identities.get(peer.identity);
+      set?.delete(peer);
+      if (set?.size === 0) this.identities.delete(peer.identity);
+    }
+  }
+
   /** Queue a frame outside the session's count (hello, acks): never replayed. */
   sendControl(peer: Peer, frame: ServerFrame): void {
     if (peer.closed || !peer.socketOpen) return;

@@ -44,6 +44,16 @@ const LEASE_TTL = 3000;
 const MOVED = 'cluster/moved';
 /** The remote half that tells a node another is dead (a takeover found it so). */
 const DEAD = 'cluster/dead';
+/** The remote half that asks a live node to hand one of its sessions over (a resume reached another node). */
+const RELEASE = 'cluster/release';
+
+/** What a node hands over with a session it releases: its state, and the frames its client missed. */
+export interface Released {
+  record: SessionRecord;
+  applied: number;
+  /** Counted frames after the client's `seq`, oldest first: `s` text, `b` base64 bytes. */
+  frames: { s?: string; b?: string }[];
+}
 
 /**
  * This engine as one node of a cluster on Redis (docs/cluster.md).
@@ -98,6 +108,8 @@ export class Cluster {
   private readonly dead = new Map<string, string>();
   /** What this node sent, since it knew, to sessions of dead nodes: for whoever takes them over. */
   private readonly held = new HeldFrames();
+  /** Sessions being handed over to this node by their live owner: what arrives for them is held. */
+  private readonly arriving = new Set<string>();
 
   private constructor(
     private readonly options: ClusterOptions,
@@ -207,6 +219,7 @@ export class Cluster {
   /** Session `id` is on this node now: every node sends its frames here. */
   announceMove(id: string): void {
     this.moved.set(id, this.nodeId);
+    this.arriving.delete(id);
     // What this node held for the session while its node was dead is delivered here now.
     const peer = this.hub.peer(id);
     for (const item of this.held.take(id) ?? []) {
@@ -226,6 +239,61 @@ export class Cluster {
     for (const other of this.tags.values()) if (other !== this.nodeId && other !== node) this.bus.push(other, { o: 'x', n: DEAD, a: node, from: this.nodeId });
     this.log.warn({ node }, 'cluster: a node is dead (found by a takeover); its sessions are away');
     this.nodeGone(node, true);
+  }
+
+  /**
+   * Ask the live `node` to hand its session `id` over to this node. Resolves with its state, or
+   * undefined when it has no such session (or cannot replay what the client missed); frames that
+   * arrive for it meanwhile are held until {@link announceMove}.
+   */
+  askRelease(node: string, id: string, seq: number): Promise<Released | undefined> {
+    const c = this.nextCall++;
+    this.arriving.add(id);
+    return new Promise<Released | undefined>((resolve, reject) => {
+      if (!this.isLive(node) || this.isDead(node)) {
+        reject(new ServiceError('unreachable', `node ${node} is gone`));
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.calls.delete(c);
+        reject(new ServiceError('unreachable', `node ${node} did not answer`));
+      }, this.leaseTtl);
+      timer.unref();
+      this.calls.set(c, { node, resolve: (value) => resolve(value as Released | undefined), reject, timer });
+      this.bus.push(node, { o: 'x', n: RELEASE, i: id, a: { seq }, c, from: this.nodeId });
+    }).catch((error: unknown) => {
+      this.arriving.delete(id);
+      throw error;
+    });
+  }
+
+  /** A takeover asked for by `askRelease` did not happen: nothing more is held for `id`. */
+  notArriving(id: string): void {
+    this.arriving.delete(id);
+    this.held.forget(id);
+  }
+
+  /**
+   * `to` asks for local session `id` (its client resumed there): it is handed over, with what
+   * its client missed, and becomes a ghost of `to` here. Relations, rooms and watchers stay as
+   * they are: they now point at a peer of `to`.
+   */
+  private release(id: string, to: string, seq: number): Released | undefined {
+    const peer = this.hub.peer(id);
+    const session = peer?.session;
+    if (!peer || !session || peer.closed || peer.closing || !this.mirror || to === this.nodeId) return undefined;
+    const missed = session.missed(seq);
+    if (!missed) return undefined;
+    const released: Released = {
+      record: this.record(peer),
+      applied: session.applied,
+      frames: missed.map((data) => (typeof data === 'string' ? { s: data } : { b: Buffer.from(data).toString('base64') })),
+    };
+    this.hub.release(peer);
+    peer.remote = to;
+    this.ghosts.set(id, peer);
+    this.moved.set(id, to);
+    return released;
   }
 
   /** A dead node's session `id` ended unresumed (swept): every node forgets its ghost. */
@@ -296,8 +364,15 @@ export class Cluster {
   /** Run the remote half `name` on `node` for `from`; nothing comes back. */
   send(node: string, name: string, from: Peer, args: unknown): void {
     const op: Op = { o: 'x', n: name, f: this.card(from), a: args, from: this.nodeId };
-    if (this.isDead(node)) this.holdFor(args, op);
+    if (this.isDead(node) || this.arrivingFor(args)) this.holdFor(args, op);
     else this.bus.push(node, op);
+  }
+
+  /** The op's target (`to`) is a session on its way here: held until it is, to keep its order. */
+  private arrivingFor(args: unknown): boolean {
+    if (this.arriving.size === 0) return false;
+    const to = (args as { to?: unknown } | null)?.to;
+    return typeof to === 'string' && this.arriving.has(to);
   }
 
   /** An op for a dead node's session (a tunnel frame names it in `to`) waits for its takeover. */
@@ -312,7 +387,7 @@ export class Cluster {
    */
   sendKnown(node: string, name: string, from: Peer, args: unknown): void {
     // The card goes with a held op: the taker may hold no ghost of the sender.
-    if (this.isDead(node)) this.holdFor(args, { o: 'x', n: name, f: this.card(from), a: args, from: this.nodeId });
+    if (this.isDead(node) || this.arrivingFor(args)) this.holdFor(args, { o: 'x', n: name, f: this.card(from), a: args, from: this.nodeId });
     else this.bus.push(node, { o: 'x', n: name, i: from.id, a: args, from: this.nodeId });
   }
 
@@ -352,8 +427,8 @@ export class Cluster {
 
   /** Queue a frame for a ghost (see `Bus.deliver`). */
   deliver(ghost: Peer, data: WireData, type: string): void {
-    // A session of a dead node, away until taken over: held for its new node.
-    if (this.isDead(ghost.remote!)) {
+    // A session of a dead node, away until taken over, or on its way here: held.
+    if (this.isDead(ghost.remote!) || (this.arriving.size > 0 && this.arriving.has(ghost.id))) {
       if (this.takeover) this.held.hold(ghost.id, { data, type });
       return;
     }
@@ -376,14 +451,22 @@ export class Cluster {
       case 'd': {
         const data: WireData = op.s ?? new Uint8Array(Buffer.from(op.b!, 'base64'));
         for (const id of op.to) {
-          const peer = hub.peer(id);
-          if (peer) hub.sendEncoded(peer, data, op.t as never);
+          const peer = hub.peer(id) ?? (this.takeover ? this.ghosts.get(id) : undefined);
+          if (peer && peer.remote === undefined) hub.sendEncoded(peer, data, op.t as never);
+          else if (this.arriving.has(id)) this.held.hold(id, { data, type: op.t });
+          // A session that moved on from here: the frame follows it.
+          else if (peer && this.moved.has(id)) hub.sendEncoded(peer, data, op.t as never);
         }
         return;
       }
       case 'x': {
         if (op.n === MOVED) {
           this.moveArrived(op.i!, op.a as string);
+          return;
+        }
+        if (op.n === RELEASE) {
+          const value = this.release(op.i!, op.from, (op.a as { seq: number }).seq);
+          this.bus.push(op.from, value === undefined ? { o: 'r', c: op.c! } : { o: 'r', c: op.c!, v: value });
           return;
         }
         if (op.n === DEAD) {
@@ -393,6 +476,19 @@ export class Cluster {
             this.nodeGone(node, true);
           }
           return;
+        }
+        // A tunnel op for a session that moved on (or is on its way here) follows it.
+        const to = (op.a as { to?: unknown } | null)?.to;
+        if (typeof to === 'string' && this.takeover && !hub.peer(to)) {
+          if (this.arriving.has(to)) {
+            this.held.hold(to, { op });
+            return;
+          }
+          const moved = this.ghosts.get(to);
+          if (moved && this.moved.has(to) && moved.remote !== undefined) {
+            this.bus.push(moved.remote, op);
+            return;
+          }
         }
         // The subject is a ghost of the sender's peer, or a peer here when the op answers one.
         const id = op.f?.id ?? op.i!;

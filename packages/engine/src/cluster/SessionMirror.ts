@@ -103,6 +103,12 @@ export class SessionMirror {
     this.schedule();
   }
 
+  /** The session moved to another node, which writes its record from now on. */
+  untrack(peer: Peer): void {
+    peer.changed = undefined;
+    this.marked.delete(peer);
+  }
+
   /** The session ended: its record goes (unless another node holds it now). */
   end(peer: Peer): void {
     if (peer.remote !== undefined || !peer.session) return;

@@ -7,19 +7,19 @@ import { InfoPool } from '../services/InfoPool.js';
 import type { Link } from '../session/Link.js';
 import type { ClusterRedis } from './RedisLink.js';
 import type { SessionRecord, StoredSession } from './SessionMirror.js';
+import type { Released } from './Cluster.js';
 
 /**
  * The compare-and-set of a takeover: the record must still belong to the dead node at the
- * generation read, and that node's lease must be gone, or be ended here (`ARGV[5]`: the node
- * has no connection left to Redis). Then it belongs to this node, one generation on, listed with
+ * generation read, and that node's lease must be gone, or be ended here (`ARGV[5]` 1: the node
+ * has no connection left to Redis), or the live owner released the session (`ARGV[5]` 2). Then it belongs to this node, one generation on, listed with
  * this node's sessions, and its id forwarded here. A second taker (or the old owner, fenced)
  * then loses.
  */
 const TAKE = `
 if redis.call('HGET', KEYS[1], 'node') ~= ARGV[2] or redis.call('HGET', KEYS[1], 'gen') ~= ARGV[3] then return 0 end
 if redis.call('EXISTS', KEYS[2]) == 1 then
-  if ARGV[5] ~= '1' then return -1 end
-  redis.call('DEL', KEYS[2])
+  if ARGV[5] == '1' then redis.call('DEL', KEYS[2]) elseif ARGV[5] ~= '2' then return -1 end
 end
 redis.call('HSET', KEYS[1], 'node', ARGV[4], 'gen', tostring(tonumber(ARGV[3]) + 1))
 redis.call('SREM', KEYS[3], ARGV[1])
@@ -66,6 +66,10 @@ export interface TakeoverNode {
   sessionEnded(id: string): void;
   /** `node` is dead (a takeover found it so): every node takes it for dead now. */
   nodeDead(node: string): void;
+  isLive(node: string): boolean;
+  /** Ask the live owner to hand the session over (frames for it are held here meanwhile). */
+  askRelease(node: string, id: string, seq: number): Promise<Released | undefined>;
+  notArriving(id: string): void;
 }
 
 const RELATIONS = [
@@ -125,10 +129,10 @@ export class Takeover {
     if (!stored.node || !stored.d || !stored.gen) return 'unknown';
     if (stored.node === node.nodeId) return 'unknown';
     const presented = sha256(frame.token);
-    const check = (data: string): SessionRecord | ResumeRefusal => {
+    const check = (data: string | SessionRecord): SessionRecord | ResumeRefusal => {
       let record: SessionRecord;
       try {
-        record = JSON.parse(data) as SessionRecord;
+        record = typeof data === 'string' ? (JSON.parse(data) as SessionRecord) : data;
       } catch {
         return 'unknown';
       }
@@ -141,10 +145,17 @@ export class Takeover {
     if (typeof first === 'string') return first;
     // The client may come before the owner's lease runs out (a kill -9 resets its sockets at
     // once). An owner with no connection left to Redis is dead (or cut off, and then it fences
-    // itself when it finds its lease gone): its lease is ended with the takeover. Otherwise wait
-    // for the lease to run out, at most one lease: a live owner keeps its sessions.
+    // itself when it finds its lease gone): its lease is ended with the takeover. A live owner is
+    // asked to hand the session over. Otherwise wait for the lease to run out, at most one lease.
     const deadline = Date.now() + this.leaseTtl + 500;
     let end = false;
+    let released: Released | undefined;
+    const owner = stored.node;
+    if ((await this.redis.get(this.leaseKey(owner))) !== null && node.isLive(owner) && !(await this.disconnected(owner))) {
+      released = await node.askRelease(owner, id, frame.seq).catch(() => undefined);
+      if (released) return this.handedOver(link, frame, stored, presented, check(released.record), released);
+      node.notArriving(id);
+    }
     while ((await this.redis.get(this.leaseKey(stored.node))) !== null) {
       if (await this.disconnected(stored.node)) {
         end = true;
@@ -187,6 +198,63 @@ export class Takeover {
     // Rooms homed on the dead node are gone with it: the resumed session is told each closed.
     for (const [room] of record.rooms) hub.send(peer, { type: 'room/closed', room });
     this.log.debug({ peer: id, from: stored.node }, 'session taken over');
+    return peer;
+  }
+
+  /**
+   * The live owner released the session: it is taken with its exact counters, and what its client
+   * missed is replayed after the resumed hello (then what arrived meanwhile, held here).
+   */
+  private async handedOver(
+    link: Link,
+    frame: ClientFrameOf<'session/resume'>,
+    stored: Partial<StoredSession>,
+    presented: Buffer,
+    record: SessionRecord | ResumeRefusal,
+    released: Released,
+  ): Promise<Peer | ResumeRefusal> {
+    const { node, hub } = this;
+    const id = frame.socketId;
+    // The owner no longer serves it: a refusal now would lose it, so only a wrong token refuses.
+    if (typeof record === 'string' && record === 'unknown') {
+      node.notArriving(id);
+      return record;
+    }
+    const state = released.record;
+    const key = `${this.prefix}session:${id}`;
+    Object.assign(stored, await this.redis.hgetall(key));
+    const related = [...new Set(RELATIONS.flatMap(([field]) => state[field]))];
+    const live = related.length ? ((await this.redis.eval(LIVE, 1, `${this.prefix}session:`, ...related)) as number[]) : [];
+    const gone = new Set(related.filter((_, i) => live[i] !== 1));
+    const won = await this.redis.eval(
+      TAKE,
+      5,
+      key,
+      this.leaseKey(stored.node!),
+      this.sessionsKey(stored.node!),
+      this.sessionsKey(node.nodeId),
+      `${this.prefix}moved`,
+      id,
+      stored.node!,
+      stored.gen!,
+      node.nodeId,
+      '2',
+    );
+    if (won !== 1 || hub.peer(id)) {
+      node.notArriving(id);
+      return 'unknown';
+    }
+    const peer = this.rebuild(id, link, state, gone);
+    const session = hub.sessions.adopt(presented, frame.seq, released.applied);
+    peer.session = session;
+    hub.adopt(peer, link);
+    for (const f of released.frames) {
+      const data = f.s ?? new Uint8Array(Buffer.from(f.b!, 'base64'));
+      session.record(data);
+      if (peer.socketOpen) peer.queue.push(data);
+    }
+    node.announceMove(id);
+    this.log.debug({ peer: id, from: stored.node, replayed: released.frames.length }, 'session handed over');
     return peer;
   }
 

@@ -130,6 +130,17 @@ export class Sessions {
     this.host.disconnect(peer, reason === 'ended' ? CloseCode.Normal : CloseCode.PolicyViolation, `session ${reason}`);
   }
 
+  /** Cluster mode: the session moved to another node. Its timers go; no tombstone stays. */
+  release(peer: Peer): void {
+    const session = peer.session;
+    if (!session) return;
+    clearTimeout(session.timer);
+    session.timer = undefined;
+    if (session.away) this.awayCount -= 1;
+    session.away = false;
+    this.unacked.delete(peer);
+  }
+
   /** The hub forgot `peer`: drop its timers, and remember why its session ended. */
   forget(peer: Peer): void {
     const session = peer.session;
