@@ -132,6 +132,8 @@ interface Topology {
   engine?: boolean;
   /** Another build of the engine (its dist/index.js) than the workspace's. */
   engineModule?: string;
+  /** Engine nodes keep sessions: `mirrored` into Redis for takeover, or `local` to their node. */
+  resume?: 'mirrored' | 'local';
 }
 
 /** Start the nodes of `topology`; the caller stops them. */
@@ -141,7 +143,7 @@ async function startNodes(topology: Topology): Promise<ServerProcess[]> {
       topology.engine
         ? ServerProcess.start({
             file: ENGINE,
-            args: url === 'local' ? ['uws', '', ''] : ['uws', url, `node${i + 1}`],
+            args: url === 'local' ? ['uws'] : ['uws', url, `node${i + 1}`, ...(topology.resume ? [topology.resume === 'local' ? 'resume-local' : 'resume'] : [])],
             maxLifetimeMs: 600_000,
             ...(topology.engineModule ? { env: { MWSE_BENCH_ENGINE: topology.engineModule } } : {}),
           })
@@ -344,7 +346,9 @@ export async function clusterEngine(o: SpikeOptions): Promise<void> {
     console.log(`redis-server ${(await admin.info('server')).match(/redis_version:(\S+)/)?.[1]} on port ${redis.port} (own, no persistence)\n`);
     const one: Topology = { name: 'engine, one node (no Redis)', nodes: ['local'], engine: true };
     const two: Topology = { name: 'engine, two nodes, every pair split', nodes: [redis.url, redis.url], engine: true };
-    const topologies = [one, two];
+    const kept: Topology = { name: 'engine, two nodes, every pair split, resume on, takeover off', nodes: [redis.url, redis.url], engine: true, resume: 'local' };
+    const mirrored: Topology = { name: 'engine, two nodes, every pair split, resume on, sessions mirrored', nodes: [redis.url, redis.url], engine: true, resume: 'mirrored' };
+    const topologies = [one, two, kept, mirrored];
     // --baseline <ref>: the engine built at another commit, two nodes, measured in the same run.
     if (o.baseline) {
       const base = buildBaseline(o.baseline, REPO);
@@ -371,6 +375,9 @@ export async function clusterEngine(o: SpikeOptions): Promise<void> {
     const a = medians.get(one.name)!;
     const b = medians.get(two.name)!;
     console.log(`two nodes / one node: ${(b.msgPerSec / a.msgPerSec).toFixed(2)}x msg/s, ${(b.perCpu / a.perCpu).toFixed(2)}x msg per CPU-s`);
+    const k = medians.get(kept.name)!;
+    const c = medians.get(mirrored.name)!;
+    console.log(`two nodes with resume, sessions mirrored / takeover off: ${(c.msgPerSec / k.msgPerSec).toFixed(2)}x msg/s, ${(c.perCpu / k.perCpu).toFixed(2)}x msg per CPU-s`);
     console.log('\nrequest/response latency (round trip: two relayed messages), open loop');
     console.log('topology | offered req/s | achieved | p50 ms | p99 ms | samples');
     for (const t of topologies) {

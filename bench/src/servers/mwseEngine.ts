@@ -19,11 +19,14 @@ const { createEngine } = (await import(baseline ? pathToFileURL(baseline).href :
  * default is off): frames are counted and kept for replay until the client acks them.
  */
 const transport = process.argv[2] === 'ws' ? 'ws' : 'uws';
-// argv[3]: `resume` keeps sessions; a Redis URL makes this engine a cluster node (argv[4] its id; docs/cluster.md).
-const resumeGrace = process.argv[3] === 'resume' ? 120_000 : 0;
+// argv[3]: `resume` keeps sessions; a Redis URL makes this engine a cluster node (argv[4] its id;
+// argv[5] `resume`: sessions kept and mirrored into Redis for takeover, `resume-local`: kept on
+// their node only, `cluster.takeover: false`; docs/cluster.md).
+const resumeGrace = process.argv[3] === 'resume' || process.argv[5]?.startsWith('resume') ? 120_000 : 0;
+const takeover = process.argv[5] !== 'resume-local';
 const redis = process.argv[3]?.startsWith('redis') ? process.argv[3] : undefined;
 const engine = await createEngine({
-  ...(redis ? { cluster: { redis, nodeId: process.argv[4] } } : {}),
+  ...(redis ? { cluster: { redis, nodeId: process.argv[4], takeover } } : {}),
   host: '127.0.0.1',
   port: 0,
   transport,

@@ -19,6 +19,7 @@ import { refusedFrameId } from './admission/refusedFrameId.js';
 import { AddressBook } from './addressing/AddressBook.js';
 import { Bridge } from './bridge/Bridge.js';
 import type { Cluster, RemoteHandler } from './cluster/Cluster.js';
+import type { SessionMirror } from './cluster/SessionMirror.js';
 import type { ResolvedEngineOptions } from './EngineOptions.js';
 import { encodeTunnel, type RawPayload, type TunnelFrame } from './tunnelEncoding.js';
 import { Metrics } from './metrics/Metrics.js';
@@ -103,6 +104,8 @@ export class Hub {
   private readonly rawTunnelHandlers: Partial<Record<BinaryKind, RawTunnelHandler>>;
   /** Cluster mode: the remote halves of the services' operations, by name. */
   private readonly remoteHandlers: Record<string, RemoteHandler>;
+  /** Cluster mode with resume: sessions mirrored into Redis for takeover (set by the cluster). */
+  mirror: SessionMirror | undefined;
 
   constructor(
     readonly options: ResolvedEngineOptions,
@@ -223,6 +226,7 @@ export class Hub {
       const minted = this.sessions.mint();
       peer.session = minted.session;
       resume = { token: minted.token, grace: this.sessions.grace };
+      this.mirror?.track(peer);
     }
     try {
       this.greet(peer, {
@@ -259,7 +263,7 @@ export class Hub {
    * The first frame of a socket opened to resume (`?resume=1`): a `session/resume` that takes its
    * session over, or else a new session (whose hello says why), which then handles the frame.
    */
-  resumeLink(link: Link, data: WireData): Peer {
+  resumeLink(link: Link, data: WireData): Peer | undefined {
     const decoded = isSessionControl(data) ? this.codec.decodeClient(data) : undefined;
     const frame = decoded?.ok && decoded.frame.type === 'session/resume' ? decoded.frame : undefined;
     if (!frame) {
@@ -268,6 +272,22 @@ export class Hub {
       return peer;
     }
     const outcome = this.sessions.resume(link, frame);
+    if (outcome === 'unknown' && this.cluster?.takeover && !this.peers.has(frame.socketId)) {
+      // No session here: perhaps one of a dead node, to take over (cluster/Takeover.ts).
+      this.cluster.takeover.take(link, frame).then(
+        (taken) => {
+          if (typeof taken !== 'string') return;
+          this.log.debug({ address: link.admitted.address, reason: taken }, 'resume refused');
+          this.metrics.inc('mwse_resumes_total', taken);
+          if (link.open && !link.peer) this.open(link, taken);
+        },
+        (error: unknown) => {
+          this.log.warn({ err: error }, 'cluster: a takeover failed');
+          if (link.open && !link.peer) this.open(link, 'unknown');
+        },
+      );
+      return undefined;
+    }
     if (typeof outcome === 'string') {
       this.log.debug({ address: link.admitted.address, reason: outcome }, 'resume refused');
       this.metrics.inc('mwse_resumes_total', outcome);
@@ -275,6 +295,7 @@ export class Hub {
     }
     const { peer, missed } = outcome;
     this.metrics.inc('mwse_resumes_total', 'resumed');
+    this.mirror?.mark(peer, true);
     this.sendControl(peer, {
       ...this.helloOf(peer),
       resume: this.sessions.rotate(peer.session!),
@@ -284,6 +305,52 @@ export class Hub {
     for (const frame of missed) peer.queue.push(frame);
     this.log.debug({ peer: peer.id, replayed: missed.length }, 'resumed');
     return peer;
+  }
+
+  /**
+   * Cluster takeover: `peer` (its session, relations and state rebuilt from Redis) is on this
+   * node now, on `link`, and hears its resumed hello. A link that closed meanwhile leaves the
+   * session away, to be resumed here.
+   */
+  adopt(peer: Peer, link: Link): void {
+    const { options } = this;
+    this.attach(peer, link);
+    if (options.rateLimit > 0) peer.limiter = new RateLimiter(options.rateLimit, options.rateBurst);
+    this.peers.set(peer.id, peer);
+    if (peer.identity) {
+      const set = this.identities.get(peer.identity);
+      if (set) set.add(peer);
+      else this.identities.set(peer.identity, new Set([peer]));
+    }
+    this.mirror?.track(peer);
+    this.metrics.inc('mwse_resumes_total', 'taken-over');
+    peer.lastSeen = Date.now();
+    this.sendControl(peer, { ...this.helloOf(peer), resume: this.sessions.rotate(peer.session!), resumed: true, seq: peer.session!.applied });
+    if (!link.open) this.sessions.away(peer);
+  }
+
+  /**
+   * Cluster mode: `peer`'s session was handed over to another node (its client resumed there).
+   * It is forgotten here without being undone (its relations stay, for the ghost it becomes), and
+   * its socket, if still open, is closed with 4001.
+   */
+  release(peer: Peer): void {
+    this.sessions.release(peer);
+    this.mirror?.untrack(peer);
+    if (peer.socketOpen) {
+      const old = peer.link;
+      old.peer = undefined;
+      old.close(CloseCode.SessionTaken, 'session resumed on another node');
+    }
+    peer.queue.close();
+    peer.session = undefined;
+    peer.limiter = undefined;
+    this.peers.delete(peer.id);
+    if (peer.identity) {
+      const set = this.identities.get(peer.identity);
+      set?.delete(peer);
+      if (set?.size === 0) this.identities.delete(peer.identity);
+    }
   }
 
   /** Queue a frame outside the session's count (hello, acks): never replayed. */
@@ -374,6 +441,7 @@ export class Hub {
       // Counted before handling: a frame refused below was still applied (it got its answer).
       session.applied += 1;
       this.sessions.applied(peer, session);
+      this.mirror?.mark(peer, false);
     }
     const verdict = peer.limiter?.take(now);
     if (verdict !== undefined && verdict !== 'ok') {
@@ -404,6 +472,8 @@ export class Hub {
     const frame = decoded.frame;
     this.metrics.countIn(frame.type, typeof data === 'string' ? data.length : data.byteLength);
     const handler = this.handlers[frame.type] as FrameHandler<typeof frame.type>;
+    // Any frame but the tunnels may change what the session record holds (flags, info, rooms).
+    this.mirror?.mark(peer, true);
     try {
       const result = handler(peer, frame);
       if (result instanceof Promise) {
@@ -482,6 +552,7 @@ export class Hub {
     peer.closed = true;
     peer.queue.close();
     this.sessions.forget(peer);
+    this.mirror?.end(peer);
     this.log.debug({ peer: peer.id }, 'disconnected');
     this.undoServices(peer);
     this.peers.delete(peer.id);

@@ -72,6 +72,11 @@ export class Peer {
    * touch this node's peers.
    */
   remote: string | undefined;
+  /**
+   * Cluster mode with resume: told when one of this peer's relations changes, so its session
+   * record in Redis is written again (`cluster/SessionMirror.ts`).
+   */
+  changed: ((peer: Peer) => void) | undefined;
 
   constructor(
     readonly id: string,
@@ -121,11 +126,14 @@ export class Peer {
     // The fields are public read-only views; this is the one place that swaps one.
     if (set === NONE) (this as unknown as Record<K, ReadonlySet<Relations[K]>>)[relation] = new Set([member]);
     else (set as Set<Relations[K]>).add(member);
+    this.changed?.(this);
   }
 
   /** Removes `member` from one of my relations; false if it was not there. */
   unrelate<K extends keyof Relations>(relation: K, member: Relations[K]): boolean {
     const set = this[relation] as ReadonlySet<Relations[K]>;
-    return set !== NONE && (set as Set<Relations[K]>).delete(member);
+    if (set === NONE || !(set as Set<Relations[K]>).delete(member)) return false;
+    this.changed?.(this);
+    return true;
   }
 }

@@ -11,6 +11,9 @@ import type { ClusterOptions } from './ClusterOptions.js';
 import { type ClusterRedis, openRedis } from './RedisLink.js';
 import { RoomHomes } from './RoomHomes.js';
 import { type Announcement, Bus, type Op } from './Bus.js';
+import { SessionMirror, type SessionRecord } from './SessionMirror.js';
+import { Takeover } from './Takeover.js';
+import { HeldFrames } from './HeldFrames.js';
 
 /** What a node tells another about one of its peers, so the other can stand a ghost for it. */
 export interface PeerCard {
@@ -37,6 +40,20 @@ const NO_LINK = { open: false, peer: undefined, close() {} } as unknown as Link;
 const CALL_TIMEOUT = 10_000;
 /** Leases: a node silent for this long is taken for dead; renewed every third of it. */
 const LEASE_TTL = 3000;
+/** The remote half that tells a node a session moved here (takeover after its node died). */
+const MOVED = 'cluster/moved';
+/** The remote half that tells a node another is dead (a takeover found it so). */
+const DEAD = 'cluster/dead';
+/** The remote half that asks a live node to hand one of its sessions over (a resume reached another node). */
+const RELEASE = 'cluster/release';
+
+/** What a node hands over with a session it releases: its state, and the frames its client missed. */
+export interface Released {
+  record: SessionRecord;
+  applied: number;
+  /** Counted frames after the client's `seq`, oldest first: `s` text, `b` base64 bytes. */
+  frames: { s?: string; b?: string }[];
+}
 
 /**
  * This engine as one node of a cluster on Redis (docs/cluster.md).
@@ -89,9 +106,22 @@ export class Cluster {
   readonly goneAtStart = new Set<string>();
   /** Remote halves that belong to no service (the control plane's), by name. */
   private readonly ops = new Map<string, RemoteHandler>();
+  /** With resume on: this node's sessions mirrored into Redis, and takeovers of dead nodes' ones. */
+  mirror: SessionMirror | undefined;
+  takeover: Takeover | undefined;
+  /** The mirror's connection (its writes never queue the bus's publishes behind them). */
+  private records: ClusterRedis | undefined;
+  /** Socket ids whose session moved to another node than their tag names (takeovers). */
+  private readonly moved = new Map<string, string>();
+  /** Dead nodes whose sessions are away for the grace window, by tag: frames for them are dropped. */
+  private readonly dead = new Map<string, string>();
+  /** What this node sent, since it knew, to sessions of dead nodes: for whoever takes them over. */
+  private readonly held = new HeldFrames();
+  /** Sessions being handed over to this node by their live owner: what arrives for them is held. */
+  private readonly arriving = new Set<string>();
 
   private constructor(
-    options: ClusterOptions,
+    private readonly options: ClusterOptions,
     private readonly log: Logger,
   ) {
     this.nodeId = options.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -156,6 +186,135 @@ export class Cluster {
 
   attach(hub: Hub): void {
     this.hub = hub;
+    if (!hub.sessions.enabled || this.options.takeover === false) return;
+    // Sessions outlive their node: each is mirrored into Redis, and a dead node's are taken over.
+    const records = openRedis(this.options.redis, `mwse-${this.nodeId}-rec`);
+    records.on('error', ((error: Error) => this.log.warn({ err: error, node: this.nodeId }, 'cluster redis error')) as never);
+    this.records = records;
+    this.mirror = new SessionMirror(records, this.nodeId, this.prefix, this.log, (peer) => this.record(peer));
+    this.mirror.onFenced = (ids) => this.log.warn({ sessions: ids.length }, 'cluster: sessions of this node are held by another node now');
+    hub.mirror = this.mirror;
+    this.takeover = new Takeover(this, hub, records, this.prefix, this.log, (node) => this.leaseKey(node), this.leaseTtl);
+    this.pub.hgetall(`${this.prefix}moved`).then(
+      (moved) => {
+        for (const [id, node] of Object.entries(moved)) if (!this.moved.has(id)) this.moved.set(id, node);
+      },
+      (error: unknown) => this.log.warn({ err: error }, 'cluster: moved sessions could not be read'),
+    );
+  }
+
+  /** What Redis keeps of a local session (see `SessionMirror`). */
+  private record(peer: Peer): SessionRecord {
+    const session = peer.session!;
+    const ids = (set: ReadonlySet<Peer>) => [...set].map((p) => p.id);
+    return {
+      tok: session.tokenHash.toString('hex'),
+      ...(session.previousHash ? { prev: session.previousHash.toString('hex') } : {}),
+      ...(peer.identity === undefined ? {} : { identity: peer.identity }),
+      binary: peer.binary,
+      address: peer.address,
+      flags: { ...peer.flags },
+      info: peer.info.toObject(),
+      trusted: ids(peer.trusted),
+      trustedBy: ids(peer.trustedBy),
+      reqFrom: ids(peer.pairRequestsFrom),
+      reqTo: ids(peer.pairRequestsTo),
+      watchers: ids(peer.watchers),
+      rooms: [...peer.rooms].map((room) => [room.name, room.owner === peer]),
+    };
+  }
+
+  /** The ghost of `id`, out of the ghosts: its session was taken over here and it becomes local. */
+  claimGhost(id: string): Peer | undefined {
+    const ghost = this.ghosts.get(id);
+    if (ghost) this.ghosts.delete(id);
+    return ghost;
+  }
+
+  /** Session `id` is on this node now: every node sends its frames here. */
+  announceMove(id: string): void {
+    this.moved.set(id, this.nodeId);
+    this.arriving.delete(id);
+    // What this node held for the session while its node was dead is delivered here now.
+    const peer = this.hub.peer(id);
+    for (const item of this.held.take(id) ?? []) {
+      if ('op' in item) void this.apply(item.op);
+      else if (peer) this.hub.sendEncoded(peer, item.data, item.type as never);
+    }
+    for (const node of this.tags.values()) if (node !== this.nodeId) this.bus.push(node, { o: 'x', n: MOVED, i: id, a: this.nodeId, from: this.nodeId });
+  }
+
+  /**
+   * A takeover found `node` dead (its lease gone, or ended by the takeover): every node takes it
+   * for dead now rather than at its next lease check, and holds what it sends its sessions from
+   * then on instead of publishing it to a channel nobody reads.
+   */
+  nodeDead(node: string): void {
+    if (node === this.nodeId || !this.isLive(node)) return;
+    for (const other of this.tags.values()) if (other !== this.nodeId && other !== node) this.bus.push(other, { o: 'x', n: DEAD, a: node, from: this.nodeId });
+    this.log.warn({ node }, 'cluster: a node is dead (found by a takeover); its sessions are away');
+    this.nodeGone(node, 'died');
+  }
+
+  /**
+   * Ask the live `node` to hand its session `id` over to this node. Resolves with its state, or
+   * undefined when it has no such session (or cannot replay what the client missed); frames that
+   * arrive for it meanwhile are held until {@link announceMove}.
+   */
+  askRelease(node: string, id: string, seq: number): Promise<Released | undefined> {
+    const c = this.nextCall++;
+    this.arriving.add(id);
+    return new Promise<Released | undefined>((resolve, reject) => {
+      if (!this.isLive(node) || this.isDead(node)) {
+        reject(new ServiceError('unreachable', `node ${node} is gone`));
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.calls.delete(c);
+        reject(new ServiceError('unreachable', `node ${node} did not answer`));
+      }, this.leaseTtl);
+      timer.unref();
+      this.calls.set(c, { node, resolve: (value) => resolve(value as Released | undefined), reject, timer });
+      this.bus.push(node, { o: 'x', n: RELEASE, i: id, a: { seq }, c, from: this.nodeId });
+    }).catch((error: unknown) => {
+      this.arriving.delete(id);
+      throw error;
+    });
+  }
+
+  /** A takeover asked for by `askRelease` did not happen: nothing more is held for `id`. */
+  notArriving(id: string): void {
+    this.arriving.delete(id);
+    this.held.forget(id);
+  }
+
+  /**
+   * `to` asks for local session `id` (its client resumed there): it is handed over, with what
+   * its client missed, and becomes a ghost of `to` here. Relations, rooms and watchers stay as
+   * they are: they now point at a peer of `to`.
+   */
+  private release(id: string, to: string, seq: number): Released | undefined {
+    const peer = this.hub.peer(id);
+    const session = peer?.session;
+    if (!peer || !session || peer.closed || peer.closing || !this.mirror || to === this.nodeId) return undefined;
+    const missed = session.missed(seq);
+    if (!missed) return undefined;
+    const released: Released = {
+      record: this.record(peer),
+      applied: session.applied,
+      frames: missed.map((data) => (typeof data === 'string' ? { s: data } : { b: Buffer.from(data).toString('base64') })),
+    };
+    this.hub.release(peer);
+    peer.remote = to;
+    this.ghosts.set(id, peer);
+    this.moved.set(id, to);
+    return released;
+  }
+
+  /** A dead node's session `id` ended unresumed (swept): every node forgets its ghost. */
+  sessionEnded(id: string): void {
+    for (const node of this.tags.values()) if (node !== this.nodeId) this.bus.push(node, { o: 'g', id });
+    this.apply({ o: 'g', id });
   }
 
   /** The node's Redis connection for commands (the bus publishes on it too: one order for both). */
@@ -180,7 +339,8 @@ export class Cluster {
 
   /** The live node, other than this one, that `id` belongs to; undefined when none. */
   nodeOf(id: string): string | undefined {
-    const node = this.tags.get(id.slice(0, 8));
+    const tag = id.slice(0, 8);
+    const node = this.moved.get(id) ?? this.tags.get(tag) ?? (this.dead.size ? this.dead.get(tag) : undefined);
     return node === this.nodeId ? undefined : node;
   }
 
@@ -223,7 +383,22 @@ export class Cluster {
 
   /** Run the remote half `name` on `node` for `from`; nothing comes back. */
   send(node: string, name: string, from: Peer, args: unknown): void {
-    this.bus.push(node, { o: 'x', n: name, f: this.card(from), a: args, from: this.nodeId });
+    const op: Op = { o: 'x', n: name, f: this.card(from), a: args, from: this.nodeId };
+    if (this.isDead(node) || this.arrivingFor(args)) this.holdFor(args, op);
+    else this.bus.push(node, op);
+  }
+
+  /** The op's target (`to`) is a session on its way here: held until it is, to keep its order. */
+  private arrivingFor(args: unknown): boolean {
+    if (this.arriving.size === 0) return false;
+    const to = (args as { to?: unknown } | null)?.to;
+    return typeof to === 'string' && this.arriving.has(to);
+  }
+
+  /** An op for a dead node's session (a tunnel frame names it in `to`) waits for its takeover. */
+  private holdFor(args: unknown, op: Op): void {
+    const to = (args as { to?: unknown } | null)?.to;
+    if (typeof to === 'string' && this.takeover) this.held.hold(to, { op });
   }
 
   /**
@@ -231,7 +406,9 @@ export class Cluster {
    * instead of its card. Direct messages between watching peers take this path.
    */
   sendKnown(node: string, name: string, from: Peer, args: unknown): void {
-    this.bus.push(node, { o: 'x', n: name, i: from.id, a: args, from: this.nodeId });
+    // The card goes with a held op: the taker may hold no ghost of the sender.
+    if (this.isDead(node) || this.arrivingFor(args)) this.holdFor(args, { o: 'x', n: name, f: this.card(from), a: args, from: this.nodeId });
+    else this.bus.push(node, { o: 'x', n: name, i: from.id, a: args, from: this.nodeId });
   }
 
   /**
@@ -242,6 +419,10 @@ export class Cluster {
   call<T>(node: string, name: string, from: Peer, args: unknown, done?: (value: T) => void): Promise<T> {
     const c = this.nextCall++;
     return new Promise<T>((resolve, reject) => {
+      if (this.isDead(node)) {
+        reject(new ServiceError('unreachable', `node ${node} is gone`));
+        return;
+      }
       const timer = setTimeout(() => {
         this.calls.delete(c);
         reject(new ServiceError('unreachable', `node ${node} did not answer`));
@@ -266,6 +447,11 @@ export class Cluster {
 
   /** Queue a frame for a ghost (see `Bus.deliver`). */
   deliver(ghost: Peer, data: WireData, type: string): void {
+    // A session of a dead node, away until taken over, or on its way here: held.
+    if (this.isDead(ghost.remote!) || (this.arriving.size > 0 && this.arriving.has(ghost.id))) {
+      if (this.takeover) this.held.hold(ghost.id, { data, type });
+      return;
+    }
     this.bus.deliver(ghost.remote!, ghost.id, data, type);
   }
 
@@ -285,12 +471,45 @@ export class Cluster {
       case 'd': {
         const data: WireData = op.s ?? new Uint8Array(Buffer.from(op.b!, 'base64'));
         for (const id of op.to) {
-          const peer = hub.peer(id);
-          if (peer) hub.sendEncoded(peer, data, op.t as never);
+          const peer = hub.peer(id) ?? (this.takeover ? this.ghosts.get(id) : undefined);
+          if (peer && peer.remote === undefined) hub.sendEncoded(peer, data, op.t as never);
+          else if (this.arriving.has(id)) this.held.hold(id, { data, type: op.t });
+          // A session that moved on from here: the frame follows it.
+          else if (peer && this.moved.has(id)) hub.sendEncoded(peer, data, op.t as never);
         }
         return;
       }
       case 'x': {
+        if (op.n === MOVED) {
+          this.moveArrived(op.i!, op.a as string);
+          return;
+        }
+        if (op.n === RELEASE) {
+          const value = this.release(op.i!, op.from, (op.a as { seq: number }).seq);
+          this.bus.push(op.from, value === undefined ? { o: 'r', c: op.c! } : { o: 'r', c: op.c!, v: value });
+          return;
+        }
+        if (op.n === DEAD) {
+          const node = op.a as string;
+          if (node !== this.nodeId && this.isLive(node)) {
+            this.log.warn({ node }, 'cluster: a node is dead (told by a takeover); its sessions are away');
+            this.nodeGone(node, 'died');
+          }
+          return;
+        }
+        // A tunnel op for a session that moved on (or is on its way here) follows it.
+        const to = (op.a as { to?: unknown } | null)?.to;
+        if (typeof to === 'string' && this.takeover && !hub.peer(to)) {
+          if (this.arriving.has(to)) {
+            this.held.hold(to, { op });
+            return;
+          }
+          const moved = this.ghosts.get(to);
+          if (moved && this.moved.has(to) && moved.remote !== undefined) {
+            this.bus.push(moved.remote, op);
+            return;
+          }
+        }
         // The subject is a ghost of the sender's peer, or a peer here when the op answers one.
         const id = op.f?.id ?? op.i!;
         // Without a card (the sender took this node to hold a ghost already: an op that made it
@@ -333,6 +552,8 @@ export class Cluster {
         return;
       }
       case 'g': {
+        this.moved.delete(op.id);
+        this.held.forget(op.id);
         const ghost = this.ghosts.get(op.id);
         if (!ghost) return;
         this.ghosts.delete(op.id);
@@ -346,20 +567,53 @@ export class Cluster {
     if (message.node === this.nodeId) return;
     if (message.o === 'hello') {
       // A node says hello again after it fenced itself: it dropped its peers, so forget its ghosts.
-      if (this.isLive(message.node)) this.nodeGone(message.node, false);
+      if (this.isLive(message.node)) this.nodeGone(message.node, 'forgotten');
       this.tags.set(message.tag, message.node);
-    } else this.nodeGone(message.node);
+      this.dead.delete(message.tag);
+    } else this.nodeGone(message.node, 'left');
+  }
+
+  /** Session `id` was taken over by `node`: its ghost here sends there from now on. */
+  private moveArrived(id: string, node: string): void {
+    if (node === this.nodeId) return;
+    this.moved.set(id, node);
+    const ghost = this.ghosts.get(id);
+    if (ghost) ghost.remote = node;
+    else if (this.hub.peer(id)) this.log.warn({ peer: id, node }, 'cluster: a session of this node was taken over by another');
+    for (const item of this.held.take(id) ?? []) {
+      if ('op' in item) this.bus.push(node, item.op);
+      else this.bus.deliver(node, id, item.data, item.type);
+    }
+  }
+
+  private isDead(node: string): boolean {
+    if (this.dead.size === 0) return false;
+    for (const n of this.dead.values()) if (n === node) return true;
+    return false;
   }
 
   /**
-   * A node left or died: its ghosts are forgotten (watchers told), its calls fail. `dead` is false
-   * when this node forgets it for reasons of its own (it fenced itself; the node said hello
-   * again): the hooks must then not free what that node holds in Redis, for it may be alive.
+   * A node is gone: its ghosts are forgotten (watchers told), its calls fail.
+   * - `died`: its lease ran out (or a takeover found it dead). While sessions are mirrored its
+   *   ghosts are kept instead: its sessions are away for the grace window, to be taken over, or
+   *   swept when it is over. What it held in Redis is freed.
+   * - `left`: it said bye. What it held in Redis is freed.
+   * - `forgotten`: this node forgets it for reasons of its own (it fenced itself; the node said
+   *   hello again): the node may be alive, so nothing it holds in Redis is touched.
    */
-  private nodeGone(node: string, dead = true): void {
-    for (const [tag, n] of this.tags) if (n === node) this.tags.delete(tag);
+  private nodeGone(node: string, how: 'died' | 'left' | 'forgotten'): void {
+    const keep = how === 'died' && this.takeover !== undefined;
+    const dead = how !== 'forgotten';
+    for (const [tag, n] of this.tags) {
+      if (n !== node) continue;
+      this.tags.delete(tag);
+      if (keep) this.dead.set(tag, node);
+    }
+    if (keep) {
+      this.takeover!.nodeDied(node, this.hub.sessions.grace, () => this.forgetDead(node));
+    }
     for (const [id, ghost] of this.ghosts) {
-      if (ghost.remote !== node) continue;
+      if (keep || ghost.remote !== node) continue;
       this.ghosts.delete(id);
       this.hub.forgetRemote(ghost);
     }
@@ -391,7 +645,18 @@ export class Cluster {
     this.ops.set(name, handler);
   }
 
-  private isLive(node: string): boolean {
+  /** Past a dead node's grace and sweep: what is still held of its sessions ends. */
+  private forgetDead(node: string): void {
+    for (const [tag, n] of this.dead) if (n === node) this.dead.delete(tag);
+    for (const [id, ghost] of this.ghosts) {
+      if (ghost.remote !== node) continue;
+      this.held.forget(id);
+      this.ghosts.delete(id);
+      this.hub.forgetRemote(ghost);
+    }
+  }
+
+  isLive(node: string): boolean {
     for (const n of this.tags.values()) if (n === node) return true;
     return false;
   }
@@ -446,8 +711,8 @@ export class Cluster {
       .then((leases) => {
         others.forEach((node, i) => {
           if (leases[i] !== null) return;
-          this.log.warn({ node }, 'cluster: a node lost its lease; its peers are gone');
-          this.nodeGone(node);
+          this.log.warn({ node }, this.takeover ? 'cluster: a node lost its lease; its sessions are away' : 'cluster: a node lost its lease; its peers are gone');
+          this.nodeGone(node, 'died');
         });
       })
       .catch((error: unknown) => this.log.warn({ err: error }, 'cluster: leases could not be read'));
@@ -469,7 +734,7 @@ export class Cluster {
     if (!this.healthy || this.stopped) return;
     this.healthy = false;
     this.log.error({ node: this.nodeId, reason }, 'cluster: Redis lost; closing this node’s connections');
-    for (const node of this.nodes) if (node !== this.nodeId) this.nodeGone(node, false);
+    for (const node of this.nodes) if (node !== this.nodeId) this.nodeGone(node, 'forgotten');
     this.onLost?.();
   }
 
@@ -494,6 +759,8 @@ export class Cluster {
   async close(): Promise<void> {
     if (this.stopped) return;
     clearInterval(this.lease);
+    this.takeover?.stop();
+    this.mirror?.flush();
     this.bus.flush();
     this.bus.stop();
     this.stopped = true;
@@ -506,11 +773,12 @@ export class Cluster {
       await this.bus.announce({ o: 'bye', node: this.nodeId, tag: this.tag });
       await this.pub.hdel(`${this.prefix}tags`, this.tag);
       await this.leases.set(this.leaseKey(this.nodeId), '', 'PX', 1);
-      await Promise.all([this.pub.quit(), this.sub.quit(), this.leases.quit()]);
+      await Promise.all([this.pub.quit(), this.sub.quit(), this.leases.quit(), this.records?.quit()]);
     } catch {
       this.pub.disconnect();
       this.sub.disconnect();
       this.leases.disconnect();
+      this.records?.disconnect();
     }
   }
 

@@ -12,4 +12,10 @@ export interface ClusterOptions {
    * for that long is taken for dead by the others, and takes itself for cut off (docs/cluster.md).
    */
   lease?: number;
+  /**
+   * With resume on (`resumeGrace`): mirror sessions into Redis so another node takes them over
+   * when this one dies (default true; docs/cluster.md, "Node death"). False keeps sessions on
+   * their node, as resume off does across a node's death, and saves the mirror's writes.
+   */
+  takeover?: boolean;
 }

@@ -17,6 +17,8 @@ export interface ClusterRedis {
   mget(...keys: string[]): Promise<(string | null)[]>;
   pttl(key: string): Promise<number>;
   eval(script: string, keys: number, ...args: string[]): Promise<unknown>;
+  /** Any other command (`CLIENT LIST`). */
+  call(command: string, ...args: string[]): Promise<unknown>;
 }
 
 type RedisConstructor = new (url: string, options: Record<string, unknown>) => ClusterRedis;

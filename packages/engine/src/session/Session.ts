@@ -47,6 +47,15 @@ export class Session {
     private readonly limits: ReplayLimits,
   ) {}
 
+  /**
+   * Cluster takeover: this session goes on from another node's, whose client received `sent`
+   * counted frames and of whose frames `applied` were handled there. Nothing before is kept.
+   */
+  continueFrom(sent: number, applied: number): void {
+    this.sent = this.base = this.acked = sent;
+    this.applied = this.appliedTold = applied;
+  }
+
   /** Frames kept for replay. */
   get kept(): number {
     return this.frames.length - this.head;

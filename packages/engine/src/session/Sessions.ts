@@ -73,6 +73,13 @@ export class Sessions {
     return { session: new Session(hash(token), this.limits), token };
   }
 
+  /** Cluster takeover: a session for a token already handed out (by another node), going on from its counters. */
+  adopt(tokenHash: Buffer, sent: number, applied: number): Session {
+    const session = new Session(tokenHash, this.limits);
+    session.continueFrom(sent, applied);
+    return session;
+  }
+
   /** The hello's `resume` field, with a new token: the old one stops working at once. */
   rotate(session: Session): { token: string; grace: number } {
     const token = randomBytes(32).toString('base64url');
@@ -121,6 +128,17 @@ export class Sessions {
   end(peer: Peer, reason: EndReason): void {
     if (peer.session) peer.session.endReason ??= reason;
     this.host.disconnect(peer, reason === 'ended' ? CloseCode.Normal : CloseCode.PolicyViolation, `session ${reason}`);
+  }
+
+  /** Cluster mode: the session moved to another node. Its timers go; no tombstone stays. */
+  release(peer: Peer): void {
+    const session = peer.session;
+    if (!session) return;
+    clearTimeout(session.timer);
+    session.timer = undefined;
+    if (session.away) this.awayCount -= 1;
+    session.away = false;
+    this.unacked.delete(peer);
   }
 
   /** The hub forgot `peer`: drop its timers, and remember why its session ended. */

@@ -1,0 +1,153 @@
+import type { SessionFlags } from '@mwse/protocol';
+import type { Logger } from '../log/Logger.js';
+import type { Peer } from '../Peer.js';
+import type { ClusterRedis } from './RedisLink.js';
+
+/**
+ * What Redis keeps of one resumable session so another node can take it over when its node dies
+ * (docs/cluster.md, "Node death"). Written by the owner node, as the `d` field of the hash
+ * `mwse:cluster:session:<id>`, next to `node` (the owner), `gen` (the fencing generation, raised
+ * by every takeover) and `a` (counted client frames applied).
+ */
+export interface SessionRecord {
+  /** SHA-256 of the current resume token, hex; `prev`: of the one before the last rotation. */
+  tok: string;
+  prev?: string;
+  identity?: string;
+  binary: boolean;
+  address: string;
+  flags: Required<SessionFlags>;
+  info: Record<string, unknown>;
+  /** Socket ids of the peers in each relation. */
+  trusted: string[];
+  trustedBy: string[];
+  reqFrom: string[];
+  reqTo: string[];
+  watchers: string[];
+  /** Rooms homed on the owner node the peer is in, and whether it owns them. */
+  rooms: [name: string, owner: boolean][];
+}
+
+/** The hash fields of a session record as `HGETALL` returns them. */
+export interface StoredSession {
+  node: string;
+  gen: string;
+  a?: string;
+  d: string;
+}
+
+/**
+ * One turn's writes, one script: `w` writes a record, `a` its applied count, `x` deletes it. A
+ * record another node has taken over is left alone and its id returned: this node is fenced for
+ * that session (it was taken for dead) and must drop its socket.
+ */
+const WRITE = `
+local node, prefix, fenced = ARGV[1], ARGV[2], {}
+for i = 3, #ARGV, 3 do
+  local op, id, v = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local key = prefix .. 'session:' .. id
+  local owner = redis.call('HGET', key, 'node')
+  if owner and owner ~= node then
+    fenced[#fenced + 1] = id
+  elseif op == 'w' then
+    if not owner then redis.call('HSET', key, 'gen', '1') end
+    redis.call('HSET', key, 'node', node, 'd', v)
+    redis.call('SADD', KEYS[1], id)
+  elseif op == 'a' then
+    if owner then redis.call('HSET', key, 'a', v) end
+  elseif op == 'x' and owner then
+    redis.call('DEL', key)
+    redis.call('SREM', KEYS[1], id)
+    redis.call('HDEL', prefix .. 'moved', id)
+  end
+end
+return fenced
+`;
+
+/**
+ * Mirrors this node's resumable sessions into Redis, batched: a peer whose state changed this
+ * event-loop turn is marked, and one script call at the turn's end writes every marked record
+ * (or only its applied count, when only that changed) and deletes those of ended sessions.
+ */
+export class SessionMirror {
+  /** Per marked peer: true when its whole record must be written, false for its applied count. */
+  private readonly marked = new Map<Peer, boolean>();
+  private readonly ended = new Set<string>();
+  private scheduled = false;
+  /** Ids whose records another node holds now (told by the write script). */
+  onFenced: ((ids: string[]) => void) | undefined;
+
+  constructor(
+    private readonly redis: ClusterRedis,
+    private readonly nodeId: string,
+    private readonly prefix: string,
+    private readonly log: Logger,
+    private readonly snapshot: (peer: Peer) => SessionRecord,
+  ) {}
+
+  /** Hooks a local session's peer so relation changes mark it. */
+  readonly track = (peer: Peer): void => {
+    peer.changed = this.changed;
+    this.mark(peer, true);
+  };
+
+  private readonly changed = (peer: Peer): void => {
+    this.mark(peer, true);
+  };
+
+  /** `peer`'s record (`whole`) or its applied count must be written this turn. */
+  mark(peer: Peer, whole: boolean): void {
+    if (peer.remote !== undefined || !peer.session) return;
+    if (whole) this.marked.set(peer, true);
+    else if (!this.marked.has(peer)) this.marked.set(peer, false);
+    this.schedule();
+  }
+
+  /** The session moved to another node, which writes its record from now on. */
+  untrack(peer: Peer): void {
+    peer.changed = undefined;
+    this.marked.delete(peer);
+  }
+
+  /** The session ended: its record goes (unless another node holds it now). */
+  end(peer: Peer): void {
+    if (peer.remote !== undefined || !peer.session) return;
+    peer.changed = undefined;
+    this.marked.delete(peer);
+    this.ended.add(peer.id);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(this.flush);
+  }
+
+  /** Sessions marked or ended and not yet written (tests wait for 0). */
+  get pending(): number {
+    return this.marked.size + this.ended.size;
+  }
+
+  readonly flush = (): void => {
+    this.scheduled = false;
+    if (this.marked.size === 0 && this.ended.size === 0) return;
+    const args: string[] = [this.nodeId, this.prefix];
+    for (const [peer, whole] of this.marked) {
+      if (peer.closed || !peer.session) continue;
+      if (whole) args.push('w', peer.id, JSON.stringify(this.snapshot(peer)));
+      args.push('a', peer.id, String(peer.session.applied));
+    }
+    for (const id of this.ended) args.push('x', id, '');
+    this.marked.clear();
+    this.ended.clear();
+    if (args.length === 2) return;
+    this.redis.eval(WRITE, 1, `${this.prefix}sessions:${this.nodeId}`, ...args).then(
+      (fenced) => {
+        const ids = fenced as string[];
+        if (ids.length > 0) this.onFenced?.(ids);
+      },
+      (error: unknown) => this.log.warn({ err: error }, 'cluster: session records could not be written'),
+    );
+  };
+}

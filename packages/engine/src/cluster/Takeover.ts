@@ -1,0 +1,350 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ClientFrameOf, ResumeRefusal } from '@mwse/protocol';
+import type { Hub } from '../Hub.js';
+import type { Logger } from '../log/Logger.js';
+import { Peer } from '../Peer.js';
+import { InfoPool } from '../services/InfoPool.js';
+import type { Link } from '../session/Link.js';
+import type { ClusterRedis } from './RedisLink.js';
+import type { SessionRecord, StoredSession } from './SessionMirror.js';
+import type { Released } from './Cluster.js';
+
+/**
+ * The compare-and-set of a takeover: the record must still belong to the dead node at the
+ * generation read, and that node's lease must be gone, or be ended here (`ARGV[5]` 1: the node
+ * has no connection left to Redis), or the live owner released the session (`ARGV[5]` 2). Then it belongs to this node, one generation on, listed with
+ * this node's sessions, and its id forwarded here. A second taker (or the old owner, fenced)
+ * then loses.
+ */
+const TAKE = `
+if redis.call('HGET', KEYS[1], 'node') ~= ARGV[2] or redis.call('HGET', KEYS[1], 'gen') ~= ARGV[3] then return 0 end
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  if ARGV[5] == '1' then redis.call('DEL', KEYS[2]) elseif ARGV[5] ~= '2' then return -1 end
+end
+redis.call('HSET', KEYS[1], 'node', ARGV[4], 'gen', tostring(tonumber(ARGV[3]) + 1))
+redis.call('SREM', KEYS[3], ARGV[1])
+redis.call('SADD', KEYS[4], ARGV[1])
+redis.call('HSET', KEYS[5], ARGV[1], ARGV[4])
+return 1
+`;
+
+/**
+ * The sweep of a dead node once the grace window is over: every record still its own is
+ * deleted (its session ends); the ids are returned so every node can tell its watchers. Atomic
+ * with takeovers, so a session is either taken over or ended, never both.
+ */
+const SWEEP = `
+local ended = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local key = ARGV[2] .. 'session:' .. id
+  if redis.call('HGET', key, 'node') == ARGV[1] then
+    redis.call('DEL', key)
+    redis.call('HDEL', ARGV[2] .. 'moved', id)
+    ended[#ended + 1] = id
+  end
+end
+redis.call('DEL', KEYS[1])
+return ended
+`;
+
+/** Which of the ids given have a session record (a live session) now: 1 or 0 each. */
+const LIVE = `
+local out = {}
+for i, id in ipairs(ARGV) do out[i] = redis.call('EXISTS', KEYS[1] .. id) end
+return out
+`;
+
+/** What a takeover needs from the node it runs on. */
+export interface TakeoverNode {
+  readonly nodeId: string;
+  /** The ghost of `id` held here, taken out of the ghosts (it becomes a local peer). */
+  claimGhost(id: string): Peer | undefined;
+  ghostFor(id: string): Peer | undefined;
+  /** Tell every node that frames for `id` go to this node now. */
+  announceMove(id: string): void;
+  /** A session of a dead node ended: every node forgets its ghost (watchers told once). */
+  sessionEnded(id: string): void;
+  /** `node` is dead (a takeover found it so): every node takes it for dead now. */
+  nodeDead(node: string): void;
+  isLive(node: string): boolean;
+  /** Ask the live owner to hand the session over (frames for it are held here meanwhile). */
+  askRelease(node: string, id: string, seq: number): Promise<Released | undefined>;
+  notArriving(id: string): void;
+}
+
+const RELATIONS = [
+  ['trusted', 'trusted', 'trustedBy'],
+  ['trustedBy', 'trustedBy', 'trusted'],
+  ['reqFrom', 'pairRequestsFrom', 'pairRequestsTo'],
+  ['reqTo', 'pairRequestsTo', 'pairRequestsFrom'],
+  ['watchers', 'watchers', 'watchers'],
+] as const;
+
+/** How long one node holds the sweep of a dead node (others skip it meanwhile). */
+const SWEEP_LOCK = 60_000;
+
+function sha256(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+/** Constant-time: does the stored hex hash equal `presented`? */
+function sameHash(hex: string | undefined, presented: Buffer): boolean {
+  if (hex === undefined) return false;
+  const stored = Buffer.from(hex, 'hex');
+  return stored.length === presented.length && timingSafeEqual(stored, presented);
+}
+
+/**
+ * Sessions of a dead node resumed here (docs/cluster.md, "Node death"): a resume this node has
+ * no session for reads the session's record from Redis, checks it as a local resume would,
+ * takes it with a compare-and-set on its generation, and rebuilds the peer with the same socket
+ * id. And the sweep: sessions of a dead node not taken over within the grace window end, swept
+ * by one node at a time.
+ */
+export class Takeover {
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly node: TakeoverNode,
+    private readonly hub: Hub,
+    private readonly redis: ClusterRedis,
+    private readonly prefix: string,
+    private readonly log: Logger,
+    /** The leases' key of a node. */
+    private readonly leaseKey: (node: string) => string,
+    /** How long a lease lasts: the longest a resume waits for a silent owner's to run out. */
+    private readonly leaseTtl: number,
+  ) {}
+
+  private sessionsKey(node: string): string {
+    return `${this.prefix}sessions:${node}`;
+  }
+
+  /** Take over `frame`'s session for `link`, or say why not (the caller starts a new session). */
+  async take(link: Link, frame: ClientFrameOf<'session/resume'>): Promise<Peer | ResumeRefusal> {
+    const { node, hub } = this;
+    const id = frame.socketId;
+    const key = `${this.prefix}session:${id}`;
+    const stored = (await this.redis.hgetall(key)) as Partial<StoredSession>;
+    if (!stored.node || !stored.d || !stored.gen) return 'unknown';
+    if (stored.node === node.nodeId) return 'unknown';
+    const presented = sha256(frame.token);
+    const check = (data: string | SessionRecord): SessionRecord | ResumeRefusal => {
+      let record: SessionRecord;
+      try {
+        record = typeof data === 'string' ? (JSON.parse(data) as SessionRecord) : data;
+      } catch {
+        return 'unknown';
+      }
+      if (!sameHash(record.tok, presented) && !sameHash(record.prev, presented)) return 'unknown';
+      if (link.admitted.identity !== record.identity) return 'identity';
+      if (link.admitted.binary !== record.binary) return 'codec';
+      return record;
+    };
+    const first = check(stored.d);
+    if (typeof first === 'string') return first;
+    // The client may come before the owner's lease runs out (a kill -9 resets its sockets at
+    // once). An owner with no connection left to Redis is dead (or cut off, and then it fences
+    // itself when it finds its lease gone): its lease is ended with the takeover. A live owner is
+    // asked to hand the session over. Otherwise wait for the lease to run out, at most one lease.
+    const deadline = Date.now() + this.leaseTtl + 500;
+    let end = false;
+    let released: Released | undefined;
+    const owner = stored.node;
+    if ((await this.redis.get(this.leaseKey(owner))) !== null && node.isLive(owner) && !(await this.disconnected(owner))) {
+      released = await node.askRelease(owner, id, frame.seq).catch(() => undefined);
+      if (released) return this.handedOver(link, frame, stored, presented, check(released.record), released);
+      node.notArriving(id);
+    }
+    while ((await this.redis.get(this.leaseKey(stored.node))) !== null) {
+      if (await this.disconnected(stored.node)) {
+        end = true;
+        break;
+      }
+      if (Date.now() > deadline || !link.open) return 'unknown';
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // Read again: what the owner wrote before it died is the latest.
+    Object.assign(stored, await this.redis.hgetall(key));
+    const record = check(stored.d);
+    if (typeof record === 'string') return record;
+    // A peer that ended while this session was away on its dead node is no relation any more
+    // (the dead node missed its end): every live session has a record.
+    const related = [...new Set(RELATIONS.flatMap(([field]) => record[field]))];
+    const live = related.length ? ((await this.redis.eval(LIVE, 1, `${this.prefix}session:`, ...related)) as number[]) : [];
+    const gone = new Set(related.filter((_, i) => live[i] !== 1));
+    const won = await this.redis.eval(
+      TAKE,
+      5,
+      key,
+      this.leaseKey(stored.node),
+      this.sessionsKey(stored.node),
+      this.sessionsKey(node.nodeId),
+      `${this.prefix}moved`,
+      id,
+      stored.node,
+      stored.gen,
+      node.nodeId,
+      end ? '1' : '0',
+    );
+    if (won !== 1 || hub.peer(id)) return 'unknown';
+    node.nodeDead(stored.node);
+    // The record's applied count may lag its node by a turn; the client's `from` never does.
+    const applied = Math.max(Number(stored.a ?? 0), frame.from);
+    const peer = this.rebuild(id, link, record, gone);
+    peer.session = hub.sessions.adopt(presented, frame.seq, applied);
+    hub.adopt(peer, link);
+    node.announceMove(id);
+    // Rooms homed on the dead node are gone with it: the resumed session is told each closed.
+    for (const [room] of record.rooms) hub.send(peer, { type: 'room/closed', room });
+    this.log.debug({ peer: id, from: stored.node }, 'session taken over');
+    return peer;
+  }
+
+  /**
+   * The live owner released the session: it is taken with its exact counters, and what its client
+   * missed is replayed after the resumed hello (then what arrived meanwhile, held here).
+   */
+  private async handedOver(
+    link: Link,
+    frame: ClientFrameOf<'session/resume'>,
+    stored: Partial<StoredSession>,
+    presented: Buffer,
+    record: SessionRecord | ResumeRefusal,
+    released: Released,
+  ): Promise<Peer | ResumeRefusal> {
+    const { node, hub } = this;
+    const id = frame.socketId;
+    // The owner no longer serves it: a refusal now would lose it, so only a wrong token refuses.
+    if (typeof record === 'string' && record === 'unknown') {
+      node.notArriving(id);
+      return record;
+    }
+    const state = released.record;
+    const key = `${this.prefix}session:${id}`;
+    Object.assign(stored, await this.redis.hgetall(key));
+    const related = [...new Set(RELATIONS.flatMap(([field]) => state[field]))];
+    const live = related.length ? ((await this.redis.eval(LIVE, 1, `${this.prefix}session:`, ...related)) as number[]) : [];
+    const gone = new Set(related.filter((_, i) => live[i] !== 1));
+    const won = await this.redis.eval(
+      TAKE,
+      5,
+      key,
+      this.leaseKey(stored.node!),
+      this.sessionsKey(stored.node!),
+      this.sessionsKey(node.nodeId),
+      `${this.prefix}moved`,
+      id,
+      stored.node!,
+      stored.gen!,
+      node.nodeId,
+      '2',
+    );
+    if (won !== 1 || hub.peer(id)) {
+      node.notArriving(id);
+      return 'unknown';
+    }
+    const peer = this.rebuild(id, link, state, gone);
+    const session = hub.sessions.adopt(presented, frame.seq, released.applied);
+    peer.session = session;
+    hub.adopt(peer, link);
+    for (const f of released.frames) {
+      const data = f.s ?? new Uint8Array(Buffer.from(f.b!, 'base64'));
+      session.record(data);
+      if (peer.socketOpen) peer.queue.push(data);
+    }
+    node.announceMove(id);
+    this.log.debug({ peer: id, from: stored.node, replayed: released.frames.length }, 'session handed over');
+    return peer;
+  }
+
+  /** The peer of a taken-over session: the ghost this node held of it, or a new one. */
+  private rebuild(id: string, link: Link, record: SessionRecord, gone: ReadonlySet<string>): Peer {
+    const { hub, node } = this;
+    const { maxInfoKeys, maxInfoBytes } = hub.options;
+    const info = new InfoPool(maxInfoKeys, maxInfoBytes);
+    for (const [k, v] of Object.entries(record.info)) {
+      try {
+        info.set(k, v);
+      } catch {
+        // A record written by a node with larger limits is trimmed, not refused.
+      }
+    }
+    const ghost = node.claimGhost(id);
+    let peer: Peer;
+    if (ghost) {
+      // Peers here already point at this object: it becomes the local peer.
+      peer = ghost;
+      peer.remote = undefined;
+      Object.assign(peer as unknown as Record<string, unknown>, { info, address: record.address, identity: record.identity, binary: record.binary, link });
+    } else {
+      peer = new Peer(id, link, record.address, info, record.identity, record.binary);
+    }
+    Object.assign(peer.flags, record.flags);
+    for (const [field, relation, reverse] of RELATIONS) {
+      for (const otherId of record[field]) {
+        if (gone.has(otherId)) continue;
+        const other = hub.peer(otherId) ?? node.ghostFor(otherId);
+        if (!other || other.closed || other === peer) continue;
+        if (!peer[relation].has(other)) peer.relate(relation, other);
+        if (!other[reverse].has(peer)) other.relate(reverse, peer);
+      }
+    }
+    return peer;
+  }
+
+  /**
+   * `dead`'s lease is gone: its sessions are away for the grace window (nobody is told), then
+   * those not taken over end. Every node schedules the sweep; one takes the lock and does it.
+   * `fallback` runs later on every node for ghosts no record covered (a session its node had
+   * not written yet).
+   */
+  nodeDied(dead: string, grace: number, fallback: () => void): void {
+    const sweep = setTimeout(() => {
+      this.timers.delete(sweep);
+      void this.sweep(dead);
+    }, grace);
+    const late = setTimeout(() => {
+      this.timers.delete(late);
+      fallback();
+    }, grace + 10_000);
+    for (const timer of [sweep, late]) {
+      timer.unref();
+      this.timers.add(timer);
+    }
+  }
+
+  private async sweep(dead: string): Promise<void> {
+    try {
+      const lock = await this.redis.set(`${this.prefix}sweep:${dead}`, this.node.nodeId, 'PX', SWEEP_LOCK, 'NX');
+      if (lock === null) return;
+      const ended = (await this.redis.eval(SWEEP, 1, this.sessionsKey(dead), dead, this.prefix)) as string[];
+      if (ended.length) this.log.info({ node: dead, ended: ended.length }, 'cluster: sessions of a dead node not resumed in time ended');
+      for (const id of ended) this.node.sessionEnded(id);
+    } catch (error) {
+      this.log.warn({ err: error, node: dead }, 'cluster: the sweep of a dead node failed');
+    }
+  }
+
+  /** Nodes found with no connection to Redis, and when (a takeover storm asks once per node). */
+  private readonly cutOff = new Map<string, number>();
+
+  /** True when none of `node`'s Redis connections (named `mwse-<node>…`, see `RedisLink`) is open. */
+  private async disconnected(node: string): Promise<boolean> {
+    const at = this.cutOff.get(node);
+    if (at !== undefined && Date.now() - at < this.leaseTtl) return true;
+    const list = String(await this.redis.call('CLIENT', 'LIST'));
+    const names = new Set([`mwse-${node}`, `mwse-${node}-sub`, `mwse-${node}-lease`, `mwse-${node}-rec`]);
+    for (const line of list.split('\n')) {
+      const name = / name=(\S*)/.exec(line)?.[1];
+      if (name !== undefined && names.has(name)) return false;
+    }
+    this.cutOff.set(node, Date.now());
+    return true;
+  }
+
+  stop(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+}
