@@ -94,6 +94,11 @@ export class ServerProcess {
     return new ServerProcess(child, port, lines);
   }
 
+  /** Write one line on the server's stdin (a command its `serve` or its own reader knows). */
+  command(line: string): void {
+    this.child.stdin!.write(`${line}\n`);
+  }
+
   get pid(): number {
     return this.child.pid!;
   }
