@@ -50,13 +50,22 @@ export interface StormOptions {
   workers?: number;
   /** Server on CPU 1, clients and proxy on CPU 0 (`taskset`). */
   pin?: boolean;
+  /**
+   * Who cuts: `proxy` (a TCP proxy in its own process between clients and server destroys both
+   * legs of every connection; default) or `client` (no proxy: each client process destroys its
+   * clients' TCP sockets under the SDK, as a dead network interface would; the server sees the
+   * same 1006). The proxy doubles the TCP connections the clients' CPU handles.
+   */
+  cut?: 'proxy' | 'client';
   /** The server stamps each resume's steps (timedServer.ts). */
   phases?: boolean;
   /** Write the server's CPU profile (`node --cpu-prof`) into this directory when it exits. */
   serverProfileDir?: string;
+  /** Write each client process's and the proxy's CPU profile into this directory when they exit. */
+  clientProfileDir?: string;
 }
 
-export interface ResumeStormResult extends Required<Omit<StormOptions, 'reconnect' | 'rounds' | 'serverProfileDir'>> {
+export interface ResumeStormResult extends Required<Omit<StormOptions, 'reconnect' | 'rounds' | 'serverProfileDir' | 'clientProfileDir'>> {
   reconnect: BackoffOptions;
   rounds: CutRound[];
   /** Server memory after a full GC: before any session, with every client live, with every session away. */
@@ -100,8 +109,8 @@ class Child<To, From extends { op: string }> {
   readonly process: ChildProcess;
   private readonly waiting = new Map<string, ((message: From) => void)[]>();
 
-  constructor(file: string) {
-    this.process = fork(file, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  constructor(file: string, execArgv: string[] = []) {
+    this.process = fork(file, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
     this.process.on('message', (message: From) => {
       const queue = this.waiting.get(message.op);
       queue?.shift()?.(message);
@@ -167,7 +176,7 @@ function stepsOf(trace: ClientTrace, cutAt: number, server: Record<string, Recor
  * CPU it used during a round is reported.
  */
 export async function resumeStorm(options: StormOptions): Promise<ResumeStormResult> {
-  const { clients, transport, rounds, reconnect = {}, workers: workerCount = 2, pin = false, phases = false } = options;
+  const { clients, transport, rounds, reconnect = {}, workers: workerCount = 2, pin = false, phases = false, cut: cutter = 'proxy' } = options;
   if (clients % (ROOM_SIZE * workerCount) !== 0) throw new Error(`--clients must be a multiple of ${ROOM_SIZE * workerCount}`);
   // Children inherit this process's CPU: pin it, start them, then let it go again.
   if (pin) pinSelf(0);
@@ -178,18 +187,19 @@ export async function resumeStorm(options: StormOptions): Promise<ResumeStormRes
     maxLifetimeMs: 600_000,
     ...(pin ? { cpu: 1 } : {}),
   });
-  const proxy = new Child<ToProxy, FromProxy>(proxyFile);
-  const workers = Array.from({ length: workerCount }, () => new Child<ToWorker, FromWorker>(workerFile));
+  const profile = options.clientProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.clientProfileDir}`] : [];
+  const proxy = cutter === 'proxy' ? new Child<ToProxy, FromProxy>(proxyFile, profile.length ? [...profile, '--cpu-prof-name=proxy.cpuprofile'] : []) : undefined;
+  const workers = Array.from({ length: workerCount }, (_, k) => new Child<ToWorker, FromWorker>(workerFile, profile.length ? [...profile, `--cpu-prof-name=clients-${k}.cpuprofile`] : []));
   if (pin) execFileSync('taskset', ['-a', '-p', '-c', '0,1', String(process.pid)], { stdio: 'ignore' });
   const dir = mkdtempSync(join(tmpdir(), 'mwse-storm-'));
   try {
-    const { port } = await proxy.ask({ op: 'start', upstream: server.port }, 'started');
+    const port = proxy ? (await proxy.ask({ op: 'start', upstream: server.port }, 'started')).port : server.port;
     const endpoint = `ws://127.0.0.1:${port}`;
     // Warm the server's code paths up (handshake, hello, session end) before the baseline.
     const warm = Array.from({ length: 50 }, () => new MWSE({ endpoint, reconnect: false }));
     await Promise.all(warm.map((sdk) => sdk.scope()));
     for (const sdk of warm) sdk.close();
-    await until(async () => (await proxy.ask({ op: 'count' }, 'count')).open === 0, 5_000);
+    if (proxy) await until(async () => (await proxy.ask({ op: 'count' }, 'count')).open === 0, 5_000);
     await sleep(500);
     const none = await server.nodeMemory();
 
@@ -206,13 +216,15 @@ export async function resumeStorm(options: StormOptions): Promise<ResumeStormRes
     for (let r = 0; r < rounds; r++) {
       await Promise.all(workers.map((w) => w.ask({ op: 'arm' }, 'armed')));
       const reports = workers.map((w) => w.next('round'));
-      const before = { server: server.cpuSeconds(), proxy: proxy.cpuSeconds(), workers: workers.map((w) => w.cpuSeconds()), machine: machineBusySeconds(), overflows: listenOverflows() };
-      const cut = await proxy.ask({ op: 'cut' }, 'cut');
+      const before = { server: server.cpuSeconds(), proxy: proxy?.cpuSeconds() ?? 0, workers: workers.map((w) => w.cpuSeconds()), machine: machineBusySeconds(), overflows: listenOverflows() };
+      // Latencies count from the start of the cut that dropped each client (the proxy's, or its
+      // own process's: those start within a few ms of each other).
+      const cuts = proxy ? [await proxy.ask({ op: 'cut' }, 'cut')] : await Promise.all(workers.map((w) => w.ask({ op: 'cut' }, 'cut')));
       const timeout = setTimeout(() => workers.forEach((w) => w.process.send({ op: 'report' } satisfies ToWorker)), 60_000);
       const done = await Promise.all(reports);
       clearTimeout(timeout);
       const serverCpuSeconds = server.cpuSeconds() - before.server;
-      const proxyCpuSeconds = proxy.cpuSeconds() - before.proxy;
+      const proxyCpuSeconds = proxy ? proxy.cpuSeconds() - before.proxy : 0;
       const clientCpuSeconds = workers.reduce((sum, w, k) => sum + w.cpuSeconds() - before.workers[k]!, 0);
       const machine = machineBusySeconds() - before.machine;
       const overflows = listenOverflows() - before.overflows;
@@ -224,14 +236,14 @@ export async function resumeStorm(options: StormOptions): Promise<ResumeStormRes
         await sleep(100);
         stamped = JSON.parse(readFileSync(file, 'utf8'));
       }
-      const traces = done.flatMap((d) => d.traces);
+      const traces = done.flatMap((d, k) => d.traces.map((trace) => ({ trace, cutAt: (cuts[k] ?? cuts[0]!).at })));
       const latencies: number[] = [];
       const refused: string[] = [];
       const steps: Stamps[] = [];
-      traces.forEach((t, i) => {
+      traces.forEach(({ trace: t, cutAt }, i) => {
         if (t.resumed === true && t.reconnect !== undefined) {
-          latencies.push(t.reconnect - cut.at);
-          steps.push(stepsOf(t, cut.at, stamped?.sockets));
+          latencies.push(t.reconnect - cutAt);
+          steps.push(stepsOf(t, cutAt, stamped?.sockets));
         } else refused.push(`${i}:${t.reason ?? (t.reconnect === undefined ? 'did not come back in 60 s' : '?')}`);
       });
       results.push({
@@ -239,10 +251,10 @@ export async function resumeStorm(options: StormOptions): Promise<ResumeStormRes
         refused,
         serverCpuSeconds,
         clientCpuSeconds,
-        proxyCpuSeconds,
+        ...(proxy ? { proxyCpuSeconds } : {}),
         otherCpuSeconds: Math.max(0, machine - serverCpuSeconds - proxyCpuSeconds - clientCpuSeconds),
         wallMs: Math.max(...latencies),
-        cutMs: cut.tookMs,
+        cutMs: Math.max(...cuts.map((c) => c.tookMs)),
         clientLoopDelayMaxMs: Math.max(...done.map((d) => d.eventLoopDelayMaxMs)),
         listenOverflows: overflows,
         steps,
@@ -252,17 +264,22 @@ export async function resumeStorm(options: StormOptions): Promise<ResumeStormRes
     }
 
     const live = await server.nodeMemory();
-    await proxy.ask({ op: 'block', blocked: true }, 'blocked');
-    await proxy.ask({ op: 'cut' }, 'cut');
+    if (proxy) {
+      await proxy.ask({ op: 'block', blocked: true }, 'blocked');
+      await proxy.ask({ op: 'cut' }, 'cut');
+    } else {
+      await Promise.all(workers.map((w) => w.ask({ op: 'block' }, 'blocked')));
+      await Promise.all(workers.map((w) => w.ask({ op: 'cut' }, 'cut')));
+    }
     await until(async () => (await awayCount(server.port)) >= clients, 10_000);
     await sleep(500);
     const away = await server.nodeMemory();
     const awaySessions = await awayCount(server.port);
-    return { clients, transport, rounds: results, reconnect, workers: workerCount, pin, phases, memory: { none, live, away }, awaySessions };
+    return { clients, transport, rounds: results, reconnect, workers: workerCount, pin, phases, cut: cutter, memory: { none, live, away }, awaySessions };
   } finally {
     for (const w of workers) w.process.send({ op: 'close' } satisfies ToWorker);
-    proxy.process.send({ op: 'stop' } satisfies ToProxy);
-    await Promise.all([...workers, proxy].map((c) => new Promise((resolve) => (c.process.exitCode !== null ? resolve(null) : c.process.once('exit', resolve)))));
+    proxy?.process.send({ op: 'stop' } satisfies ToProxy);
+    await Promise.all([...workers, ...(proxy ? [proxy] : [])].map((c) => new Promise((resolve) => (c.process.exitCode !== null ? resolve(null) : c.process.once('exit', resolve)))));
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -16,8 +16,11 @@ const USAGE = `pnpm --filter @mwse/bench resume [options]
                      before resumeDelay (resumeDelay: 500), in the same run
   --workers <n>      processes the SDK clients are spread over (default 2; the proxy has its own)
   --pin <how>        on (server on CPU 1, clients and proxy on CPU 0), off, or both (default off)
+  --cut <who>        proxy (a TCP proxy in its own process cuts; default), client (each client
+                     process destroys its clients' TCP sockets; no proxy), or both
   --phases           the server stamps each resume's steps too (timedServer.ts)
   --server-profile <dir>  write the server's CPU profile there (node --cpu-prof)
+  --client-profile <dir>  write the client processes' and the proxy's CPU profiles there
   --resume-delay <ms> the SDK's resumeDelay for the SDK storm (default: the SDK's)`;
 
 const { values } = parseArgs({
@@ -31,7 +34,9 @@ const { values } = parseArgs({
     workers: { type: 'string' },
     pin: { type: 'string' },
     phases: { type: 'boolean' },
+    cut: { type: 'string' },
     'server-profile': { type: 'string' },
+    'client-profile': { type: 'string' },
     'resume-delay': { type: 'string' },
     help: { type: 'boolean' },
   },
@@ -97,7 +102,7 @@ function reportRaw(name: string, r: RawResumeResult): void {
 const kb = (mb: number) => (mb * 1024).toFixed(2);
 
 function report(name: string, r: ResumeStormResult): void {
-  console.log(`\n### ${name}: ${r.clients} clients in ${r.workers} processes on ${r.transport}, ${r.pin ? 'server pinned to CPU 1, clients and proxy to CPU 0' : 'not pinned'}, reconnect ${JSON.stringify(r.reconnect)}\n`);
+  console.log(`\n### ${name}: ${r.clients} clients in ${r.workers} processes on ${r.transport}, cut by the ${r.cut === 'proxy' ? 'proxy' : 'client processes (no proxy)'}, ${r.pin ? 'server pinned to CPU 1, clients and proxy to CPU 0' : 'not pinned'}, reconnect ${JSON.stringify(r.reconnect)}\n`);
   latencyTable(r.rounds);
   stepsTable(r.rounds);
   const { none, live, away } = r.memory;
@@ -117,6 +122,7 @@ if (only !== 'sdk') {
 }
 const pins = values.pin === 'both' ? [false, true] : [values.pin === 'on'];
 if (pins.includes(true) && !canPin(cpus().length)) throw new Error('--pin needs taskset and two CPUs');
+const cutters: ('proxy' | 'client')[] = values.cut === 'both' ? ['proxy', 'client'] : [values.cut === 'client' ? 'client' : 'proxy'];
 const base: StormOptions = {
   clients,
   transport,
@@ -124,13 +130,16 @@ const base: StormOptions = {
   workers: Number(values.workers ?? 2),
   phases: values.phases === true,
   ...(values['server-profile'] ? { serverProfileDir: values['server-profile'] } : {}),
+  ...(values['client-profile'] ? { clientProfileDir: values['client-profile'] } : {}),
   reconnect: values['resume-delay'] === undefined ? {} : { resumeDelay: Number(values['resume-delay']) },
 };
 if (only !== 'raw') {
-  for (const pin of pins) {
-    console.log(`\nload average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-    report('SDK resume storm', await resumeStorm({ ...base, pin }));
-    if (values.compare) report('SDK resume storm, first attempt 0-500 ms', await resumeStorm({ ...base, pin, reconnect: { resumeDelay: 500 } }));
+  for (const cut of cutters) {
+    for (const pin of pins) {
+      console.log(`\nload average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+      report('SDK resume storm', await resumeStorm({ ...base, pin, cut }));
+      if (values.compare) report('SDK resume storm, first attempt 0-500 ms', await resumeStorm({ ...base, pin, cut, reconnect: { resumeDelay: 500 } }));
+    }
   }
 }
 console.log(`\nload average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`);

@@ -30,6 +30,10 @@ export type ToWorker =
   | { op: 'open'; endpoint: string; count: number; reconnect: BackoffOptions; roomPrefix: string; roomSize: number }
   | { op: 'pair'; accept: string[] }
   | { op: 'arm' }
+  /** Destroy every client's TCP socket at once (no close frame: 1006 on both sides). */
+  | { op: 'cut' }
+  /** While blocked, every new socket fails at once (the sessions stay away on the server). */
+  | { op: 'block' }
   /** Report the round now, with whatever did not come back missing its stamps. */
   | { op: 'report' }
   | { op: 'close' };
@@ -38,11 +42,17 @@ export type FromWorker =
   | { op: 'opened'; ids: string[] }
   | { op: 'paired' }
   | { op: 'armed' }
+  /** `at`: on the shared clock, just before the first socket was destroyed. */
+  | { op: 'cut'; at: number; count: number; tookMs: number }
+  | { op: 'blocked' }
   | { op: 'round'; traces: ClientTrace[]; eventLoopDelayMaxMs: number; eventLoopDelayP99Ms: number };
 
 const sdks: MWSE[] = [];
 let traces: (ClientTrace | undefined)[] = [];
 let pending = 0;
+/** Each client's newest socket. */
+const current: WebSocket[] = [];
+let blocked = false;
 const delay = monitorEventLoopDelay({ resolution: 5 });
 
 const send = (message: FromWorker) => process.send!(message);
@@ -51,7 +61,9 @@ const send = (message: FromWorker) => process.send!(message);
 function timedSocket(i: number): new (url: string) => WebSocket {
   return class TimedSocket extends WebSocket {
     constructor(url: string) {
+      if (blocked) throw new Error('blocked');
       super(url);
+      current[i] = this;
       const trace = traces[i];
       if (trace) {
         trace.attempts += 1;
@@ -127,6 +139,23 @@ process.on('message', async (message: ToWorker) => {
       delay.reset();
       delay.enable();
       send({ op: 'armed' });
+      break;
+    case 'cut': {
+      const at = now();
+      let count = 0;
+      for (const socket of current) {
+        const tcp = (socket as unknown as { _socket?: { destroy(): void } })._socket;
+        if (tcp) {
+          tcp.destroy();
+          count += 1;
+        }
+      }
+      send({ op: 'cut', at, count, tookMs: now() - at });
+      break;
+    }
+    case 'block':
+      blocked = true;
+      send({ op: 'blocked' });
       break;
     case 'report':
       if (pending > 0) {
