@@ -95,7 +95,7 @@ function stepsTable(rounds: CutRound[]): void {
 }
 
 function reportRaw(name: string, r: RawResumeResult): void {
-  console.log(`\n### ${name}: ${r.clients} raw clients on ${r.transport}, first attempt after 0-${r.jitterMs} ms\n`);
+  console.log(`\n### ${name}: ${r.clients} raw clients on ${r.transport}, first attempt after 0-${r.jitterMs} ms, ${r.pin ? 'server pinned to CPU 1, clients to CPU 0' : 'not pinned'}\n`);
   latencyTable(r.rounds);
 }
 
@@ -116,10 +116,6 @@ function report(name: string, r: ResumeStormResult): void {
 
 // The machine may be shared: a latency measured under load says so.
 console.log(`${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the start`);
-if (only !== 'sdk') {
-  reportRaw('raw resume storm (first attempt as the SDK default)', await rawResumeStorm(clients, transport, rounds, 100));
-  if (values.compare) reportRaw('raw resume storm, first attempt 0-500 ms', await rawResumeStorm(clients, transport, rounds, 500));
-}
 const pins = values.pin === 'both' ? [false, true] : [values.pin === 'on'];
 if (pins.includes(true) && !canPin(cpus().length)) throw new Error('--pin needs taskset and two CPUs');
 const cutters: ('proxy' | 'client')[] = values.cut === 'both' ? ['proxy', 'client'] : [values.cut === 'client' ? 'client' : 'proxy'];
@@ -133,6 +129,12 @@ const base: StormOptions = {
   ...(values['client-profile'] ? { clientProfileDir: values['client-profile'] } : {}),
   reconnect: values['resume-delay'] === undefined ? {} : { resumeDelay: Number(values['resume-delay']) },
 };
+if (only !== 'sdk') {
+  for (const pin of pins) {
+    reportRaw('raw resume storm (first attempt as the SDK default)', await rawResumeStorm(clients, transport, rounds, 100, pin));
+    if (values.compare) reportRaw('raw resume storm, first attempt 0-500 ms', await rawResumeStorm(clients, transport, rounds, 500, pin));
+  }
+}
 if (only !== 'raw') {
   for (const cut of cutters) {
     for (const pin of pins) {
