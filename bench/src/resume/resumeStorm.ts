@@ -57,6 +57,8 @@ export interface StormOptions {
    * same 1006). The proxy doubles the TCP connections the clients' CPU handles.
    */
   cut?: 'proxy' | 'client';
+  /** The SDK clients' socket class: `ws` (the SDK's default in Node 20) or `lean` (leanSocket.ts). */
+  socket?: 'ws' | 'lean';
   /** The server stamps each resume's steps (timedServer.ts). */
   phases?: boolean;
   /** Write the server's CPU profile (`node --cpu-prof`) into this directory when it exits. */
@@ -176,7 +178,7 @@ function stepsOf(trace: ClientTrace, cutAt: number, server: Record<string, Recor
  * CPU it used during a round is reported.
  */
 export async function resumeStorm(options: StormOptions): Promise<ResumeStormResult> {
-  const { clients, transport, rounds, reconnect = {}, workers: workerCount = 2, pin = false, phases = false, cut: cutter = 'proxy' } = options;
+  const { clients, transport, rounds, reconnect = {}, workers: workerCount = 2, pin = false, phases = false, cut: cutter = 'proxy', socket = 'ws' } = options;
   if (clients % (ROOM_SIZE * workerCount) !== 0) throw new Error(`--clients must be a multiple of ${ROOM_SIZE * workerCount}`);
   // Children inherit this process's CPU: pin it, start them, then let it go again.
   if (pin) pinSelf(0);
@@ -205,7 +207,7 @@ export async function resumeStorm(options: StormOptions): Promise<ResumeStormRes
 
     const share = clients / workerCount;
     const opened = await Promise.all(
-      workers.map((w, k) => w.ask({ op: 'open', endpoint, count: share, reconnect, roomPrefix: `storm-${k}`, roomSize: ROOM_SIZE }, 'opened')),
+      workers.map((w, k) => w.ask({ op: 'open', endpoint, count: share, reconnect, roomPrefix: `storm-${k}`, roomSize: ROOM_SIZE, socket }, 'opened')),
     );
     const ids = opened.flatMap((o) => o.ids);
     await Promise.all(
@@ -275,7 +277,7 @@ export async function resumeStorm(options: StormOptions): Promise<ResumeStormRes
     await sleep(500);
     const away = await server.nodeMemory();
     const awaySessions = await awayCount(server.port);
-    return { clients, transport, rounds: results, reconnect, workers: workerCount, pin, phases, cut: cutter, memory: { none, live, away }, awaySessions };
+    return { clients, transport, rounds: results, reconnect, workers: workerCount, pin, phases, cut: cutter, socket, memory: { none, live, away }, awaySessions };
   } finally {
     for (const w of workers) w.process.send({ op: 'close' } satisfies ToWorker);
     proxy?.process.send({ op: 'stop' } satisfies ToProxy);

@@ -18,6 +18,8 @@ const USAGE = `pnpm --filter @mwse/bench resume [options]
   --pin <how>        on (server on CPU 1, clients and proxy on CPU 0), off, or both (default off)
   --cut <who>        proxy (a TCP proxy in its own process cuts; default), client (each client
                      process destroys its clients' TCP sockets; no proxy), or both
+  --socket <class>   the SDK clients' WebSocket: ws (the SDK's default in Node 20), lean (a
+                     small raw-TCP client, leanSocket.ts), or both (default ws)
   --phases           the server stamps each resume's steps too (timedServer.ts)
   --server-profile <dir>  write the server's CPU profile there (node --cpu-prof)
   --client-profile <dir>  write the client processes' and the proxy's CPU profiles there
@@ -35,6 +37,7 @@ const { values } = parseArgs({
     pin: { type: 'string' },
     phases: { type: 'boolean' },
     cut: { type: 'string' },
+    socket: { type: 'string' },
     'server-profile': { type: 'string' },
     'client-profile': { type: 'string' },
     'resume-delay': { type: 'string' },
@@ -86,7 +89,7 @@ function stepsTable(rounds: CutRound[]): void {
     console.log(`| ${name} | ${percentile(reached, 50).toFixed(1)} | ${percentile(reached, 99).toFixed(1)} | ${percentile(took, 50).toFixed(1)} | ${percentile(took, 99).toFixed(1)} | ${Math.max(...took).toFixed(1)} |`);
   });
   const retried = all.filter((s) => (s.attempts ?? 1) > 1).length;
-  console.log(`\n${retried} of ${all.length} resumes needed more than one attempt; the proxy took ${rounds.map((r) => r.cutMs?.toFixed(0)).join(', ')} ms to cut every connection.`);
+  console.log(`\n${retried} of ${all.length} resumes needed more than one attempt; cutting every connection took ${rounds.map((r) => r.cutMs?.toFixed(0)).join(', ')} ms.`);
   const spent = rounds.map((round) => round.serverSpent).filter((s) => s !== undefined);
   if (spent.length > 0) {
     const kinds = Object.keys(spent[0]!).filter((k) => k !== 'count');
@@ -102,7 +105,7 @@ function reportRaw(name: string, r: RawResumeResult): void {
 const kb = (mb: number) => (mb * 1024).toFixed(2);
 
 function report(name: string, r: ResumeStormResult): void {
-  console.log(`\n### ${name}: ${r.clients} clients in ${r.workers} processes on ${r.transport}, cut by the ${r.cut === 'proxy' ? 'proxy' : 'client processes (no proxy)'}, ${r.pin ? 'server pinned to CPU 1, clients and proxy to CPU 0' : 'not pinned'}, reconnect ${JSON.stringify(r.reconnect)}\n`);
+  console.log(`\n### ${name}: ${r.clients} clients (${r.socket === 'lean' ? 'lean sockets' : 'ws sockets'}) in ${r.workers} processes on ${r.transport}, cut by the ${r.cut === 'proxy' ? 'proxy' : 'client processes (no proxy)'}, ${r.pin ? 'server pinned to CPU 1, clients and proxy to CPU 0' : 'not pinned'}, reconnect ${JSON.stringify(r.reconnect)}\n`);
   latencyTable(r.rounds);
   stepsTable(r.rounds);
   const { none, live, away } = r.memory;
@@ -119,6 +122,7 @@ console.log(`${cpus().length} cores, load average ${loadavg().map((l) => l.toFix
 const pins = values.pin === 'both' ? [false, true] : [values.pin === 'on'];
 if (pins.includes(true) && !canPin(cpus().length)) throw new Error('--pin needs taskset and two CPUs');
 const cutters: ('proxy' | 'client')[] = values.cut === 'both' ? ['proxy', 'client'] : [values.cut === 'client' ? 'client' : 'proxy'];
+const sockets: ('ws' | 'lean')[] = values.socket === 'both' ? ['ws', 'lean'] : [values.socket === 'lean' ? 'lean' : 'ws'];
 const base: StormOptions = {
   clients,
   transport,
@@ -136,11 +140,13 @@ if (only !== 'sdk') {
   }
 }
 if (only !== 'raw') {
-  for (const cut of cutters) {
-    for (const pin of pins) {
-      console.log(`\nload average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-      report('SDK resume storm', await resumeStorm({ ...base, pin, cut }));
-      if (values.compare) report('SDK resume storm, first attempt 0-500 ms', await resumeStorm({ ...base, pin, cut, reconnect: { resumeDelay: 500 } }));
+  for (const socket of sockets) {
+    for (const cut of cutters) {
+      for (const pin of pins) {
+        console.log(`\nload average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+        report('SDK resume storm', await resumeStorm({ ...base, pin, cut, socket }));
+        if (values.compare) report('SDK resume storm, first attempt 0-500 ms', await resumeStorm({ ...base, pin, cut, socket, reconnect: { resumeDelay: 500 } }));
+      }
     }
   }
 }

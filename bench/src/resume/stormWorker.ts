@@ -2,6 +2,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import MWSE, { type BackoffOptions } from '@mwse/client';
 import WebSocket from 'ws';
 import { now } from './clock.js';
+import { LeanSocket } from './leanSocket.js';
 
 /**
  * One process holding a share of the storm's SDK clients (forked by resumeStorm.ts; it talks
@@ -9,7 +10,8 @@ import { now } from './clock.js';
  * only to stamp when a socket is dialled, opens and gets its first frame (the hello), so one
  * resume splits into: cut → the client sees its socket close → the next socket is dialled (the
  * SDK's first-attempt delay) → open (TCP connect, proxy, upgrade) → hello (the resume frame's
- * round trip through the server) → `reconnect` (the SDK's own handling of the hello).
+ * round trip through the server) → `reconnect` (the SDK's own handling of the hello). With
+ * `socket: 'lean'` the SDK runs on {@link LeanSocket} instead of `ws`.
  */
 
 /** What one client saw during one round, on the shared clock. */
@@ -27,7 +29,7 @@ export interface ClientTrace {
 }
 
 export type ToWorker =
-  | { op: 'open'; endpoint: string; count: number; reconnect: BackoffOptions; roomPrefix: string; roomSize: number }
+  | { op: 'open'; endpoint: string; count: number; reconnect: BackoffOptions; roomPrefix: string; roomSize: number; socket: 'ws' | 'lean' }
   | { op: 'pair'; accept: string[] }
   | { op: 'arm' }
   /** Destroy every client's TCP socket at once (no close frame: 1006 on both sides). */
@@ -50,36 +52,62 @@ export type FromWorker =
 const sdks: MWSE[] = [];
 let traces: (ClientTrace | undefined)[] = [];
 let pending = 0;
-/** Each client's newest socket. */
-const current: WebSocket[] = [];
+/** Each client's newest socket; both socket classes keep their TCP socket as `_socket`. */
+type Cuttable = { _socket?: { destroy(): void } };
+const current: Cuttable[] = [];
 let blocked = false;
 const delay = monitorEventLoopDelay({ resolution: 5 });
 
 const send = (message: FromWorker) => process.send!(message);
 
-/** The SDK's default socket class, stamping the steps of client `i`'s current round. */
-function timedSocket(i: number): new (url: string) => WebSocket {
-  return class TimedSocket extends WebSocket {
+/** A socket class of the shape the SDK takes (`ws`'s, or {@link LeanSocket}). */
+type Handler = ((event: any) => void) | null;
+interface TimedBase {
+  get onopen(): Handler;
+  set onopen(fn: Handler);
+  get onmessage(): Handler;
+  set onmessage(fn: Handler);
+}
+type SocketClass = new (url: string) => TimedBase;
+
+/**
+ * `Base` stamping the steps of client `i`'s current round: the handlers the SDK sets are
+ * wrapped, so each stamp is taken just before the SDK's own handler runs.
+ */
+function timedSocket(i: number, Base: SocketClass): SocketClass {
+  return class TimedSocket extends Base {
+    #first = true;
     constructor(url: string) {
       if (blocked) throw new Error('blocked');
       super(url);
-      current[i] = this;
+      current[i] = this as unknown as Cuttable;
       const trace = traces[i];
       if (trace) {
         trace.attempts += 1;
         trace.dial ??= now();
       }
-      // Registered before the SDK sets its handlers, so these run first.
-      this.addEventListener('open', () => {
+    }
+    override get onopen() {
+      return super.onopen;
+    }
+    override set onopen(fn) {
+      super.onopen = fn && ((event: unknown) => {
         const t = traces[i];
         if (t) t.open = now();
+        fn(event);
       });
-      let first = true;
-      this.addEventListener('message', () => {
-        if (!first) return;
-        first = false;
-        const t = traces[i];
-        if (t) t.hello = now();
+    }
+    override get onmessage() {
+      return super.onmessage;
+    }
+    override set onmessage(fn) {
+      super.onmessage = fn && ((event: unknown) => {
+        if (this.#first) {
+          this.#first = false;
+          const t = traces[i];
+          if (t) t.hello = now();
+        }
+        fn(event);
       });
     }
   };
@@ -95,9 +123,10 @@ process.on('message', async (message: ToWorker) => {
   switch (message.op) {
     case 'open': {
       const { endpoint, count, reconnect, roomPrefix, roomSize } = message;
+      const Base = (message.socket === 'lean' ? LeanSocket : WebSocket) as unknown as SocketClass;
       for (let i = 0; i < count; i += 100) {
         const batch = Array.from({ length: Math.min(100, count - i) }, (_, j) => {
-          const sdk = new MWSE({ endpoint, reconnect, WebSocket: timedSocket(i + j) as never });
+          const sdk = new MWSE({ endpoint, reconnect, WebSocket: timedSocket(i + j, Base) as never });
           // Attempts refused while the proxy blocks are reported as `error` events; expected here.
           sdk.on('error', () => {});
           return sdk;
@@ -144,7 +173,7 @@ process.on('message', async (message: ToWorker) => {
       const at = now();
       let count = 0;
       for (const socket of current) {
-        const tcp = (socket as unknown as { _socket?: { destroy(): void } })._socket;
+        const tcp = socket._socket;
         if (tcp) {
           tcp.destroy();
           count += 1;
