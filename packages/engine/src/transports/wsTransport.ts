@@ -154,10 +154,6 @@ function bind<C>(ws: WebSocket, remoteAddress: string, context: unknown, handler
 }
 
 /**
- * The `ws` library behind the transport contract, on a node:http server (node:https with `tls`)
- * that also serves HTTP.
- */
-/**
  * Connections the kernel holds for the server before it accepts them (capped by the system's
  * `net.core.somaxconn`, 4096 on current Linux). Node's default is 511: a reconnect storm of
  * more clients than that, arriving while the event loop is busy, had the rest dropped and
@@ -165,6 +161,10 @@ function bind<C>(ws: WebSocket, remoteAddress: string, context: unknown, handler
  */
 export const LISTEN_BACKLOG = 4096;
 
+/**
+ * The `ws` library behind the transport contract, on a node:http server (node:https with `tls`)
+ * that also serves HTTP.
+ */
 export function createWsTransport(options: TransportOptions): Transport {
   let server: Server | HttpsServer | undefined;
   // Read now, so bad files fail the engine's start before anything listens.
