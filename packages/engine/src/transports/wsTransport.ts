@@ -159,7 +159,7 @@ function bind<C>(ws: WebSocket, remoteAddress: string, context: unknown, handler
  * more clients than that, arriving while the event loop is busy, had the rest dropped and
  * retried by TCP a second or more later (docs/performance.md, Resume storms).
  */
-export const LISTEN_BACKLOG = 4096;
+const LISTEN_BACKLOG = 4096;
 
 /**
  * The `ws` library behind the transport contract, on a node:http server (node:https with `tls`)
