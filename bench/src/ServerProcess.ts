@@ -12,6 +12,8 @@ export interface ServerLaunch {
   cpu?: number;
   /** The server exits by itself after this long, whatever happens to the generator. */
   maxLifetimeMs: number;
+  /** More environment for the server process. */
+  env?: Record<string, string>;
 }
 
 /** `process.memoryUsage()` as the server reports it, in MB, and whether it ran a full GC first. */
@@ -73,7 +75,7 @@ export class ServerProcess {
         : ['taskset', ['-c', String(launch.cpu), process.execPath, ...node]];
     const child = spawn(command, args, {
       stdio: ['pipe', 'pipe', 'inherit'],
-      env: { ...process.env, BENCH_MAX_LIFETIME_MS: String(launch.maxLifetimeMs) },
+      env: { ...process.env, ...launch.env, BENCH_MAX_LIFETIME_MS: String(launch.maxLifetimeMs) },
     });
     const lines = createInterface({ input: child.stdout! });
     const port = await new Promise<number>((resolve, reject) => {

@@ -9,6 +9,7 @@ import { machineBusySeconds, processCpuSeconds } from '../procStats.js';
 import { ServerProcess, type NodeMemory } from '../ServerProcess.js';
 import { type Stamps } from './clock.js';
 import { listenOverflows } from './listenOverflows.js';
+import type { FromApprover, ToApprover } from './approverProcess.js';
 import type { FromProxy, ToProxy } from './proxyProcess.js';
 import type { ClientTrace, FromWorker, ToWorker } from './stormWorker.js';
 
@@ -59,6 +60,13 @@ export interface StormOptions {
   cut?: 'proxy' | 'client';
   /** The SDK clients' socket class: `ws` (the SDK's default in Node 20) or `lean` (leanSocket.ts). */
   socket?: 'ws' | 'lean';
+  /**
+   * Every handshake (resumes too) waits for the bridge's approval (`approveUrl`): an app server
+   * in its own process (approverProcess.ts) approves each after this many ms. Undefined: no bridge.
+   */
+  bridgeDelayMs?: number;
+  /** The engine's `maxPendingApprovals` with a bridge (default: the engine's, 64). */
+  maxPendingApprovals?: number;
   /** The server stamps each resume's steps (timedServer.ts). */
   phases?: boolean;
   /** Write the server's CPU profile (`node --cpu-prof`) into this directory when it exits. */
@@ -67,7 +75,9 @@ export interface StormOptions {
   clientProfileDir?: string;
 }
 
-export interface ResumeStormResult extends Required<Omit<StormOptions, 'reconnect' | 'rounds' | 'serverProfileDir' | 'clientProfileDir'>> {
+export interface ResumeStormResult extends Required<Omit<StormOptions, 'reconnect' | 'rounds' | 'serverProfileDir' | 'clientProfileDir' | 'bridgeDelayMs' | 'maxPendingApprovals'>> {
+  bridgeDelayMs: number | undefined;
+  maxPendingApprovals: number | undefined;
   reconnect: BackoffOptions;
   rounds: CutRound[];
   /** Server memory after a full GC: before any session, with every client live, with every session away. */
@@ -81,6 +91,7 @@ const serverFile = dist('../servers/mwseEngine.js');
 const timedServerFile = dist('./timedServer.js');
 const workerFile = dist('./stormWorker.js');
 const proxyFile = dist('./proxyProcess.js');
+const approverFile = dist('./approverProcess.js');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Members per room in the storm: every session is in a room, so an away session keeps a membership. */
@@ -182,7 +193,12 @@ export async function resumeStorm(options: StormOptions): Promise<ResumeStormRes
   if (clients % (ROOM_SIZE * workerCount) !== 0) throw new Error(`--clients must be a multiple of ${ROOM_SIZE * workerCount}`);
   // Children inherit this process's CPU: pin it, start them, then let it go again.
   if (pin) pinSelf(0);
+  const approver = options.bridgeDelayMs === undefined ? undefined : new Child<ToApprover, FromApprover>(approverFile);
+  const approverPort = approver ? (await approver.ask({ op: 'start', delayMs: options.bridgeDelayMs! }, 'started')).port : undefined;
   const server = await ServerProcess.start({
+    ...(approverPort
+      ? { env: { BENCH_APPROVE_URL: `http://127.0.0.1:${approverPort}/approve`, ...(options.maxPendingApprovals ? { BENCH_MAX_PENDING_APPROVALS: String(options.maxPendingApprovals) } : {}) } }
+      : {}),
     file: phases ? timedServerFile : serverFile,
     args: [transport, 'resume'],
     nodeFlags: ['--expose-gc', ...(options.serverProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.serverProfileDir}`] : [])],
@@ -198,7 +214,8 @@ export async function resumeStorm(options: StormOptions): Promise<ResumeStormRes
     const port = proxy ? (await proxy.ask({ op: 'start', upstream: server.port }, 'started')).port : server.port;
     const endpoint = `ws://127.0.0.1:${port}`;
     // Warm the server's code paths up (handshake, hello, session end) before the baseline.
-    const warm = Array.from({ length: 50 }, () => new MWSE({ endpoint, reconnect: false }));
+    // (With a bridge, handshakes past its pending bound are refused with 503 and retried.)
+    const warm = Array.from({ length: 50 }, () => new MWSE({ endpoint }).on('error', () => {}));
     await Promise.all(warm.map((sdk) => sdk.scope()));
     for (const sdk of warm) sdk.close();
     if (proxy) await until(async () => (await proxy.ask({ op: 'count' }, 'count')).open === 0, 5_000);
@@ -206,9 +223,11 @@ export async function resumeStorm(options: StormOptions): Promise<ResumeStormRes
     const none = await server.nodeMemory();
 
     const share = clients / workerCount;
-    const opened = await Promise.all(
-      workers.map((w, k) => w.ask({ op: 'open', endpoint, count: share, reconnect, roomPrefix: `storm-${k}`, roomSize: ROOM_SIZE, socket }, 'opened')),
-    );
+    // One process after the other: a bridge takes at most 64 pending approvals by default.
+    const opened: Extract<FromWorker, { op: 'opened' }>[] = [];
+    for (const [k, w] of workers.entries()) {
+      opened.push(await w.ask({ op: 'open', endpoint, count: share, reconnect, roomPrefix: `storm-${k}`, roomSize: ROOM_SIZE, socket }, 'opened'));
+    }
     const ids = opened.flatMap((o) => o.ids);
     await Promise.all(
       workers.map((w, k) => w.ask({ op: 'pair', accept: ids.slice(k * share, (k + 1) * share).map((_, i) => ids[(k * share + i + clients - 1) % clients]!) }, 'paired')),
@@ -218,7 +237,7 @@ export async function resumeStorm(options: StormOptions): Promise<ResumeStormRes
     for (let r = 0; r < rounds; r++) {
       await Promise.all(workers.map((w) => w.ask({ op: 'arm' }, 'armed')));
       const reports = workers.map((w) => w.next('round'));
-      const before = { server: server.cpuSeconds(), proxy: proxy?.cpuSeconds() ?? 0, workers: workers.map((w) => w.cpuSeconds()), machine: machineBusySeconds(), overflows: listenOverflows() };
+      const before = { approver: approver?.cpuSeconds() ?? 0, server: server.cpuSeconds(), proxy: proxy?.cpuSeconds() ?? 0, workers: workers.map((w) => w.cpuSeconds()), machine: machineBusySeconds(), overflows: listenOverflows() };
       // Latencies count from the start of the cut that dropped each client (the proxy's, or its
       // own process's: those start within a few ms of each other).
       const cuts = proxy ? [await proxy.ask({ op: 'cut' }, 'cut')] : await Promise.all(workers.map((w) => w.ask({ op: 'cut' }, 'cut')));
@@ -226,7 +245,8 @@ export async function resumeStorm(options: StormOptions): Promise<ResumeStormRes
       const done = await Promise.all(reports);
       clearTimeout(timeout);
       const serverCpuSeconds = server.cpuSeconds() - before.server;
-      const proxyCpuSeconds = proxy ? proxy.cpuSeconds() - before.proxy : 0;
+      // The app server is counted with the proxy: both stand for machines other than the server's.
+      const proxyCpuSeconds = (proxy ? proxy.cpuSeconds() - before.proxy : 0) + (approver ? approver.cpuSeconds() - before.approver : 0);
       const clientCpuSeconds = workers.reduce((sum, w, k) => sum + w.cpuSeconds() - before.workers[k]!, 0);
       const machine = machineBusySeconds() - before.machine;
       const overflows = listenOverflows() - before.overflows;
@@ -253,7 +273,7 @@ export async function resumeStorm(options: StormOptions): Promise<ResumeStormRes
         refused,
         serverCpuSeconds,
         clientCpuSeconds,
-        ...(proxy ? { proxyCpuSeconds } : {}),
+        ...(proxy || approver ? { proxyCpuSeconds } : {}),
         otherCpuSeconds: Math.max(0, machine - serverCpuSeconds - proxyCpuSeconds - clientCpuSeconds),
         wallMs: Math.max(...latencies),
         cutMs: Math.max(...cuts.map((c) => c.tookMs)),
@@ -277,11 +297,12 @@ export async function resumeStorm(options: StormOptions): Promise<ResumeStormRes
     await sleep(500);
     const away = await server.nodeMemory();
     const awaySessions = await awayCount(server.port);
-    return { clients, transport, rounds: results, reconnect, workers: workerCount, pin, phases, cut: cutter, socket, memory: { none, live, away }, awaySessions };
+    return { clients, transport, rounds: results, reconnect, workers: workerCount, pin, phases, cut: cutter, socket, bridgeDelayMs: options.bridgeDelayMs, maxPendingApprovals: options.maxPendingApprovals, memory: { none, live, away }, awaySessions };
   } finally {
     for (const w of workers) w.process.send({ op: 'close' } satisfies ToWorker);
     proxy?.process.send({ op: 'stop' } satisfies ToProxy);
-    await Promise.all([...workers, ...(proxy ? [proxy] : [])].map((c) => new Promise((resolve) => (c.process.exitCode !== null ? resolve(null) : c.process.once('exit', resolve)))));
+    approver?.process.send({ op: 'stop' } satisfies ToApprover);
+    await Promise.all([...workers, ...(proxy ? [proxy] : []), ...(approver ? [approver] : [])].map((c) => new Promise((resolve) => (c.process.exitCode !== null ? resolve(null) : c.process.once('exit', resolve)))));
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }

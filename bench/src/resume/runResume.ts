@@ -20,6 +20,9 @@ const USAGE = `pnpm --filter @mwse/bench resume [options]
                      process destroys its clients' TCP sockets; no proxy), or both
   --socket <class>   the SDK clients' WebSocket: ws (the SDK's default in Node 20), lean (a
                      small raw-TCP client, leanSocket.ts), or both (default ws)
+  --bridge <ms>      every handshake (resumes too) waits for a bridge approval, answered after
+                     <ms> by an app server in its own process (default: no bridge)
+  --max-pending-approvals <n>  the engine's maxPendingApprovals with --bridge (default 64)
   --phases           the server stamps each resume's steps too (timedServer.ts)
   --server-profile <dir>  write the server's CPU profile there (node --cpu-prof)
   --client-profile <dir>  write the client processes' and the proxy's CPU profiles there
@@ -37,6 +40,8 @@ const { values } = parseArgs({
     pin: { type: 'string' },
     phases: { type: 'boolean' },
     cut: { type: 'string' },
+    bridge: { type: 'string' },
+    'max-pending-approvals': { type: 'string' },
     socket: { type: 'string' },
     'server-profile': { type: 'string' },
     'client-profile': { type: 'string' },
@@ -105,7 +110,7 @@ function reportRaw(name: string, r: RawResumeResult): void {
 const kb = (mb: number) => (mb * 1024).toFixed(2);
 
 function report(name: string, r: ResumeStormResult): void {
-  console.log(`\n### ${name}: ${r.clients} clients (${r.socket === 'lean' ? 'lean sockets' : 'ws sockets'}) in ${r.workers} processes on ${r.transport}, cut by the ${r.cut === 'proxy' ? 'proxy' : 'client processes (no proxy)'}, ${r.pin ? 'server pinned to CPU 1, clients and proxy to CPU 0' : 'not pinned'}, reconnect ${JSON.stringify(r.reconnect)}\n`);
+  console.log(`\n### ${name}: ${r.clients} clients (${r.socket === 'lean' ? 'lean sockets' : 'ws sockets'}) in ${r.workers} processes on ${r.transport},  cut by the ${r.cut === 'proxy' ? 'proxy' : 'client processes (no proxy)'}, ${r.bridgeDelayMs === undefined ? '' : `bridge approval after ${r.bridgeDelayMs} ms, at most ${r.maxPendingApprovals ?? 64} pending (proxy CPU includes the app server's), `}${r.pin ? 'server pinned to CPU 1, clients and proxy to CPU 0' : 'not pinned'}, reconnect ${JSON.stringify(r.reconnect)}\n`);
   latencyTable(r.rounds);
   stepsTable(r.rounds);
   const { none, live, away } = r.memory;
@@ -129,6 +134,8 @@ const base: StormOptions = {
   rounds,
   workers: Number(values.workers ?? 2),
   phases: values.phases === true,
+  ...(values.bridge === undefined ? {} : { bridgeDelayMs: Number(values.bridge) }),
+  ...(values['max-pending-approvals'] === undefined ? {} : { maxPendingApprovals: Number(values['max-pending-approvals']) }),
   ...(values['server-profile'] ? { serverProfileDir: values['server-profile'] } : {}),
   ...(values['client-profile'] ? { clientProfileDir: values['client-profile'] } : {}),
   reconnect: values['resume-delay'] === undefined ? {} : { resumeDelay: Number(values['resume-delay']) },

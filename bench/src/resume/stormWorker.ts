@@ -124,8 +124,9 @@ process.on('message', async (message: ToWorker) => {
     case 'open': {
       const { endpoint, count, reconnect, roomPrefix, roomSize } = message;
       const Base = (message.socket === 'lean' ? LeanSocket : WebSocket) as unknown as SocketClass;
-      for (let i = 0; i < count; i += 100) {
-        const batch = Array.from({ length: Math.min(100, count - i) }, (_, j) => {
+      // Under a bridge's bound of 64 pending approvals: a refused first attempt rejects scope().
+      for (let i = 0; i < count; i += 50) {
+        const batch = Array.from({ length: Math.min(50, count - i) }, (_, j) => {
           const sdk = new MWSE({ endpoint, reconnect, WebSocket: timedSocket(i + j, Base) as never });
           // Attempts refused while the proxy blocks are reported as `error` events; expected here.
           sdk.on('error', () => {});
