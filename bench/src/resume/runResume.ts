@@ -110,7 +110,7 @@ function reportRaw(name: string, r: RawResumeResult): void {
 const kb = (mb: number) => (mb * 1024).toFixed(2);
 
 function report(name: string, r: ResumeStormResult): void {
-  console.log(`\n### ${name}: ${r.clients} clients (${r.socket === 'lean' ? 'lean sockets' : 'ws sockets'}) in ${r.workers} processes on ${r.transport},  cut by the ${r.cut === 'proxy' ? 'proxy' : 'client processes (no proxy)'}, ${r.bridgeDelayMs === undefined ? '' : `bridge approval after ${r.bridgeDelayMs} ms, at most ${r.maxPendingApprovals ?? 64} pending (proxy CPU includes the app server's), `}${r.pin ? 'server pinned to CPU 1, clients and proxy to CPU 0' : 'not pinned'}, reconnect ${JSON.stringify(r.reconnect)}\n`);
+  console.log(`\n### ${name}: ${r.clients} clients (${r.socket === 'lean' ? 'lean sockets' : 'ws sockets'}) in ${r.workers} processes on ${r.transport}, cut by the ${r.cut === 'proxy' ? 'proxy' : 'client processes (no proxy)'}, ${r.bridgeDelayMs === undefined ? '' : `bridge approval after ${r.bridgeDelayMs} ms, at most ${r.maxPendingApprovals ?? 64} pending (proxy CPU includes the app server's), `}${r.pin ? 'server pinned to CPU 1, clients and proxy to CPU 0' : 'not pinned'}, reconnect ${JSON.stringify(r.reconnect)}\n`);
   latencyTable(r.rounds);
   stepsTable(r.rounds);
   const { none, live, away } = r.memory;
