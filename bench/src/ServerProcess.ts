@@ -12,6 +12,7 @@ export interface ServerLaunch {
   cpu?: number;
   /** The server exits by itself after this long, whatever happens to the generator. */
   maxLifetimeMs: number;
+  /** More environment for the server process. */
   env?: Record<string, string>;
 }
 
@@ -93,6 +94,11 @@ export class ServerProcess {
       });
     });
     return new ServerProcess(child, port, lines);
+  }
+
+  /** Write one line on the server's stdin (a command its `serve` or its own reader knows). */
+  command(line: string): void {
+    this.child.stdin!.write(`${line}\n`);
   }
 
   get pid(): number {

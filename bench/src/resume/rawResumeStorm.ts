@@ -1,4 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { pinSelf } from '../cpuPinning.js';
+import { machineBusySeconds } from '../procStats.js';
 import { Connection } from '../generator/Connection.js';
 import { textOf } from '../generator/Dialect.js';
 import { openWebSocket } from '../generator/openWebSocket.js';
@@ -51,6 +54,7 @@ export interface RawResumeResult {
   transport: string;
   /** The first attempt waits a uniform random time in [0, jitterMs), as the SDK's resumeDelay. */
   jitterMs: number;
+  pin: boolean;
   rounds: CutRound[];
 }
 
@@ -62,8 +66,10 @@ export interface RawResumeResult {
  * Latency runs from the cut to the resumed hello. What it leaves out, against the SDK storm,
  * is the cost of 1,000 `ws` clients and a proxy sharing one process with the measurement.
  */
-export async function rawResumeStorm(clients: number, transport: 'uws' | 'ws', rounds: number, jitterMs = 100): Promise<RawResumeResult> {
-  const server = await ServerProcess.start({ file: serverFile, args: [transport, 'resume'], maxLifetimeMs: 600_000 });
+export async function rawResumeStorm(clients: number, transport: 'uws' | 'ws', rounds: number, jitterMs = 100, pin = false): Promise<RawResumeResult> {
+  // Pinned: the server on CPU 1, this process (the clients) on CPU 0.
+  const server = await ServerProcess.start({ file: serverFile, args: [transport, 'resume'], maxLifetimeMs: 600_000, ...(pin ? { cpu: 1 } : {}) });
+  if (pin) pinSelf(0);
   const held: Held[] = [];
   try {
     for (let i = 0; i < clients; i += 50) {
@@ -84,6 +90,7 @@ export async function rawResumeStorm(clients: number, transport: 'uws' | 'ws', r
       const overflowsBefore = listenOverflows();
       const cpuBefore = server.cpuSeconds();
       const ownCpuBefore = process.cpuUsage();
+      const machineBefore = machineBusySeconds();
       const cutAt = performance.now();
       for (const h of held) h.conn.close();
       await Promise.all(
@@ -98,13 +105,17 @@ export async function rawResumeStorm(clients: number, transport: 'uws' | 'ws', r
           }
         }),
       );
-      results.push({ latencies, refused, serverCpuSeconds: server.cpuSeconds() - cpuBefore, clientCpuSeconds: cpuSecondsSince(ownCpuBefore), listenOverflows: listenOverflows() - overflowsBefore });
+      const serverCpuSeconds = server.cpuSeconds() - cpuBefore;
+      const clientCpuSeconds = cpuSecondsSince(ownCpuBefore);
+      const otherCpuSeconds = Math.max(0, machineBusySeconds() - machineBefore - serverCpuSeconds - clientCpuSeconds);
+      results.push({ latencies, refused, serverCpuSeconds, clientCpuSeconds, otherCpuSeconds, wallMs: Math.max(...latencies), listenOverflows: listenOverflows() - overflowsBefore });
       if (refused.length > 0) break;
       await sleep(1_000);
     }
-    return { clients, transport, jitterMs, rounds: results };
+    return { clients, transport, jitterMs, pin, rounds: results };
   } finally {
     for (const h of held) h.conn.close();
     await server.stop();
+    if (pin) execFileSync('taskset', ['-a', '-p', '-c', '0,1', String(process.pid)], { stdio: 'ignore' });
   }
 }

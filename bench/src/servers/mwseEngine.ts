@@ -34,6 +34,9 @@ const engine = await createEngine({
   maxConnectionsPerAddress: 1_000_000,
   rateLimit: 0,
   resumeGrace,
+  // The resume storm's bridge runs (bench/src/resume): every handshake, resumes too, is approved by this URL.
+  ...(process.env.BENCH_APPROVE_URL ? { approveUrl: process.env.BENCH_APPROVE_URL } : {}),
+  ...(process.env.BENCH_MAX_PENDING_APPROVALS ? { maxPendingApprovals: Number(process.env.BENCH_MAX_PENDING_APPROVALS) } : {}),
 });
 if (engine.transport !== transport) throw new Error(`asked for ${transport}, got ${engine.transport}`);
 serve(engine.port, () => engine.close());

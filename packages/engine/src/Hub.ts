@@ -303,6 +303,10 @@ export class Hub {
       seq: peer.session!.applied,
     });
     for (const frame of missed) peer.queue.push(frame);
+    // Written now, in the callback that read the resume frame, rather than at the end of the
+    // event loop's turn: in a reconnect storm that turn also accepts and upgrades every other
+    // socket that arrived, and the client would wait for all of them (docs/performance.md).
+    peer.queue.flush();
     this.log.debug({ peer: peer.id, replayed: missed.length }, 'resumed');
     return peer;
   }

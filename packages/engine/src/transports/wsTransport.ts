@@ -154,6 +154,14 @@ function bind<C>(ws: WebSocket, remoteAddress: string, context: unknown, handler
 }
 
 /**
+ * Connections the kernel holds for the server before it accepts them (capped by the system's
+ * `net.core.somaxconn`, 4096 on current Linux). Node's default is 511: a reconnect storm of
+ * more clients than that, arriving while the event loop is busy, had the rest dropped and
+ * retried by TCP a second or more later (docs/performance.md, Resume storms).
+ */
+const LISTEN_BACKLOG = 4096;
+
+/**
  * The `ws` library behind the transport contract, on a node:http server (node:https with `tls`)
  * that also serves HTTP.
  */
@@ -201,7 +209,7 @@ export function createWsTransport(options: TransportOptions): Transport {
         const fail = (error: NodeJS.ErrnoException) => reject(new ListenError(error.code ?? 'UNKNOWN', host, port));
         http.once('error', fail);
         // `reusePort` is Node 22.12's option; older versions ignore unknown listen options.
-        http.listen({ port, host, ...(options.reusePort ? { reusePort: true } : {}) }, () => {
+        http.listen({ port, host, backlog: LISTEN_BACKLOG, ...(options.reusePort ? { reusePort: true } : {}) }, () => {
           http.off('error', fail);
           const address = http.address();
           resolve(typeof address === 'object' && address ? address.port : port);
