@@ -2,16 +2,16 @@
  * A cluster node killed with -9 while sessions are mirrored into Redis (docs/cluster.md, "Node
  * death"): its clients resume on the other nodes with the same socket ids and nobody sees them
  * leave; a wrong token is refused; a session nobody resumes ends after the grace window, told once.
- * The nodes are processes of their own (takeoverNode.mjs) so that the kill is real.
+ * The nodes are processes of their own (clusterNode.mjs, via nodes.ts) so that the kill is real.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import MWSE, { type Room } from '@mwse/client';
 import { redisMissing, startRedis } from '@mwse/testkit/redis';
 import { RawClient, eventually, settle } from '../integration/harness.js';
+import { percentile } from '../integration/stats.js';
+import { spawnNode as spawnNodeProcess } from './nodes.js';
 import { sessionIds } from './redisList.js';
 
 /** Clients in the kill test (MWSE_TAKEOVER_CLIENTS for another run). */
@@ -22,27 +22,15 @@ const ROOMS = Math.max(1, Math.round(N / 10));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
 interface Node {
   child: ChildProcess;
   port: number;
   url: string;
 }
 
+/** A node with resume on (`grace` ms), the Redis store and 3 s leases, in a process of its own. */
 async function spawnNode(redisUrl: string, nodeId: string, grace: number): Promise<Node> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./takeoverNode.mjs', import.meta.url))], {
-    env: { ...process.env, REDIS_URL: redisUrl, NODE_ID: nodeId, GRACE: String(grace), LEASE: '3000' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`node ${nodeId} exited (${code})`)));
-  });
-  const { port } = JSON.parse(line) as { port: number };
+  const { child, port } = await spawnNodeProcess(redisUrl, nodeId, { GRACE: String(grace), LEASE: '3000', STORE: 'redis' });
   return { child, port, url: `ws://127.0.0.1:${port}/` };
 }
 

@@ -3,15 +3,13 @@
  * node, ghosts that do not outlive their peers, one name per room cluster-wide, rooms listed
  * from every node, broadcast rooms spanning nodes, and a node killed with -9.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createConnection } from 'node:net';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import MWSE, { MWSEError, type Notification, type NotificationReply } from '@mwse/client';
 import { createEngine, type Engine, type EngineOptions } from '@mwse/engine';
 import { redisMissing, startRedis } from '@mwse/testkit/redis';
+import { spawnNode } from '../cluster/nodes.js';
 import { useClusterFixture } from './clusterMode.js';
 useClusterFixture();
 const { attemptHandshake, eventually, httpOf, once, settle, useServer } = await import('./harness.js');
@@ -169,19 +167,6 @@ describe.skipIf(redisMissing())('cluster of two nodes', () => {
   });
 });
 
-/** A node in a process of its own. */
-async function spawnNode(redisUrl: string, nodeId: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./clusterNode.mjs', import.meta.url))], {
-    env: { ...process.env, REDIS_URL: redisUrl, NODE_ID: nodeId },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`node ${nodeId} exited (${code})`)));
-  });
-  return { child, port: (JSON.parse(line) as { port: number }).port };
-}
-
 describe.skipIf(redisMissing())('a cluster node killed with -9', () => {
   it('is taken for gone within its lease: watchers get peer/disconnect, rooms lose its members, requests settle', async () => {
     const redis = await startRedis({ appendonly: false });
@@ -270,7 +255,7 @@ function redisCommand(port: number, command: string): Promise<string> {
 }
 
 describe.skipIf(redisMissing())('a cluster whose pub/sub connections are killed', () => {
-  it('resubscribes and carries messages across nodes again (what was in flight meanwhile may be lost)', async () => {
+  it('resubscribes and carries messages across nodes again (busChaos.test.ts counts what is lost meanwhile)', async () => {
     await withTwoNodes(['kill-sub-a', 'kill-sub-b'], () => ({}), async ({ redis, engines, connect }) => {
       const x = await connect(engines[0]!);
       const y = await connect(engines[1]!);

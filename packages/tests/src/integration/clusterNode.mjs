@@ -1,16 +1,20 @@
-// One cluster node in a process of its own, for the tests that kill a node (-9).
-// Env: REDIS_URL, NODE_ID (and MWSE_TEST_PEERS_NETWORK, MWSE_TEST_ROOMS_NETWORK if set). Prints {"port":…,"node":…} once listening.
+// One cluster node in a process of its own, for the tests that kill (-9) or freeze a node.
+// Env: REDIS_URL, NODE_ID; optional GRACE (ms: resume on), LEASE (ms), STORE=redis (the shared
+// Redis store), MWSE_TEST_PEERS_NETWORK, MWSE_TEST_ROOMS_NETWORK. Prints {"port":…,"node":…} once listening.
 import { createEngine } from '@mwse/engine';
 
 const quiet = { error() {}, warn() {}, info() {}, debug() {} };
+const env = process.env;
 const engine = await createEngine({
   host: '127.0.0.1',
   port: 0,
   transport: 'ws',
   logger: quiet,
-  ...(process.env.MWSE_TEST_PEERS_NETWORK ? { peersNetwork: process.env.MWSE_TEST_PEERS_NETWORK } : {}),
-  ...(process.env.MWSE_TEST_ROOMS_NETWORK ? { roomsNetwork: process.env.MWSE_TEST_ROOMS_NETWORK } : {}),
-  cluster: { redis: process.env.REDIS_URL, nodeId: process.env.NODE_ID },
+  ...(env.GRACE ? { resumeGrace: Number(env.GRACE), maxConnectionsPerAddress: 100_000 } : {}),
+  ...(env.STORE === 'redis' ? { store: { redis: env.REDIS_URL } } : {}),
+  ...(env.MWSE_TEST_PEERS_NETWORK ? { peersNetwork: env.MWSE_TEST_PEERS_NETWORK } : {}),
+  ...(env.MWSE_TEST_ROOMS_NETWORK ? { roomsNetwork: env.MWSE_TEST_ROOMS_NETWORK } : {}),
+  cluster: { redis: env.REDIS_URL, nodeId: env.NODE_ID, ...(env.LEASE ? { lease: Number(env.LEASE) } : {}) },
 });
 process.stdout.write(`${JSON.stringify({ port: engine.port, node: engine.node })}\n`);
 process.on('SIGTERM', () => void engine.close().then(() => process.exit(0)));

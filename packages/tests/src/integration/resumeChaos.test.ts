@@ -3,6 +3,7 @@ import { createEngine, type Engine } from '@mwse/engine';
 import MWSE, { type Room } from '@mwse/client';
 import { CutProxy } from '@mwse/testkit/cut-proxy';
 import { SETUPS, eventually, settle } from './harness.js';
+import { percentile } from './stats.js';
 
 /** Clients per setup, the figure (MWSE_CHAOS_CLIENTS for another run). */
 const N = Number(process.env.MWSE_CHAOS_CLIENTS ?? 200);
@@ -19,11 +20,6 @@ const ROOMS = Math.max(1, Math.round(N / 10));
 const REQUEST_EVERY = 10;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 
 interface Tracked {
   mwse: MWSE;
