@@ -10,9 +10,17 @@ export interface ResendLimits {
   bytes: number;
 }
 
-/** `session/ack` goes out after this many counted server frames, or this many ms after the last. */
-export const ACK_EVERY = 64;
-export const ACK_DELAY = 25;
+/**
+ * When `session/ack` goes out: after `ACK_EVERY` counted server frames or `ACK_BYTES` of them
+ * (text counted per UTF-16 unit, as the server counts), whichever comes first, and at most
+ * `ACK_DELAY` ms after the first frame not yet acked. An ack costs the server about what relaying
+ * a frame to one member does, and a member of a busy room receives far more than it sends: acking
+ * rarely is what keeps sessions cheap. The server keeps 1024 frames and 8 MiB by default
+ * (`replayFrames`, `replayBytes`), so an ack is always due well within what it keeps.
+ */
+export const ACK_EVERY = 256;
+export const ACK_BYTES = 1024 * 1024;
+export const ACK_DELAY = 100;
 
 /**
  * The client's half of a resumable session: the token for the next resume, frames counted both
@@ -24,6 +32,8 @@ export class ResumableSession {
   received = 0;
   /** `received` as last acknowledged to the server. */
   acked = 0;
+  /** Size of the counted frames received since the last ack. */
+  receivedBytes = 0;
   /** Counted frames written before `unacked[0]`: the server must have applied at least these. */
   private base = 0;
   private unacked: Written[] = [];
