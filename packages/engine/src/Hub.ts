@@ -370,7 +370,7 @@ export class Hub {
       }
       // Counted before handling: a frame refused below was still applied (it got its answer).
       session.applied += 1;
-      this.sessions.applied(peer, session);
+      this.sessions.applied(peer, session, data.length);
     }
     const verdict = peer.limiter?.take(now);
     if (verdict !== undefined && verdict !== 'ok') {

@@ -22,6 +22,8 @@ export class Session {
   applied = 0;
   /** `applied` as last told to the client (`session/ack`, or a resumed hello). */
   appliedTold = 0;
+  /** Size of the frames applied since `appliedTold` was last told by an ack. */
+  appliedBytes = 0;
   /** The client said it received this many counted frames. */
   acked = 0;
   /** No socket carries the session; `timer` ends it when the grace window is over. */
