@@ -20,7 +20,7 @@ export interface ResendLimits {
  */
 export const ACK_EVERY = 256;
 export const ACK_BYTES = 1024 * 1024;
-export const ACK_DELAY = 100;
+export const ACK_DELAY = 50;
 
 /**
  * The client's half of a resumable session: the token for the next resume, frames counted both
