@@ -10,7 +10,7 @@ const BACKLOG = 16;
  */
 export const ACK_EVERY = 256;
 export const ACK_BYTES = 1024 * 1024;
-export const ACK_DELAY = 50;
+export const ACK_DELAY = 25;
 
 /** A decoded inbound message: text frames as strings, binary frames as bytes. */
 export type Inbound = string | Buffer;

@@ -13,14 +13,16 @@ export interface ResendLimits {
 /**
  * When `session/ack` goes out: after `ACK_EVERY` counted server frames or `ACK_BYTES` of them
  * (text counted per UTF-16 unit, as the server counts), whichever comes first, and at most
- * `ACK_DELAY` ms after the first frame not yet acked. An ack costs the server about what relaying
- * a frame to one member does, and a member of a busy room receives far more than it sends: acking
- * rarely is what keeps sessions cheap. The server keeps 1024 frames and 8 MiB by default
- * (`replayFrames`, `replayBytes`), so an ack is always due well within what it keeps.
+ * `ACK_DELAY` ms after the first frame not yet acked. The count is high because a member of a
+ * busy room receives far more than it sends, and each ack is a frame the server reads; the delay
+ * stays short because the server keeps every frame until it is acked, and frames kept longer
+ * cost it more garbage-collector work and memory (docs/performance.md, "Sessions"). The server
+ * keeps 1024 frames and 8 MiB by default (`replayFrames`, `replayBytes`), so an ack is always due
+ * well within what it keeps.
  */
 export const ACK_EVERY = 256;
 export const ACK_BYTES = 1024 * 1024;
-export const ACK_DELAY = 50;
+export const ACK_DELAY = 25;
 
 /**
  * The client's half of a resumable session: the token for the next resume, frames counted both

@@ -26,7 +26,7 @@ function resumable() {
 describe('session acks', () => {
   it('are sparse under dense traffic and stay well inside the server’s default replay bounds', () => {
     expect(ACK_EVERY).toBe(256);
-    expect(ACK_DELAY).toBe(50);
+    expect(ACK_DELAY).toBe(25);
     // The server keeps 1024 frames and 8 MiB by default: an ack is due long before either.
     expect(ACK_EVERY * 2).toBeLessThanOrEqual(1024);
     expect(ACK_BYTES * 4).toBeLessThanOrEqual(8 * 1024 * 1024);

@@ -11,7 +11,7 @@ import { Session, type EndReason, type ReplayLimits } from './Session.js';
  */
 export const ACK_EVERY = 256;
 export const ACK_BYTES = 1024 * 1024;
-export const ACK_DELAY = 50;
+export const ACK_DELAY = 25;
 /** Ended sessions remembered (so a late resume hears why): at most this many, for one grace window. */
 const MAX_TOMBSTONES = 10_000;
 
