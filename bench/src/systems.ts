@@ -52,7 +52,7 @@ export const SYSTEMS: System[] = [
     args: ['uws', 'resume'],
     dialect: withSessionAcks(mwseDialect),
     workloads: ALL,
-    about: 'mwse-uws with sessions kept (resumeGrace 120 s, as mwse-server): frames counted and kept until acked, clients ack every 64',
+    about: 'mwse-uws with sessions kept (resumeGrace 120 s, as mwse-server): frames counted and kept until acked, clients ack as the SDK does (256 frames, 1 MiB or 25 ms)',
   },
   {
     name: 'mwse-uws-bin-resume',

@@ -4,8 +4,13 @@ import { Opcode, maskedFrame } from './wsFrames.js';
 import type { RawWebSocket } from './openWebSocket.js';
 
 const BACKLOG = 16;
-/** As `@mwse/client` acks a resumable session: every this many counted frames. */
-const ACK_EVERY = 64;
+/**
+ * As `@mwse/client` acks a resumable session (its `ResumableSession.ts`): after this many counted
+ * frames or bytes, whichever first, and at most `ACK_DELAY` ms after the first one not yet acked.
+ */
+export const ACK_EVERY = 256;
+export const ACK_BYTES = 1024 * 1024;
+export const ACK_DELAY = 25;
 
 /** A decoded inbound message: text frames as strings, binary frames as bytes. */
 export type Inbound = string | Buffer;
@@ -37,7 +42,7 @@ export class Connection {
    * Set by {@link ackSession}: server frames counted since the hello, and the count last
    * acknowledged, so a resumable session is acked the way the SDK does it.
    */
-  private session: { received: number; acked: number } | undefined;
+  private session: { received: number; acked: number; ackedBytes: number; timer: NodeJS.Timeout | undefined } | undefined;
 
   private readonly socket: Socket;
   private readonly reader: FrameReader;
@@ -60,6 +65,7 @@ export class Connection {
     });
     this.socket.on('close', () => {
       this.closed = true;
+      if (this.session) clearTimeout(this.session.timer);
     });
     this.socket.on('error', () => {});
     if (raw.head.length > 0) this.reader.push(raw.head);
@@ -67,12 +73,12 @@ export class Connection {
 
   /**
    * From now on (right after a resumable hello), count the server's frames and send
-   * `session/ack` every {@link ACK_EVERY} of them as `@mwse/client` does, so the server trims
+   * `session/ack` with the cadence of `@mwse/client` ({@link ACK_EVERY}), so the server trims
    * its replay buffer as it would for the SDK; its own `session/ack` frames are taken here and
    * not offered to the workload (they are not deliveries).
    */
   ackSession(): void {
-    this.session = { received: 0, acked: 0 };
+    this.session = { received: 0, acked: 0, ackedBytes: this.reader.countedBytes, timer: undefined };
     const previous = this.intercept;
     this.intercept = (msg) => {
       if (typeof msg === 'string' && msg.startsWith('{"type":"session/ack"')) return true;
@@ -85,10 +91,23 @@ export class Connection {
   private countForAck(n: number): void {
     const session = this.session!;
     session.received += n;
-    if (session.received - session.acked < ACK_EVERY) return;
-    session.acked = session.received;
-    this.socket.write(maskedFrame(`{"type":"session/ack","seq":${session.received}}`));
+    // The server's own acks are in the byte count too (about 35 bytes each): close enough.
+    if (session.received - session.acked >= ACK_EVERY || this.reader.countedBytes - session.ackedBytes >= ACK_BYTES) {
+      this.ack();
+      return;
+    }
+    session.timer ??= setTimeout(this.ack, ACK_DELAY);
   }
+
+  private readonly ack = (): void => {
+    const session = this.session!;
+    clearTimeout(session.timer);
+    session.timer = undefined;
+    if (session.received === session.acked || this.closed) return;
+    session.acked = session.received;
+    session.ackedBytes = this.reader.countedBytes;
+    this.socket.write(maskedFrame(`{"type":"session/ack","seq":${session.received}}`));
+  };
 
   /** Count frames instead of decoding them; `keepUpTo` bytes or fewer are still decoded. */
   countOnly(keepUpTo = 0): void {

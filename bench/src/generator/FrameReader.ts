@@ -17,6 +17,8 @@ export class FrameReader {
   keepUpTo = 0;
   /** Complete data frames skipped since the last {@link take}. */
   private counted = 0;
+  /** Payload bytes of the data frames counted so far (a running total, for session acks). */
+  countedBytes = 0;
 
   private readonly header = Buffer.alloc(14);
   private headerLen = 0;
@@ -67,6 +69,7 @@ export class FrameReader {
     const opcode = b0 & 0x0f;
     if (opcode !== 0) this.opcode = opcode;
     this.remaining = len;
+    if (opcode < 8) this.countedBytes += len;
     this.parts = this.decode || this.opcode >= 8 || len <= this.keepUpTo ? [] : undefined;
     if (len === 0) this.finish();
   }

@@ -3,7 +3,7 @@ import { attemptFailure, errorTextOf, isFinalRefusal, type AttemptFailure } from
 import { Backoff, type BackoffOptions } from './Backoff.js';
 import { parseServerFrame } from './parseServerFrame.js';
 import { closeCodesWithoutReconnect, closeNormal } from './protocolConstants.js';
-import { ACK_DELAY, ACK_EVERY, ResumableSession } from './ResumableSession.js';
+import { ACK_BYTES, ACK_DELAY, ACK_EVERY, ResumableSession } from './ResumableSession.js';
 import type { WebSocketConstructor, WebSocketLike } from './WebSocketLike.js';
 
 /** One encoded frame waiting to be written. */
@@ -239,13 +239,14 @@ export class Connection {
       // Every other frame after the hello is counted, even one this SDK cannot read: the server
       // counted it too, and the counts must agree for a resume to replay exactly what was missed.
       session.received += 1;
+      session.receivedBytes += sizeOf(data);
       this.#scheduleAck(session);
     }
     if (frame) this.#handlers.frame(frame);
   }
 
   #scheduleAck(session: ResumableSession): void {
-    if (session.received - session.acked >= ACK_EVERY) {
+    if (session.received - session.acked >= ACK_EVERY || session.receivedBytes >= ACK_BYTES) {
       this.#ack(session);
       return;
     }
@@ -258,6 +259,7 @@ export class Connection {
   #ack(session: ResumableSession): void {
     if (session.received === session.acked || !this.#socket) return;
     session.acked = session.received;
+    session.receivedBytes = 0;
     try {
       this.#socket.send(`{"type":"session/ack","seq":${session.received}}`);
     } catch {
@@ -376,4 +378,11 @@ function withResume(url: string): string {
   const hash = url.indexOf('#');
   const base = hash === -1 ? url : url.slice(0, hash);
   return `${base}${base.includes('?') ? '&' : '?'}resume=1`;
+}
+
+/** A received message's size as the server counts it: UTF-16 units of text, bytes of binary. */
+function sizeOf(data: unknown): number {
+  if (typeof data === 'string') return data.length;
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
+  return 0;
 }

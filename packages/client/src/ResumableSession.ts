@@ -10,8 +10,18 @@ export interface ResendLimits {
   bytes: number;
 }
 
-/** `session/ack` goes out after this many counted server frames, or this many ms after the last. */
-export const ACK_EVERY = 64;
+/**
+ * When `session/ack` goes out: after `ACK_EVERY` counted server frames or `ACK_BYTES` of them
+ * (text counted per UTF-16 unit, as the server counts), whichever comes first, and at most
+ * `ACK_DELAY` ms after the first frame not yet acked. The count is high because a member of a
+ * busy room receives far more than it sends, and each ack is a frame the server reads; the delay
+ * stays short because the server keeps every frame until it is acked, and frames kept longer
+ * cost it more garbage-collector work and memory (docs/performance.md, "Sessions"). The server
+ * keeps 1024 frames and 8 MiB by default (`replayFrames`, `replayBytes`), so an ack is always due
+ * well within what it keeps.
+ */
+export const ACK_EVERY = 256;
+export const ACK_BYTES = 1024 * 1024;
 export const ACK_DELAY = 25;
 
 /**
@@ -24,6 +34,8 @@ export class ResumableSession {
   received = 0;
   /** `received` as last acknowledged to the server. */
   acked = 0;
+  /** Size of the counted frames received since the last ack. */
+  receivedBytes = 0;
   /** Counted frames written before `unacked[0]`: the server must have applied at least these. */
   private base = 0;
   private unacked: Written[] = [];

@@ -31,6 +31,7 @@ import { Peer } from './Peer.js';
 import type { FrameHandler, FrameHandlers, RawTunnelHandler, Service } from './Service.js';
 import { ServiceError } from './ServiceError.js';
 import type { Link } from './session/Link.js';
+import { readAck } from './session/readAck.js';
 import { Sessions } from './session/Sessions.js';
 import { createAddressService } from './services/addresses.js';
 import { createInfoService } from './services/info.js';
@@ -444,7 +445,7 @@ export class Hub {
       }
       // Counted before handling: a frame refused below was still applied (it got its answer).
       session.applied += 1;
-      this.sessions.applied(peer, session);
+      this.sessions.applied(peer, session, data.length);
       this.mirror?.mark(peer, false);
     }
     const verdict = peer.limiter?.take(now);
@@ -497,6 +498,12 @@ export class Hub {
 
   /** A session control frame (ack, end): neither counted nor rate limited. */
   private sessionFrame(peer: Peer, data: string): void {
+    // The SDK's own acks, read without the decoder; any other spelling is decoded (or refused) below.
+    const seq = readAck(data);
+    if (seq !== undefined) {
+      peer.session!.ack(seq);
+      return;
+    }
     const decoded = this.codec.decodeClient(data);
     if (!decoded.ok) {
       this.refuseUndecodable(peer, decoded.error);

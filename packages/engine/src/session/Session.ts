@@ -22,6 +22,8 @@ export class Session {
   applied = 0;
   /** `applied` as last told to the client (`session/ack`, or a resumed hello). */
   appliedTold = 0;
+  /** Size of the frames applied since `appliedTold` was last told by an ack. */
+  appliedBytes = 0;
   /** The client said it received this many counted frames. */
   acked = 0;
   /** No socket carries the session; `timer` ends it when the grace window is over. */
@@ -29,9 +31,14 @@ export class Session {
   timer: NodeJS.Timeout | undefined;
   /** Set before the session is ended for a reason other than a plain close. */
   endReason: EndReason | undefined;
-  /** Frames numbered `base + 1` … `sent`, oldest first, from `head` on. */
-  private frames: WireData[] = [];
-  private head = 0;
+  /**
+   * Frames numbered `base + 1` … `sent`, oldest first: a ring of `kept` frames from `start`
+   * (its length a power of two). An ack is an index move, and a session that keeps acking reuses
+   * the same slots instead of growing and dropping an array every few hundred frames.
+   */
+  private ring: (WireData | undefined)[] = emptyRing();
+  private start = 0;
+  private count = 0;
   private bytes = 0;
   private base = 0;
 
@@ -58,7 +65,7 @@ export class Session {
 
   /** Frames kept for replay. */
   get kept(): number {
-    return this.frames.length - this.head;
+    return this.count;
   }
 
   /** Bytes kept for replay. */
@@ -73,11 +80,15 @@ export class Session {
    */
   record(data: WireData): boolean {
     const size = data.length;
-    while (this.kept > 0 && (this.kept >= this.limits.frames || this.bytes + size > this.limits.bytes)) {
+    const { frames, bytes } = this.limits;
+    if (this.count > 0 && (this.count >= frames || this.bytes + size > bytes)) {
       if (this.away) return false;
-      this.dropOldest();
+      while (this.count > 0 && (this.count >= frames || this.bytes + size > bytes)) this.drop(1);
     }
-    this.frames.push(data);
+    let { ring } = this;
+    if (this.count === ring.length) ring = this.grow();
+    ring[(this.start + this.count) & (ring.length - 1)] = data;
+    this.count += 1;
     this.bytes += size;
     this.sent += 1;
     return true;
@@ -87,7 +98,8 @@ export class Session {
   ack(seq: number): void {
     if (seq <= this.acked || seq > this.sent) return;
     this.acked = seq;
-    while (this.base < seq && this.kept > 0) this.dropOldest();
+    // `base + kept` is `sent`, so this is at most `kept`.
+    if (seq > this.base) this.drop(seq - this.base);
   }
 
   /**
@@ -96,20 +108,51 @@ export class Session {
    */
   missed(seq: number): WireData[] | undefined {
     if (seq < this.base || seq > this.sent) return undefined;
-    return this.frames.slice(this.head + (seq - this.base));
+    const { ring } = this;
+    const mask = ring.length - 1;
+    const missed: WireData[] = [];
+    for (let i = seq - this.base; i < this.count; i++) missed.push(ring[(this.start + i) & mask]!);
+    return missed;
   }
 
-  private dropOldest(): void {
-    const data = this.frames[this.head]!;
-    this.frames[this.head++] = '';
-    this.bytes -= data.length;
-    this.base += 1;
-    if (this.head === this.frames.length) {
-      this.frames = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.frames.length) {
-      this.frames = this.frames.slice(this.head);
-      this.head = 0;
+  /** Forget the `n` oldest frames kept. */
+  private drop(n: number): void {
+    const { ring } = this;
+    const mask = ring.length - 1;
+    let at = this.start;
+    let bytes = this.bytes;
+    for (let i = 0; i < n; i++) {
+      bytes -= ring[at]!.length;
+      ring[at] = undefined;
+      at = (at + 1) & mask;
+    }
+    this.bytes = bytes;
+    this.count -= n;
+    this.base += n;
+    if (this.count === 0 && ring.length > INITIAL_RING) {
+      // Emptied: an idle or away session holds no more than a fresh one.
+      this.ring = emptyRing();
+      this.start = 0;
+    } else {
+      this.start = at;
     }
   }
+
+  /** Twice the slots, the kept frames first in order. */
+  private grow(): (WireData | undefined)[] {
+    const { ring, start, count } = this;
+    const mask = ring.length - 1;
+    const grown = new Array<WireData | undefined>(ring.length * 2).fill(undefined);
+    for (let i = 0; i < count; i++) grown[i] = ring[(start + i) & mask];
+    this.ring = grown;
+    this.start = 0;
+    return grown;
+  }
+}
+
+/** Slots of a new session's ring: a power of two. */
+const INITIAL_RING = 16;
+
+function emptyRing(): (WireData | undefined)[] {
+  return new Array<WireData | undefined>(INITIAL_RING).fill(undefined);
 }

@@ -4,9 +4,14 @@ import type { Peer } from '../Peer.js';
 import type { Link } from './Link.js';
 import { Session, type EndReason, type ReplayLimits } from './Session.js';
 
-/** A server `session/ack` goes out after this many applied frames, or `ACK_DELAY` ms after the last. */
-const ACK_EVERY = 64;
-const ACK_DELAY = 25;
+/**
+ * A server `session/ack` goes out after `ACK_EVERY` applied frames or `ACK_BYTES` of them,
+ * whichever first, and at most `ACK_DELAY` ms after the first one not yet acked: the SDK's
+ * cadence (its `ResumableSession.ts`), well inside what it keeps to resend (1024 frames, 8 MiB).
+ */
+export const ACK_EVERY = 256;
+export const ACK_BYTES = 1024 * 1024;
+export const ACK_DELAY = 25;
 /** Ended sessions remembered (so a late resume hears why): at most this many, for one grace window. */
 const MAX_TOMBSTONES = 10_000;
 
@@ -88,13 +93,16 @@ export class Sessions {
     return { token, grace: this.grace };
   }
 
-  /** A counted client frame was handled: tell the client now and then. */
-  applied(peer: Peer, session: Session): void {
-    if (session.applied - session.appliedTold >= ACK_EVERY) {
+  /** A counted client frame of `size` bytes was handled: tell the client now and then. */
+  applied(peer: Peer, session: Session, size: number): void {
+    session.appliedBytes += size;
+    const unacked = session.applied - session.appliedTold;
+    if (unacked >= ACK_EVERY || session.appliedBytes >= ACK_BYTES) {
       this.sendAck(peer, session);
       return;
     }
-    this.unacked.add(peer);
+    // The first frame since the last ack: later ones find the peer waiting already.
+    if (unacked === 1) this.unacked.add(peer);
     this.ackTimer ??= setTimeout(this.flushAcks, ACK_DELAY);
   }
 
@@ -108,6 +116,7 @@ export class Sessions {
     this.unacked.delete(peer);
     if (session.away || session.applied === session.appliedTold) return;
     session.appliedTold = session.applied;
+    session.appliedBytes = 0;
     this.host.sendControl(peer, { type: 'session/ack', seq: session.applied });
   }
 

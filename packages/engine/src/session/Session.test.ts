@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { Session } from './Session.js';
+
+const session = (frames = 1024, bytes = 8 * 1024 * 1024) => new Session(Buffer.alloc(32), { frames, bytes });
+const frame = (n: number) => `frame ${n}`;
+
+/** Record frames `from` … `to` (numbered as the session numbers them). */
+function record(s: Session, from: number, to: number): boolean[] {
+  const kept: boolean[] = [];
+  for (let n = from; n <= to; n++) kept.push(s.record(frame(n)));
+  return kept;
+}
+
+describe('Session replay buffer', () => {
+  it('an ack frees the frames it covers; missed() replays the rest in order', () => {
+    const s = session();
+    record(s, 1, 10);
+    expect(s.kept).toBe(10);
+    expect(s.keptBytes).toBe(10 * 7 + 1);
+    s.ack(4);
+    expect(s.kept).toBe(6);
+    expect(s.keptBytes).toBe(6 * 7 + 1);
+    expect(s.missed(4)).toEqual([5, 6, 7, 8, 9, 10].map(frame));
+    expect(s.missed(7)).toEqual([8, 9, 10].map(frame));
+    expect(s.missed(10)).toEqual([]);
+    // Acked frames are gone; a count past what was sent is not a session.
+    expect(s.missed(3)).toBeUndefined();
+    expect(s.missed(11)).toBeUndefined();
+  });
+
+  it('ignores acks behind the last one or past what was sent', () => {
+    const s = session();
+    record(s, 1, 10);
+    s.ack(6);
+    s.ack(3);
+    s.ack(6);
+    s.ack(11);
+    s.ack(Number.MAX_SAFE_INTEGER);
+    expect(s).toMatchObject({ acked: 6, kept: 4, sent: 10 });
+    s.ack(10);
+    expect(s).toMatchObject({ acked: 10, kept: 0, keptBytes: 0 });
+    expect(s.missed(10)).toEqual([]);
+  });
+
+  it('keeps order and counts across many wraps of its ring, acked in uneven steps', () => {
+    const s = session();
+    let sent = 0;
+    let acked = 0;
+    // Sizes and steps that do not divide the ring's length: the ring wraps at every offset.
+    for (let round = 0; round < 200; round++) {
+      const n = 1 + ((round * 37) % 300);
+      record(s, sent + 1, sent + n);
+      sent += n;
+      expect(s.missed(acked)).toEqual(Array.from({ length: sent - acked }, (_, i) => frame(acked + 1 + i)));
+      acked = Math.max(acked, sent - ((round * 13) % 40));
+      s.ack(acked);
+      expect(s.kept).toBe(sent - acked);
+      const bytes = Array.from({ length: sent - acked }, (_, i) => frame(acked + 1 + i).length).reduce((a, b) => a + b, 0);
+      expect(s.keptBytes).toBe(bytes);
+    }
+    expect(s.sent).toBe(sent);
+  });
+
+  it('while live, the oldest frames make room at the frame bound; while away, going past it means the end', () => {
+    const s = session(8);
+    expect(record(s, 1, 20).every(Boolean)).toBe(true);
+    expect(s.kept).toBe(8);
+    expect(s.missed(12)).toEqual([13, 14, 15, 16, 17, 18, 19, 20].map(frame));
+    // A resume from before what is kept cannot be exact.
+    expect(s.missed(11)).toBeUndefined();
+    s.ack(14);
+    s.away = true;
+    expect(record(s, 21, 22)).toEqual([true, true]);
+    expect(s.kept).toBe(8);
+    expect(s.record(frame(23))).toBe(false);
+    expect(s).toMatchObject({ kept: 8, sent: 22 });
+    expect(s.missed(14)).toEqual([15, 16, 17, 18, 19, 20, 21, 22].map(frame));
+  });
+
+  it('likewise at the byte bound', () => {
+    const s = session(1024, 100);
+    const big = 'x'.repeat(40);
+    expect([s.record(big), s.record(big), s.record(big)]).toEqual([true, true, true]);
+    expect(s).toMatchObject({ kept: 2, keptBytes: 80, sent: 3 });
+    s.away = true;
+    expect(s.record('y'.repeat(20))).toBe(true);
+    expect(s.record('z')).toBe(false);
+    expect(s).toMatchObject({ kept: 3, keptBytes: 100, sent: 4 });
+    // One frame alone always fits, however big (the outbound queue's bound applies to it).
+    const lone = session(1024, 10);
+    lone.away = true;
+    expect(lone.record('x'.repeat(50))).toBe(true);
+    expect(lone.record('y')).toBe(false);
+  });
+
+  it('counts binary frames by their bytes', () => {
+    const s = session(1024, 64);
+    expect(s.record(new Uint8Array(30))).toBe(true);
+    expect(s.record(new Uint8Array(30))).toBe(true);
+    expect(s.keptBytes).toBe(60);
+    s.away = true;
+    expect(s.record(new Uint8Array(5))).toBe(false);
+    s.away = false;
+    expect(s.record(new Uint8Array(5))).toBe(true);
+    expect(s).toMatchObject({ kept: 2, keptBytes: 35 });
+  });
+
+  it('lets go of the frames it freed, and of a grown ring once emptied', () => {
+    const s = session();
+    record(s, 1, 1000);
+    s.ack(1000);
+    const ring = (s as unknown as { ring: unknown[] }).ring;
+    expect(ring.length).toBeLessThanOrEqual(16);
+    record(s, 1001, 1010);
+    s.ack(1005);
+    const slots = (s as unknown as { ring: unknown[] }).ring;
+    expect(slots.filter((x) => x !== undefined)).toEqual([1006, 1007, 1008, 1009, 1010].map(frame));
+  });
+});
