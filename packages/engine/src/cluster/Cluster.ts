@@ -694,11 +694,18 @@ export class Cluster {
   }
 
   /**
-   * Redis lost the cluster's state (the epoch changed): this node's sessions are ended with
+   * Redis lost the cluster's state (the epoch changed): this node claims its tag again and says
+   * hello; its sessions are ended with
    * `state-lost` (their records, the others' ghosts of them and their rooms' claims are gone, so
    * a resume could not be honoured soundly), and new tokens name the new epoch.
    */
   private stateLost(epoch: string): void {
+    // This node's tag went with the rest: claim it again (no new node may take it) and say hello,
+    // so nodes that relearn the cluster from Redis, or already did, know this one.
+    this.pub
+      .hsetnx(`${this.prefix}tags`, this.tag, this.nodeId)
+      .then(() => this.bus.announce({ o: 'hello', node: this.nodeId, tag: this.tag }))
+      .catch((error: unknown) => this.log.warn({ err: error }, 'cluster: the tag could not be claimed again'));
     if (!this.hub) return;
     this.hub.sessions.epoch = epoch;
     for (const peer of [...this.hub.allPeers()]) if (peer.session && !peer.closed) this.hub.sessions.end(peer, 'state-lost');

@@ -61,7 +61,8 @@ describe.skipIf(redisMissing())('Redis restarted empty under a cluster', () => {
       expect(now).not.toBe(epoch);
       for (const e of engines) expect(gauge(e.hub.metrics.render(), 'mwse_cluster_state_lost')).toBe(1);
 
-      // The nodes serve again, across nodes too.
+      // The nodes serve again, across nodes too: each knows the other again.
+      await eventually(() => engines.every((e) => e.hub.cluster!.nodes.length === 2), 10_000, 'the nodes to know each other');
       const got: unknown[] = [];
       onB.mwse.on('message', (pack: unknown) => got.push(pack));
       await onB.mwse.peer(onA.mwse.me.socketId).acceptPair();
@@ -79,6 +80,40 @@ describe.skipIf(redisMissing())('Redis restarted empty under a cluster', () => {
     } finally {
       for (const c of clients) c.close();
       await proxy?.stop();
+      for (const e of engines) await e.close();
+      await redis.stop();
+    }
+  }, 60_000);
+
+  it('is told the same after FLUSHALL on a Redis that stays up', async () => {
+    const redis = await startRedis({ appendonly: false });
+    const engines: Engine[] = [];
+    const clients: MWSE[] = [];
+    try {
+      for (const nodeId of ['flush-a', 'flush-b']) engines.push(await startNode(redis.url, nodeId, { resumeGrace: 60_000 }, 900));
+      const outcomes: Outcome[][] = [];
+      for (const e of engines) {
+        const mwse = new MWSE({ endpoint: `ws://127.0.0.1:${e.port}/`, reconnect: { initialDelay: 100, maxDelay: 300 } });
+        clients.push(mwse);
+        await mwse.scope();
+        const list: Outcome[] = [];
+        mwse.on('reconnect', (outcome) => list.push(outcome));
+        outcomes.push(list);
+      }
+      expect(await redisCli(redis, 'FLUSHALL')).toBe('OK');
+      await eventually(() => outcomes.every((list) => list.length === 1), 20_000, 'the reconnects after FLUSHALL');
+      expect(outcomes).toEqual([[{ resumed: false, reason: 'state-lost' }], [{ resumed: false, reason: 'state-lost' }]]);
+      for (const e of engines) expect(gauge(e.hub.metrics.render(), 'mwse_cluster_state_lost')).toBe(1);
+      // Served again across nodes.
+      await eventually(() => engines.every((e) => e.hub.cluster!.nodes.length === 2), 10_000, 'the nodes to know each other');
+      const [x, y] = clients as [MWSE, MWSE];
+      const got: unknown[] = [];
+      y.on('message', (pack: unknown) => got.push(pack));
+      await y.peer(x.me.socketId).acceptPair();
+      x.peer(y.me.socketId).send({ n: 1 });
+      await eventually(() => got.length === 1, 5000, 'a message across nodes');
+    } finally {
+      for (const c of clients) c.close();
       for (const e of engines) await e.close();
       await redis.stop();
     }
