@@ -16,6 +16,7 @@ export class Epoch {
   /** Times this node found the epoch changed (a gauge). */
   lost = 0;
   private checking = false;
+  private inflight: Promise<boolean> | undefined;
 
   constructor(
     private readonly redis: ClusterRedis,
@@ -42,7 +43,15 @@ export class Epoch {
    * Compare Redis's epoch with this node's (called on lease ticks, and by a resume that found
    * nothing). True when it differs: then the change is logged, counted and handled once.
    */
-  async check(): Promise<boolean> {
+  check(): Promise<boolean> {
+    // One read in flight at a time: a storm of refused resumes queues nothing behind the lease.
+    this.inflight ??= this.read().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  private async read(): Promise<boolean> {
     const found = await this.redis.get(this.key);
     if (found === this.value) return false;
     if (this.checking) return true;
