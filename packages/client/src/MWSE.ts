@@ -111,7 +111,8 @@ export interface ReconnectOutcome {
   /**
    * With `resumed: false`: `unknown`, `expired` (away past the server's grace window), `overflow`
    * (more was missed than is kept), `ended`, `identity` (the bridge gave another identity),
-   * `codec`, `disabled` (the server keeps no sessions), or another a newer server gives.
+   * `codec`, `disabled` (the server keeps no sessions), `state-lost` (a cluster's Redis lost the
+   * state the session was kept under), or another a newer server gives.
    */
   reason?: string;
 }

@@ -6,6 +6,7 @@ import {
   type Codec,
   type DecodeError,
   type ErrorCode,
+  type ResumeRefusal,
   type ServerFrame,
   type ServerFrameOf,
   type WireData,
@@ -20,6 +21,7 @@ import { AddressBook } from './addressing/AddressBook.js';
 import { Bridge } from './bridge/Bridge.js';
 import type { Cluster, RemoteHandler } from './cluster/Cluster.js';
 import type { SessionMirror } from './cluster/SessionMirror.js';
+import { Epoch } from './cluster/Epoch.js';
 import type { ResolvedEngineOptions } from './EngineOptions.js';
 import { encodeTunnel, type RawPayload, type TunnelFrame } from './tunnelEncoding.js';
 import { Metrics } from './metrics/Metrics.js';
@@ -169,6 +171,7 @@ export class Hub {
     if (cluster) {
       this.metrics.gauge('mwse_cluster_ghosts', 'Peers of other nodes this node holds relations with.', () => cluster.ghostCount);
       this.metrics.gauge('mwse_cluster_bus_recovered', 'Batches from other nodes read back from the bus log (pub/sub lost them).', () => cluster.bus.recovered);
+      this.metrics.gauge('mwse_cluster_state_lost', 'Times this node found that Redis lost the cluster’s state (the epoch changed).', () => cluster.epoch.lost);
       this.metrics.gauge('mwse_cluster_bus_state_lost', 'Times batches between this node and another were lost for good.', () => cluster.bus.stateLost);
     }
     const { queueStats } = this;
@@ -277,16 +280,17 @@ export class Hub {
       // No session here: perhaps one of a dead node, to take over (cluster/Takeover.ts).
       this.cluster.takeover.take(link, frame).then(
         (taken) => {
-          if (typeof taken !== 'string') return;
-          this.log.debug({ address: link.admitted.address, reason: taken }, 'resume refused');
-          this.metrics.inc('mwse_resumes_total', taken);
-          if (link.open && !link.peer) this.open(link, taken);
+          if (typeof taken === 'string') this.refuseResume(link, frame.token, taken);
         },
         (error: unknown) => {
           this.log.warn({ err: error }, 'cluster: a takeover failed');
-          if (link.open && !link.peer) this.open(link, 'unknown');
+          this.refuseResume(link, frame.token, 'unknown');
         },
       );
+      return undefined;
+    }
+    if ((outcome === 'unknown' || outcome === 'ended') && this.cluster) {
+      this.refuseResume(link, frame.token, outcome);
       return undefined;
     }
     if (typeof outcome === 'string') {
@@ -310,6 +314,30 @@ export class Hub {
     peer.queue.flush();
     this.log.debug({ peer: peer.id, replayed: missed.length }, 'resumed');
     return peer;
+  }
+
+  /**
+   * Cluster mode: a resume found no session (`unknown`), or one that ended (`ended`, as when its
+   * node lost Redis). When its token names an epoch the cluster no longer has, Redis lost the
+   * state it was kept under: the hello says `state-lost` instead (cluster/Epoch.ts).
+   */
+  private refuseResume(link: Link, token: string, reason: ResumeRefusal): void {
+    const named = Epoch.of(token);
+    const epoch = this.cluster!.epoch;
+    const told = (why: ResumeRefusal) => {
+      this.log.debug({ address: link.admitted.address, reason: why }, 'resume refused');
+      this.metrics.inc('mwse_resumes_total', why);
+      if (link.open && !link.peer) this.open(link, why);
+    };
+    if (named === undefined || (reason !== 'unknown' && reason !== 'ended')) {
+      told(reason);
+      return;
+    }
+    // Read now, not only on lease ticks: a resume may come before this node's next tick.
+    epoch.check().then(
+      () => told(named === epoch.value ? reason : 'state-lost'),
+      () => told(named === epoch.value ? reason : 'state-lost'),
+    );
   }
 
   /**

@@ -12,9 +12,10 @@ export const MAX_RESUME_TOKEN_LENGTH = 128;
  * session, or the token did not match), `expired` (away past the grace window), `overflow` (more
  * was missed than the server or the client keeps), `ended` (closed on purpose, or by the server),
  * `identity` (the bridge gave this connection another identity), `codec` (asked for another codec),
- * `disabled` (the server keeps no sessions).
+ * `disabled` (the server keeps no sessions), `state-lost` (a cluster's Redis lost the state the
+ * session was kept under: restarted empty, flushed, or failed over to a replica that lost writes).
  */
-export const ResumeRefusal = z.enum(['unknown', 'expired', 'overflow', 'ended', 'identity', 'codec', 'disabled']);
+export const ResumeRefusal = z.enum(['unknown', 'expired', 'overflow', 'ended', 'identity', 'codec', 'disabled', 'state-lost']);
 export type ResumeRefusal = z.infer<typeof ResumeRefusal>;
 
 /**

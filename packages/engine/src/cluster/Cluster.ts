@@ -14,6 +14,7 @@ import { type Announcement, Bus, type Op } from './Bus.js';
 import { SessionMirror, type SessionRecord } from './SessionMirror.js';
 import { Takeover } from './Takeover.js';
 import { HeldFrames } from './HeldFrames.js';
+import { Epoch } from './Epoch.js';
 
 /** What a node tells another about one of its peers, so the other can stand a ghost for it. */
 export interface PeerCard {
@@ -119,6 +120,8 @@ export class Cluster {
   private readonly held = new HeldFrames();
   /** Sessions being handed over to this node by their live owner: what arrives for them is held. */
   private readonly arriving = new Set<string>();
+  /** The epoch of the cluster's state in Redis: a change says Redis lost it (cluster/Epoch.ts). */
+  readonly epoch: Epoch;
 
   private constructor(
     private readonly options: ClusterOptions,
@@ -140,6 +143,7 @@ export class Cluster {
       lost: (node, reason) => this.lose(`bus state lost with node ${node}: ${reason}`),
     }, this.leaseTtl);
     this.rooms = new RoomHomes(this.pub, this.nodeId, (node) => this.isLive(node), log);
+    this.epoch = new Epoch(this.leases, `${this.prefix}epoch`, log, (_from, to) => this.stateLost(to));
     for (const client of [this.pub, this.sub, this.leases]) {
       client.on('error', ((error: Error) => this.log.warn({ err: error, node: this.nodeId }, 'cluster redis error')) as never);
     }
@@ -169,6 +173,7 @@ export class Cluster {
     if (!this.tag) throw new Error('cluster: no free node tag after 16 tries');
     this.bus.fence(this.leaseKey(this.nodeId), this.tag);
     await this.renewLease(true);
+    await this.epoch.join();
     await this.bus.listen();
     const known = await this.pub.hgetall(`${this.prefix}tags`);
     const entries = Object.entries(known);
@@ -186,6 +191,7 @@ export class Cluster {
 
   attach(hub: Hub): void {
     this.hub = hub;
+    hub.sessions.epoch = this.epoch.value;
     if (!hub.sessions.enabled || this.options.takeover === false) return;
     // Sessions outlive their node: each is mirrored into Redis, and a dead node's are taken over.
     const records = openRedis(this.options.redis, `mwse-${this.nodeId}-rec`);
@@ -687,8 +693,29 @@ export class Cluster {
     return this.healthy;
   }
 
+  /**
+   * Redis lost the cluster's state (the epoch changed): this node claims its tag again and says
+   * hello; its sessions are ended with
+   * `state-lost` (their records, the others' ghosts of them and their rooms' claims are gone, so
+   * a resume could not be honoured soundly), and new tokens name the new epoch.
+   */
+  private stateLost(epoch: string): void {
+    // This node's tag went with the rest: claim it again (no new node may take it) and say hello,
+    // so nodes that relearn the cluster from Redis, or already did, know this one.
+    this.pub
+      .hsetnx(`${this.prefix}tags`, this.tag, this.nodeId)
+      .then(() => this.bus.announce({ o: 'hello', node: this.nodeId, tag: this.tag }))
+      .catch((error: unknown) => this.log.warn({ err: error }, 'cluster: the tag could not be claimed again'));
+    if (!this.hub) return;
+    this.hub.sessions.epoch = epoch;
+    for (const peer of [...this.hub.allPeers()]) if (peer.session && !peer.closed) this.hub.sessions.end(peer, 'state-lost');
+  }
+
   /** Renew this node's lease, probe its subscriber, and drop nodes whose lease ran out. */
   private tick(): void {
+    // Before the lease, on its connection: a Redis that lost the lease lost the epoch with it, and
+    // sessions ended for that are ended as `state-lost` before the lease's loss drops the rest.
+    this.epoch.check().catch((error: unknown) => this.log.warn({ err: error }, 'cluster: the epoch could not be read'));
     if (this.healthy && this.overdue()) {
       // Timers run before the poll phase: after a stall of this process, answers and probes may
       // be waiting unread. Decide after they are read.

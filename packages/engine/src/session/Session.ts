@@ -8,7 +8,7 @@ export interface ReplayLimits {
 }
 
 /** Why a session ended, as a later resume attempt is told (`hello.reason`). */
-export type EndReason = 'expired' | 'overflow' | 'ended';
+export type EndReason = 'expired' | 'overflow' | 'ended' | 'state-lost';
 
 /**
  * The part of a peer that lets it outlive its socket: frames counted both ways since the hello

@@ -60,6 +60,8 @@ export class Sessions {
   private ackTimer: NodeJS.Timeout | undefined;
   /** Sessions whose socket is gone (a gauge). */
   awayCount = 0;
+  /** Cluster mode: the epoch new tokens name (`<secret>.<epoch>`, see cluster/Epoch.ts). */
+  epoch: string | undefined;
 
   constructor(
     private readonly host: SessionHost,
@@ -74,7 +76,7 @@ export class Sessions {
 
   /** A new session with a fresh token (256 random bits, base64url). */
   mint(): Minted {
-    const token = randomBytes(32).toString('base64url');
+    const token = this.newToken();
     return { session: new Session(hash(token), this.limits), token };
   }
 
@@ -85,9 +87,14 @@ export class Sessions {
     return session;
   }
 
+  private newToken(): string {
+    const secret = randomBytes(32).toString('base64url');
+    return this.epoch === undefined ? secret : `${secret}.${this.epoch}`;
+  }
+
   /** The hello's `resume` field, with a new token: the old one stops working at once. */
   rotate(session: Session): { token: string; grace: number } {
-    const token = randomBytes(32).toString('base64url');
+    const token = this.newToken();
     session.previousHash = session.tokenHash;
     session.tokenHash = hash(token);
     return { token, grace: this.grace };
@@ -136,7 +143,9 @@ export class Sessions {
   /** End a session for `reason` (a later resume attempt with its token is told so). */
   end(peer: Peer, reason: EndReason): void {
     if (peer.session) peer.session.endReason ??= reason;
-    this.host.disconnect(peer, reason === 'ended' ? CloseCode.Normal : CloseCode.PolicyViolation, `session ${reason}`);
+    // A session lost with the cluster's state: its client comes back at once, as a new session.
+    const code = reason === 'ended' ? CloseCode.Normal : reason === 'state-lost' ? CloseCode.GoingAway : CloseCode.PolicyViolation;
+    this.host.disconnect(peer, code, `session ${reason}`);
   }
 
   /** Cluster mode: the session moved to another node. Its timers go; no tombstone stays. */
