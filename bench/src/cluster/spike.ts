@@ -228,7 +228,7 @@ async function throughput(topology: Topology, redis: TestRedis, admin: Redis, o:
 }
 
 /** 3. Round-trip latency (request there, response back: two crossings) at `rate` requests/s, open loop. */
-async function latency(topology: Topology, rate: number, o: SpikeOptions) {
+async function latency(topology: Topology, rate: number, o: SpikeOptions, redis?: TestRedis, admin?: Redis) {
   const nodes = await startNodes(topology);
   const pairs = await openPairs(nodes, o.connections);
   let timer: NodeJS.Timeout | undefined;
@@ -236,15 +236,24 @@ async function latency(topology: Topology, rate: number, o: SpikeOptions) {
     const samples: number[] = [];
     let recording = false;
     let answered = 0;
+    let doubled = 0;
     const nextId = pairs.map(() => 1);
     for (const [asker, answerer] of pairs) {
       answerer.onMessage = (msg) => {
         const request = mwseDialect.readRequest(msg);
         if (request) answerer.send(request.answer);
       };
+      const seen = new Set<number>();
       asker.onMessage = (msg) => {
-        const sentAt = (mwseDialect.readResponse(msg)?.body as { t?: number } | null)?.t;
+        const response = mwseDialect.readResponse(msg);
+        const sentAt = (response?.body as { t?: number } | null)?.t;
         if (typeof sentAt !== 'number') return;
+        // A request answered twice is counted once (and reported).
+        if (seen.has(response!.id)) {
+          doubled++;
+          return;
+        }
+        seen.add(response!.id);
         answered++;
         if (recording) samples.push(performance.now() - sentAt);
       };
@@ -262,10 +271,25 @@ async function latency(topology: Topology, rate: number, o: SpikeOptions) {
     await sleep(o.warmup * 1000);
     recording = true;
     const a0 = answered;
+    // With a Redis: its CPU and its script calls (bus deliveries and session-record writes) meanwhile.
+    const clustered = admin !== undefined && topology.nodes.some((url) => url !== 'local');
+    const calls0 = clustered ? await scriptCalls(admin) : 0;
+    const cpu = cpuWindow(clustered ? [redis!.pid!] : []);
     await sleep(o.duration * 1000);
     recording = false;
+    const used = cpu();
+    const calls = clustered ? (await scriptCalls(admin)) - calls0 : 0;
     const achieved = (answered - a0) / o.duration;
-    return { rate, achieved, p50: percentile(samples, 50), p99: percentile(samples, 99), samples: samples.length };
+    return {
+      rate,
+      achieved,
+      p50: percentile(samples, 50),
+      p99: percentile(samples, 99),
+      samples: samples.length,
+      doubled,
+      redisCpu: clustered ? used.server / used.seconds : 0,
+      scriptCallsPerSec: calls / used.seconds,
+    };
   } finally {
     clearInterval(timer);
     for (const [a, b] of pairs) {
@@ -378,12 +402,21 @@ export async function clusterEngine(o: SpikeOptions): Promise<void> {
     const k = medians.get(kept.name)!;
     const c = medians.get(mirrored.name)!;
     console.log(`two nodes with resume, sessions mirrored / takeover off: ${(c.msgPerSec / k.msgPerSec).toFixed(2)}x msg/s, ${(c.perCpu / k.perCpu).toFixed(2)}x msg per CPU-s`);
-    console.log('\nrequest/response latency (round trip: two relayed messages), open loop');
-    console.log('topology | offered req/s | achieved | p50 ms | p99 ms | samples');
-    for (const t of topologies) {
-      const r = await latency(t, LOW_RATE, o);
-      console.log(`${t.name} | ${fmt(r.rate)} | ${fmt(r.achieved)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.samples}`);
+    // Half the maximum two-node rate: a request is two relayed messages (there and back).
+    const half = Math.round(b.msgPerSec / 2 / 2);
+    console.log(`\nrequest/response latency (round trip: two relayed messages), open loop, at ${fmt(LOW_RATE)} req/s and at half the maximum two-node rate (${fmt(half)} req/s)`);
+    console.log('topology | offered req/s | achieved | p50 ms | p99 ms | samples | answered twice | Redis CPU | script calls/s');
+    const lat = new Map<string, Awaited<ReturnType<typeof latency>>>();
+    for (const rate of [LOW_RATE, half]) {
+      for (const t of topologies) {
+        const r = await latency(t, rate, o, redis, admin);
+        lat.set(`${t.name}@${rate}`, r);
+        console.log(`${t.name} | ${fmt(r.rate)} | ${fmt(r.achieved)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.samples} | ${r.doubled} | ${r.redisCpu.toFixed(2)} | ${fmt(r.scriptCallsPerSec)}`);
+      }
     }
+    const l1 = lat.get(`${one.name}@${half}`)!;
+    const l2 = lat.get(`${two.name}@${half}`)!;
+    console.log(`at half the maximum two-node rate, two nodes / one node: p50 ${(l2.p50 / l1.p50).toFixed(1)}x, p99 ${(l2.p99 / l1.p99).toFixed(1)}x`);
   } finally {
     await admin.quit();
     await redis.stop();
