@@ -64,7 +64,8 @@ describe.skipIf(redisMissing())('session records in Redis', () => {
         engines.push(await createEngine({ host: '127.0.0.1', port: 0, transport: 'ws', logger: quiet, resumeGrace: 60_000, cluster: { redis: redis.url, nodeId } }));
       }
       for (const engine of engines) {
-        const mwse = new MWSE({ endpoint: `ws://127.0.0.1:${engine.port}/`, reconnect: false });
+        // JSON text: binary tunnel frames take another path in the engine.
+        const mwse = new MWSE({ endpoint: `ws://127.0.0.1:${engine.port}/`, reconnect: false, codec: 'json' });
         clients.push(mwse);
         await mwse.scope();
       }
