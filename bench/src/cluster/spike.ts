@@ -136,14 +136,21 @@ interface Topology {
   resume?: 'mirrored' | 'local';
 }
 
-/** Start the nodes of `topology`; the caller stops them. */
+/** Topologies started so far: each start's engine nodes get ids of their own. */
+let starts = 0;
+
+/**
+ * Start the nodes of `topology`; the caller stops them. Engine nodes of one start never reuse
+ * the ids of an earlier one on the shared Redis (its lease, bus log and session records).
+ */
 async function startNodes(topology: Topology): Promise<ServerProcess[]> {
+  const start = ++starts;
   return Promise.all(
     topology.nodes.map((url, i) =>
       topology.engine
         ? ServerProcess.start({
             file: ENGINE,
-            args: url === 'local' ? ['uws'] : ['uws', url, `node${i + 1}`, ...(topology.resume ? [topology.resume === 'local' ? 'resume-local' : 'resume'] : [])],
+            args: url === 'local' ? ['uws'] : ['uws', url, `node${i + 1}-${start}`, ...(topology.resume ? [topology.resume === 'local' ? 'resume-local' : 'resume'] : [])],
             maxLifetimeMs: 600_000,
             ...(topology.engineModule ? { env: { MWSE_BENCH_ENGINE: topology.engineModule } } : {}),
           })
@@ -228,7 +235,7 @@ async function throughput(topology: Topology, redis: TestRedis, admin: Redis, o:
 }
 
 /** 3. Round-trip latency (request there, response back: two crossings) at `rate` requests/s, open loop. */
-async function latency(topology: Topology, rate: number, o: SpikeOptions) {
+async function latency(topology: Topology, rate: number, o: SpikeOptions, redis?: TestRedis, admin?: Redis) {
   const nodes = await startNodes(topology);
   const pairs = await openPairs(nodes, o.connections);
   let timer: NodeJS.Timeout | undefined;
@@ -236,15 +243,24 @@ async function latency(topology: Topology, rate: number, o: SpikeOptions) {
     const samples: number[] = [];
     let recording = false;
     let answered = 0;
+    let doubled = 0;
     const nextId = pairs.map(() => 1);
     for (const [asker, answerer] of pairs) {
       answerer.onMessage = (msg) => {
         const request = mwseDialect.readRequest(msg);
         if (request) answerer.send(request.answer);
       };
+      const seen = new Set<number>();
       asker.onMessage = (msg) => {
-        const sentAt = (mwseDialect.readResponse(msg)?.body as { t?: number } | null)?.t;
+        const response = mwseDialect.readResponse(msg);
+        const sentAt = (response?.body as { t?: number } | null)?.t;
         if (typeof sentAt !== 'number') return;
+        // A request answered twice is counted once (and reported).
+        if (seen.has(response!.id)) {
+          doubled++;
+          return;
+        }
+        seen.add(response!.id);
         answered++;
         if (recording) samples.push(performance.now() - sentAt);
       };
@@ -262,10 +278,26 @@ async function latency(topology: Topology, rate: number, o: SpikeOptions) {
     await sleep(o.warmup * 1000);
     recording = true;
     const a0 = answered;
+    // With a Redis: its CPU and its script calls (bus deliveries and session-record writes) meanwhile.
+    const clustered = admin !== undefined && topology.nodes.some((url) => url !== 'local');
+    const calls0 = clustered ? await scriptCalls(admin) : 0;
+    const cpu = cpuWindow(clustered ? [redis!.pid!] : []);
     await sleep(o.duration * 1000);
     recording = false;
-    const achieved = (answered - a0) / o.duration;
-    return { rate, achieved, p50: percentile(samples, 50), p99: percentile(samples, 99), samples: samples.length };
+    const used = cpu();
+    const calls = clustered ? (await scriptCalls(admin)) - calls0 : 0;
+    // Over the window as it really lasted (a busy generator wakes late from its sleep).
+    const achieved = (answered - a0) / used.seconds;
+    return {
+      rate,
+      achieved,
+      p50: percentile(samples, 50),
+      p99: percentile(samples, 99),
+      samples: samples.length,
+      doubled,
+      redisCpu: clustered ? used.server / used.seconds : 0,
+      scriptCallsPerSec: calls / used.seconds,
+    };
   } finally {
     clearInterval(timer);
     for (const [a, b] of pairs) {
@@ -337,7 +369,10 @@ export async function clusterSpike(o: SpikeOptions): Promise<void> {
 /**
  * `pnpm bench --cluster-engine`: @mwse/engine itself, one node without Redis against two cluster
  * nodes on a redis-server of its own with every pair split across them; "calls" are PUBLISHes
- * (one per target node per turn, plus each node's lease probe).
+ * (one per target node per turn, plus each node's lease probe). Then request/response latency of
+ * every topology, open loop, at 1,000 req/s and at half the maximum two-node rate (its closed-loop
+ * msg/s over two messages per request, over two). `--baseline <ref>` adds that build's two nodes,
+ * plain and with sessions mirrored.
  */
 export async function clusterEngine(o: SpikeOptions): Promise<void> {
   const redis = await startRedis({ appendonly: false });
@@ -353,6 +388,7 @@ export async function clusterEngine(o: SpikeOptions): Promise<void> {
     if (o.baseline) {
       const base = buildBaseline(o.baseline, REPO);
       topologies.push({ name: `engine, two nodes, every pair split (${base.commit})`, nodes: [redis.url, redis.url], engine: true, engineModule: base.engine });
+      topologies.push({ name: `engine, two nodes, every pair split, resume on, sessions mirrored (${base.commit})`, nodes: [redis.url, redis.url], engine: true, engineModule: base.engine, resume: 'mirrored' });
     }
     const results = new Map<string, Awaited<ReturnType<typeof throughput>>[]>();
     for (let round = 0; round < o.rounds; round++) {
@@ -378,12 +414,24 @@ export async function clusterEngine(o: SpikeOptions): Promise<void> {
     const k = medians.get(kept.name)!;
     const c = medians.get(mirrored.name)!;
     console.log(`two nodes with resume, sessions mirrored / takeover off: ${(c.msgPerSec / k.msgPerSec).toFixed(2)}x msg/s, ${(c.perCpu / k.perCpu).toFixed(2)}x msg per CPU-s`);
-    console.log('\nrequest/response latency (round trip: two relayed messages), open loop');
-    console.log('topology | offered req/s | achieved | p50 ms | p99 ms | samples');
-    for (const t of topologies) {
-      const r = await latency(t, LOW_RATE, o);
-      console.log(`${t.name} | ${fmt(r.rate)} | ${fmt(r.achieved)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.samples}`);
+    // Half the maximum two-node rate: a request is two relayed messages (there and back).
+    const half = Math.round(b.msgPerSec / 2 / 2);
+    console.log(`\nrequest/response latency (round trip: two relayed messages), open loop, at ${fmt(LOW_RATE)} req/s and at half the maximum two-node rate (${fmt(half)} req/s)`);
+    console.log('topology | offered req/s | achieved | p50 ms | p99 ms | samples | answered twice | Redis CPU | script calls/s');
+    const lat = new Map<string, Awaited<ReturnType<typeof latency>>>();
+    // At the high rate one node, two nodes and two with sessions mirrored only (each run queues
+    // for long on a loaded machine).
+    const atHalf = [one, two, mirrored];
+    for (const rate of [LOW_RATE, half]) {
+      for (const t of rate === LOW_RATE ? topologies : atHalf) {
+        const r = await latency(t, rate, o, redis, admin);
+        lat.set(`${t.name}@${rate}`, r);
+        console.log(`${t.name} | ${fmt(r.rate)} | ${fmt(r.achieved)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.samples} | ${r.doubled} | ${r.redisCpu.toFixed(2)} | ${fmt(r.scriptCallsPerSec)}`);
+      }
     }
+    const l1 = lat.get(`${one.name}@${half}`)!;
+    const l2 = lat.get(`${two.name}@${half}`)!;
+    console.log(`at half the maximum two-node rate, two nodes / one node: p50 ${(l2.p50 / l1.p50).toFixed(1)}x, p99 ${(l2.p99 / l1.p99).toFixed(1)}x`);
   } finally {
     await admin.quit();
     await redis.stop();

@@ -56,6 +56,8 @@ const ABNORMAL_CLOSURE = 1006;
 
 /** Client frame type of each binary kind, for the metrics. */
 const BINARY_TYPE = ['', 'pack/to', 'pack/room', 'request/to', 'response/to', 'signal/to'] as const;
+/** Frames that only carry something to a peer or a room: they leave the session record as it is. */
+const TUNNEL_TYPES = new Set<ClientFrame['type']>(['pack/to', 'pack/room', 'request/to', 'response/to', 'signal/to', 'request/cancel']);
 
 /** How session control frames start as the SDK writes them: routed before counting and rate limits. */
 const SESSION_ACK = '{"type":"session/ack"';
@@ -505,8 +507,9 @@ export class Hub {
     const frame = decoded.frame;
     this.metrics.countIn(frame.type, typeof data === 'string' ? data.length : data.byteLength);
     const handler = this.handlers[frame.type] as FrameHandler<typeof frame.type>;
-    // Any frame but the tunnels may change what the session record holds (flags, info, rooms).
-    this.mirror?.mark(peer, true);
+    // Any frame but the tunnels may change what the session record holds (flags, info, rooms);
+    // a tunnel frame that relates two peers marks them through `Peer.changed`.
+    if (!TUNNEL_TYPES.has(frame.type)) this.mirror?.mark(peer, true);
     try {
       const result = handler(peer, frame);
       if (result instanceof Promise) {

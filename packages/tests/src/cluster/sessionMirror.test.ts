@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import MWSE from '@mwse/client';
 import { createEngine, type Engine } from '@mwse/engine';
 import { redisMissing, startRedis } from '@mwse/testkit/redis';
+import { createConnection } from 'node:net';
 import { settle } from '../integration/harness.js';
 import { redisList, sessionIds } from './redisList.js';
 
@@ -19,6 +20,32 @@ async function record(port: number, id: string): Promise<Record<string, string>>
   return out;
 }
 
+/** A Redis reply that is a status or one bulk string (`+OK`, `INFO`), as text. */
+function redisText(port: number, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.setTimeout(5000, () => socket.destroy(new Error('redis did not answer')));
+    socket.once('error', reject);
+    socket.once('connect', () => socket.write(`${command}\r\n`));
+    let text = '';
+    socket.on('data', (data) => {
+      text += data.toString();
+      const head = text.indexOf('\r\n');
+      if (head < 0) return;
+      if (text.startsWith('$')) {
+        const length = Number(text.slice(1, head));
+        if (Buffer.byteLength(text) < head + 2 + length + 2) return;
+        socket.end();
+        resolve(text.slice(head + 2, head + 2 + length));
+        return;
+      }
+      socket.end();
+      if (text.startsWith('+')) resolve(text.slice(1, head));
+      else reject(new Error(`unexpected reply: ${text.slice(0, head)}`));
+    });
+  });
+}
+
 async function within(ms: number, check: () => Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
@@ -28,6 +55,42 @@ async function within(ms: number, check: () => Promise<boolean>, what: string): 
 }
 
 describe.skipIf(redisMissing())('session records in Redis', () => {
+  it('are not rewritten by requests and answers, only their applied counts', async () => {
+    const redis = await startRedis({ appendonly: false });
+    const engines: Engine[] = [];
+    const clients: MWSE[] = [];
+    try {
+      for (const nodeId of ['tunnel-a', 'tunnel-b']) {
+        engines.push(await createEngine({ host: '127.0.0.1', port: 0, transport: 'ws', logger: quiet, resumeGrace: 60_000, cluster: { redis: redis.url, nodeId } }));
+      }
+      for (const engine of engines) {
+        // JSON text: binary tunnel frames take another path in the engine.
+        const mwse = new MWSE({ endpoint: `ws://127.0.0.1:${engine.port}/`, reconnect: false, codec: 'json' });
+        clients.push(mwse);
+        await mwse.scope();
+      }
+      const [a, b] = clients as [MWSE, MWSE];
+      await b.disablePairAuth();
+      b.peer(a.me.socketId).on('request', (req) => req.response('pong'));
+      // The first request relates the two (watchers): their records are written for that.
+      await a.peer(b.me.socketId).request('ping');
+      await within(3000, async () => (await record(redis.port, a.me.socketId)).d?.includes(b.me.socketId) ?? false, 'a’s watcher');
+      await settle(200);
+      const before = Number((await record(redis.port, a.me.socketId)).a);
+      expect(await redisText(redis.port, 'CONFIG RESETSTAT')).toBe('OK');
+      for (let k = 0; k < 10; k++) await a.peer(b.me.socketId).request('ping');
+      await within(3000, async () => Number((await record(redis.port, a.me.socketId)).a) === before + 10, 'the applied count');
+      // Only a record write adds its id to the node's set: none was written.
+      const stats = await redisText(redis.port, 'INFO commandstats');
+      expect(stats).toMatch(/cmdstat_hset:/);
+      expect(stats).not.toMatch(/cmdstat_sadd:/);
+    } finally {
+      for (const c of clients) c.close();
+      for (const e of engines) await e.close();
+      await redis.stop();
+    }
+  });
+
   it('hold each session’s state, go when it ends, and are not written with takeover off', async () => {
     const redis = await startRedis({ appendonly: false });
     const engines: Engine[] = [];
