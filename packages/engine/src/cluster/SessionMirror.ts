@@ -65,30 +65,15 @@ return fenced
 `;
 
 /**
- * How often the applied counts of busy sessions are written (ms). A takeover resumes a session
- * from `max(record's count, client's from)`; the client's `from` is what the server acked, at most
- * `ACK_DELAY` (25 ms) or 64 frames behind. Written every turn, the counts cost one script call
- * per turn on the node and in Redis whatever the load; written this often, a count lags by at most
- * this long plus a turn, so a takeover may have the client resend (and the taker apply again) what
- * the dead node applied in its last few tens of milliseconds, as the client's `from` alone would.
- */
-export const APPLIED_EVERY = 20;
-
-/**
- * Mirrors this node's resumable sessions into Redis, batched: a peer whose record changed this
+ * Mirrors this node's resumable sessions into Redis, batched: a peer whose state changed this
  * event-loop turn is marked, and one script call at the turn's end writes every marked record
- * and deletes those of ended sessions. Applied counts alone (every counted client frame changes
- * one) are gathered and written every {@link APPLIED_EVERY} ms, from a timer: no write of theirs
- * runs per turn, next to the bus's publish of that turn's frames.
+ * (or only its applied count, when only that changed) and deletes those of ended sessions.
  */
 export class SessionMirror {
-  /** Peers whose whole record (and applied count) must be written at this turn's end. */
-  private readonly marked = new Set<Peer>();
-  /** Peers whose applied count changed since it was last written. */
-  private readonly counted = new Set<Peer>();
+  /** Per marked peer: true when its whole record must be written, false for its applied count. */
+  private readonly marked = new Map<Peer, boolean>();
   private readonly ended = new Set<string>();
   private scheduled = false;
-  private countTimer: NodeJS.Timeout | undefined;
   /** Ids whose records another node holds now (told by the write script). */
   onFenced: ((ids: string[]) => void) | undefined;
 
@@ -110,26 +95,18 @@ export class SessionMirror {
     this.mark(peer, true);
   };
 
-  /** `peer`'s record (`whole`, this turn) or its applied count (within `APPLIED_EVERY`) must be written. */
+  /** `peer`'s record (`whole`) or its applied count must be written this turn. */
   mark(peer: Peer, whole: boolean): void {
     if (peer.remote !== undefined || !peer.session) return;
-    if (whole) {
-      this.marked.add(peer);
-      this.schedule();
-      return;
-    }
-    this.counted.add(peer);
-    if (this.countTimer === undefined) {
-      this.countTimer = setTimeout(this.flush, APPLIED_EVERY);
-      this.countTimer.unref();
-    }
+    if (whole) this.marked.set(peer, true);
+    else if (!this.marked.has(peer)) this.marked.set(peer, false);
+    this.schedule();
   }
 
   /** The session moved to another node, which writes its record from now on. */
   untrack(peer: Peer): void {
     peer.changed = undefined;
     this.marked.delete(peer);
-    this.counted.delete(peer);
   }
 
   /** The session ended: its record goes (unless another node holds it now). */
@@ -137,7 +114,6 @@ export class SessionMirror {
     if (peer.remote !== undefined || !peer.session) return;
     peer.changed = undefined;
     this.marked.delete(peer);
-    this.counted.delete(peer);
     this.ended.add(peer.id);
     this.schedule();
   }
@@ -148,32 +124,22 @@ export class SessionMirror {
     setImmediate(this.flush);
   }
 
-  /** Sessions marked, counted or ended and not yet written (tests wait for 0). */
+  /** Sessions marked or ended and not yet written (tests wait for 0). */
   get pending(): number {
-    return this.marked.size + this.counted.size + this.ended.size;
+    return this.marked.size + this.ended.size;
   }
 
-  /** Writes everything pending: records, applied counts and ends, in one script call. */
   readonly flush = (): void => {
     this.scheduled = false;
-    if (this.countTimer !== undefined) {
-      clearTimeout(this.countTimer);
-      this.countTimer = undefined;
-    }
-    if (this.pending === 0) return;
+    if (this.marked.size === 0 && this.ended.size === 0) return;
     const args: string[] = [this.nodeId, this.prefix];
-    for (const peer of this.marked) {
+    for (const [peer, whole] of this.marked) {
       if (peer.closed || !peer.session) continue;
-      args.push('w', peer.id, JSON.stringify(this.snapshot(peer)));
-      this.counted.add(peer);
-    }
-    for (const peer of this.counted) {
-      if (peer.closed || !peer.session) continue;
+      if (whole) args.push('w', peer.id, JSON.stringify(this.snapshot(peer)));
       args.push('a', peer.id, String(peer.session.applied));
     }
     for (const id of this.ended) args.push('x', id, '');
     this.marked.clear();
-    this.counted.clear();
     this.ended.clear();
     if (args.length === 2) return;
     this.redis.eval(WRITE, 1, `${this.prefix}sessions:${this.nodeId}`, ...args).then(
