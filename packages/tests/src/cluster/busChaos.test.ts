@@ -331,6 +331,7 @@ describe.skipIf(redisMissing())('the cluster bus when Redis is paused 10 s (SIGS
       const a = await connect(A.port, true);
       const b = await connect(B.port, true);
       clients.push(a, b);
+      const ids = [a.me.socketId, b.me.socketId];
       await a.room('chaos-stop').createRoom();
       await b.room('chaos-stop').join();
       const ab = new Direction(a, b);
@@ -369,8 +370,9 @@ describe.skipIf(redisMissing())('the cluster bus when Redis is paused 10 s (SIGS
           expect(d.count(phase).outOfOrder).toBe(0);
         }
       }
-      // Both nodes closed their sockets; the sessions ended with them (not resumed).
-      expect(outcomes).toHaveLength(2);
+      // Both nodes closed their sockets (1001) and kept the sessions away: both resumed, same ids.
+      expect(outcomes).toEqual([{ resumed: true }, { resumed: true }]);
+      expect([a.me.socketId, b.me.socketId]).toEqual(ids);
 
       // No ghosts: each node holds the other's one live client (they exchange messages); the
       // room went with its members, and Redis holds the live nodes' leases and no room.
@@ -389,9 +391,9 @@ describe.skipIf(redisMissing())('the cluster bus when Redis is paused 10 s (SIGS
 });
 
 /** A cluster node in a process of its own (it is frozen with SIGSTOP). */
-async function spawnNode(redisUrl: string, nodeId: string): Promise<{ child: ChildProcess; port: number }> {
+async function spawnNode(redisUrl: string, nodeId: string, resumeGrace = 0): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, [fileURLToPath(new URL('../integration/clusterNode.mjs', import.meta.url))], {
-    env: { ...process.env, REDIS_URL: redisUrl, NODE_ID: nodeId },
+    env: { ...process.env, REDIS_URL: redisUrl, NODE_ID: nodeId, ...(resumeGrace ? { MWSE_TEST_RESUME_GRACE: String(resumeGrace) } : {}) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const line = await new Promise<string>((resolve, reject) => {
@@ -479,6 +481,91 @@ describe.skipIf(redisMissing())('the cluster bus when a node is frozen 10 s (SIG
       expect(await keysOf(redis, 'room')).toEqual(['chaos-freeze']);
       expect(await keysOf(redis, 'lease')).toEqual(['chaos-freeze-a', 'chaos-freeze-b']);
       for (const node of await keysOf(redis, 'log')) expect(['chaos-freeze-a', 'chaos-freeze-b']).toContain(node);
+      for (const c of clients) c.close();
+      await eventually(() => ghosts(A!) === 0, 5000, 'ghosts gone on A');
+      const until = Date.now() + 5000;
+      while (Date.now() < until && (await ghostsOfB()) !== 0) await settle(100);
+      expect(await ghostsOfB()).toBe(0);
+    } finally {
+      for (const c of clients) c.close();
+      frozen.child.kill('SIGCONT');
+      frozen.child.kill('SIGKILL');
+      await A!.close();
+      await redis.stop();
+    }
+  }, 60_000);
+});
+
+describe.skipIf(redisMissing())('the cluster bus when a node is frozen 10 s (SIGSTOP), resume on', () => {
+  it('fences the node when it wakes, keeps its sessions away: its client resumes there with its id; nothing doubled', async () => {
+    const redis = await startRedis();
+    const [A] = await startNodes(redis, ['chaos-keep-a'], 3000, 20_000);
+    const frozen = await spawnNode(redis.url, 'chaos-keep-b', 20_000);
+    const clients: MWSE[] = [];
+    try {
+      const a = await connect(A!.port, true);
+      const b = await connect(frozen.port, true);
+      clients.push(a, b);
+      const oldB = b.me.socketId;
+      const ab = new Direction(a, b);
+      const ba = new Direction(b, a);
+      let goneAt = 0;
+      a.peer(oldB).on('disconnect', () => {
+        goneAt ||= Date.now();
+      });
+      const back = onceEvent((l) => b.once('reconnect', l), 40_000, 'reconnect');
+      let stopped: () => void = () => {};
+      const run = traffic([ab, ba], new Promise<void>((resolve) => (stopped = resolve)), 40_000);
+
+      await settle(1000);
+      ab.phase = ba.phase = 'frozen';
+      const frozenAt = Date.now();
+      frozen.child.kill('SIGSTOP');
+      try {
+        await settle(10_000);
+      } finally {
+        frozen.child.kill('SIGCONT');
+      }
+      const wokeAt = Date.now();
+      const [outcome] = await back;
+      await settle(300);
+      ab.phase = ba.phase = 'after';
+      await settle(2000);
+      stopped();
+      await run;
+      await settle(1000);
+
+      const report = {
+        outcome,
+        disconnectSeenAfterMs: goneAt ? goneAt - frozenAt : null,
+        aToB: { before: ab.count('before'), frozen: ab.count('frozen'), after: ab.count('after') },
+        bToA: { before: ba.count('before'), frozen: ba.count('frozen'), after: ba.count('after') },
+      };
+      console.log(`node frozen 10 s, resume on: ${JSON.stringify(report)}`);
+      // Its client resumed on the woken node, same session, same id.
+      expect(outcome).toEqual({ resumed: true });
+      expect(b.me.socketId).toBe(oldB);
+      // While it was frozen nobody was told its client left (away for takeover); a relation
+      // across the fenced node ends once it is back (both sides forgot the other's peers).
+      expect(goneAt === 0 || goneAt >= wokeAt).toBe(true);
+      for (const d of [ab, ba]) {
+        expect(d.count('before').lost).toBe(0);
+        expect(d.count('after').sent).toBeGreaterThan(20);
+        expect(d.count('after').lost).toBe(0);
+        for (const phase of ['before', 'frozen', 'after']) {
+          expect(d.count(phase).duplicated).toBe(0);
+          expect(d.count(phase).outOfOrder).toBe(0);
+        }
+      }
+      // What the other node sent the frozen node's client meanwhile was held and replayed: none lost.
+      expect(ab.count('frozen').lost).toBe(0);
+
+      // No ghosts: each node holds the other's one live client; no sweep ended the kept session.
+      const ghostsOfB = async () => gauge(await (await fetch(`http://127.0.0.1:${frozen.port}/metrics`)).text(), 'mwse_cluster_ghosts');
+      expect(ghosts(A!)).toBe(1);
+      expect(await ghostsOfB()).toBe(1);
+      expect(await keysOf(redis, 'lease')).toEqual(['chaos-keep-a', 'chaos-keep-b']);
+      expect(await keysOf(redis, 'session')).toEqual([a.me.socketId, oldB].sort());
       for (const c of clients) c.close();
       await eventually(() => ghosts(A!) === 0, 5000, 'ghosts gone on A');
       const until = Date.now() + 5000;
