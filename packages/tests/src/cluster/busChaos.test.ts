@@ -343,7 +343,10 @@ describe.skipIf(redisMissing())('the cluster bus when Redis is paused 10 s (SIGS
       const run = traffic([ab, ba], new Promise<void>((resolve) => (stopped = resolve)), 40_000);
 
       await settle(1000);
+      // Frames sent in the last moments before the signal may be in flight when it lands: they
+      // count with the pause.
       ab.phase = ba.phase = 'paused';
+      await settle(100);
       process.kill(redis.pid!, 'SIGSTOP');
       try {
         await settle(10_000);
@@ -519,6 +522,7 @@ describe.skipIf(redisMissing())('the cluster bus when a node is frozen 10 s (SIG
 
       await settle(1000);
       ab.phase = ba.phase = 'frozen';
+      await settle(100);
       const frozenAt = Date.now();
       frozen.child.kill('SIGSTOP');
       try {
