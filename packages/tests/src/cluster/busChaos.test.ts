@@ -6,7 +6,7 @@
  * test starts its own redis-server (AOF on) in a temp dir; loopback only; every loop is bounded.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createConnection } from 'node:net';
+import { createConnection, createServer, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -577,6 +577,99 @@ describe.skipIf(redisMissing())('the cluster bus when a node is frozen 10 s (SIG
       expect(await ghostsOfB()).toBe(0);
     } finally {
       for (const c of clients) c.close();
+      frozen.child.kill('SIGCONT');
+      frozen.child.kill('SIGKILL');
+      await A!.close();
+      await redis.stop();
+    }
+  }, 60_000);
+});
+
+/** A loopback TCP relay to `port` whose connections can be cut (the client sees its socket die, 1006). */
+async function relay(port: number): Promise<{ port: number; cut: () => void }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((inbound) => {
+    const outbound = createConnection({ host: '127.0.0.1', port });
+    for (const s of [inbound, outbound]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => sockets.delete(s));
+    }
+    inbound.pipe(outbound).pipe(inbound);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port: own } = server.address() as { port: number };
+  return {
+    port: own,
+    cut: () => {
+      server.close();
+      for (const s of sockets) s.destroy();
+    },
+  };
+}
+
+describe.skipIf(redisMissing())('a frozen node whose kept session was taken over meanwhile, resume on', () => {
+  it('drops its copy when it wakes: the session lives on the taker only, nothing doubled', async () => {
+    const redis = await startRedis();
+    const [A] = await startNodes(redis, ['chaos-taken-a'], 3000, 20_000);
+    const frozen = await spawnNode(redis.url, 'chaos-taken-b', 20_000);
+    const via = await relay(frozen.port);
+    const clients: MWSE[] = [];
+    try {
+      const a = await connect(A!.port, true);
+      // Through the relay to the frozen node first, the other node next in its list.
+      const b = new MWSE({ endpoint: [`ws://127.0.0.1:${via.port}/`, `ws://127.0.0.1:${A!.port}/`], reconnect: { initialDelay: 200, maxDelay: 500 } });
+      await new Promise<void>((resolve) => b.scope(() => resolve()));
+      await b.disablePairAuth();
+      clients.push(a, b);
+      const id = b.me.socketId;
+      const ab = new Direction(a, b);
+      const back = onceEvent((l) => b.once('reconnect', l), 20_000, 'reconnect');
+      let stopped: () => void = () => {};
+      const run = traffic([ab], new Promise<void>((resolve) => (stopped = resolve)), 40_000);
+      await settle(1000);
+      ab.phase = 'frozen';
+      frozen.child.kill('SIGSTOP');
+      let woke = false;
+      try {
+        // Past its lease: the other node takes the session over when its client comes.
+        await settle(4500);
+        via.cut();
+        const [outcome] = await back;
+        expect(outcome).toEqual({ resumed: true });
+        expect(b.me.socketId).toBe(id);
+        expect(A!.hub.peer(id)).toBeDefined();
+        await settle(3000);
+      } finally {
+        frozen.child.kill('SIGCONT');
+        woke = true;
+      }
+      expect(woke).toBe(true);
+      const metricsOfB = async () => (await fetch(`http://127.0.0.1:${frozen.port}/metrics`)).text();
+      const readyz = () => fetch(`http://127.0.0.1:${frozen.port}/readyz`).then((r) => r.status);
+      const until = Date.now() + 15_000;
+      while (Date.now() < until && (await readyz().catch(() => 0)) !== 200) await settle(100);
+      expect(await readyz()).toBe(200);
+      // The woken node kept nothing of it: no session away there waiting out its grace.
+      expect(gauge(await metricsOfB(), 'mwse_away_sessions')).toBe(0);
+      ab.phase = 'after';
+      await settle(2000);
+      stopped();
+      await run;
+      await settle(1000);
+      const report = { before: ab.count('before'), frozen: ab.count('frozen'), after: ab.count('after') };
+      console.log(`session taken over while its node was frozen: ${JSON.stringify(report)}`);
+      for (const phase of ['before', 'frozen', 'after']) {
+        expect(ab.count(phase).duplicated).toBe(0);
+        expect(ab.count(phase).outOfOrder).toBe(0);
+      }
+      expect(ab.count('after').sent).toBeGreaterThan(20);
+      expect(ab.count('after').lost).toBe(0);
+      // Its record is the taker's.
+      expect(await redisCall(redis.port, `HGET mwse:cluster:session:${id} node`)).toBe('chaos-taken-a');
+    } finally {
+      for (const c of clients) c.close();
+      via.cut();
       frozen.child.kill('SIGCONT');
       frozen.child.kill('SIGKILL');
       await A!.close();
