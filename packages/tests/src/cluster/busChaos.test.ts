@@ -2,7 +2,8 @@
  * Chaos for the cluster's bus and its log (docs/cluster.md, "The bus"): pub/sub connections killed
  * in a loop, Redis paused 10 s, a node frozen 10 s. Sequenced direct messages between clients split
  * across two nodes, room messages in rooms homed on each node, pair operations meanwhile; after
- * each, no ghosts: the ghost gauges, room member lists and Redis keys equal the live ones. Each
+ * each, no ghosts: the ghost gauges, room member lists and Redis keys equal the live ones. With
+ * resume on, a node that fences itself keeps its sessions away and its clients resume. Each
  * test starts its own redis-server (AOF on) in a temp dir; loopback only; every loop is bounded.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
