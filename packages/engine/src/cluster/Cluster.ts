@@ -568,7 +568,9 @@ export class Cluster {
     if (message.o === 'hello') {
       // A node says hello again after it fenced itself: it forgot every other node's peers, so
       // its ghosts here are forgotten too (relations across it end on both sides).
-      const kept = !this.isLive(message.node) && this.isDead(message.node);
+      // The same tag: the same process, back from a fence (a restarted node has a new tag, and
+      // its old sessions are swept as a dead node's).
+      const kept = !this.isLive(message.node) && this.dead.get(message.tag) === message.node;
       if (this.isLive(message.node)) this.nodeGone(message.node, 'forgotten');
       this.tags.set(message.tag, message.node);
       this.dead.delete(message.tag);
