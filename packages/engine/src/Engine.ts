@@ -86,8 +86,14 @@ export class Engine {
     // A cluster node without Redis takes no connections and says so on /readyz.
     const closing = cluster ? () => (engine?.closing ?? false) || !cluster.ready : () => engine?.closing ?? false;
     if (cluster) {
+      // With resume on, a fenced node keeps its sessions away (as a dropped socket would): their
+      // clients reconnect (1001) and resume here once it serves again, or on another node.
       cluster.onLost = () => {
-        for (const peer of [...hub.allPeers()]) hub.disconnect(peer, CloseCode.GoingAway, 'cluster node lost Redis');
+        for (const peer of [...hub.allPeers()]) {
+          if (peer.session?.away) continue;
+          // `drop` ends a session that cannot be kept (resume off) as `disconnect` would.
+          hub.drop(peer, CloseCode.GoingAway, 'cluster node lost Redis');
+        }
       };
     }
     const admission = new Admission(

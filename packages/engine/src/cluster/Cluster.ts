@@ -572,11 +572,67 @@ export class Cluster {
   private announced(message: Announcement): void {
     if (message.node === this.nodeId) return;
     if (message.o === 'hello') {
-      // A node says hello again after it fenced itself: it dropped its peers, so forget its ghosts.
+      // A node says hello again after it fenced itself: it forgot every other node's peers, so
+      // its ghosts here are forgotten too (relations across it end on both sides).
+      // The same tag: the same process, back from a fence (a restarted node has a new tag, and
+      // its old sessions are swept as a dead node's).
+      const kept = !this.isLive(message.node) && this.dead.get(message.tag) === message.node;
       if (this.isLive(message.node)) this.nodeGone(message.node, 'forgotten');
       this.tags.set(message.tag, message.node);
       this.dead.delete(message.tag);
+      if (kept) this.deadCameBack(message.node);
     } else this.nodeGone(message.node, 'left');
+  }
+
+  /**
+   * A node taken for dead while its sessions were away here (kept for takeover) says hello: it
+   * fenced itself and kept its sessions for their clients to resume there. Nothing of it is
+   * swept; what this node held for its sessions goes to it, in order (frames, and tunnel ops:
+   * direct messages, requests and responses; the session replays them; held pair operations are
+   * dropped: the relations they touch end below, on both sides); then its ghosts are
+   * forgotten as on any hello again, since it forgot this node's peers when it fenced itself.
+   */
+  private deadCameBack(node: string): void {
+    this.takeover?.nodeBack(node);
+    for (const [id, ghost] of [...this.ghosts]) {
+      if (ghost.remote !== node) continue;
+      for (const item of this.held.take(id) ?? []) {
+        if (!('op' in item)) this.bus.deliver(node, id, item.data, item.type);
+        else if (item.op.o === 'x' && item.op.n.startsWith('tunnel/')) this.bus.push(node, item.op);
+      }
+      this.ghosts.delete(id);
+      this.hub.forgetRemote(ghost);
+    }
+    this.log.warn({ node }, 'cluster: a node taken for dead is back; its sessions stay its own');
+  }
+
+  /**
+   * After a fence, before serving again: each session kept away here is checked against its
+   * record. One another node took over meanwhile (the record names that node) lives there now:
+   * it is dropped here without ending it (no record deleted, no node told) and, as a ghost of
+   * its new node, forgotten, so this node's peers relate to it no more (the taker forgets this
+   * node's peers on its hello: both sides agree). A record missing (swept, or never written
+   * while Redis was away) is written again: the session is still this node's.
+   */
+  private async keepOrDropFenced(): Promise<void> {
+    if (!this.mirror || !this.records) return;
+    const local = [...this.hub.allPeers()].filter((p) => p.remote === undefined && p.session && !p.closed && !p.closing);
+    if (local.length === 0) return;
+    const owners = await Promise.all(local.map(async (p) => (await this.records!.hgetall(`${this.prefix}session:${p.id}`)).node));
+    let dropped = 0;
+    local.forEach((peer, i) => {
+      const owner = owners[i];
+      if (peer.closed || !peer.session) return;
+      if (owner === null || owner === undefined) this.mirror!.mark(peer, true);
+      else if (owner !== this.nodeId) {
+        this.hub.release(peer);
+        peer.remote = owner;
+        this.moved.set(peer.id, owner);
+        this.hub.forgetRemote(peer);
+        dropped++;
+      }
+    });
+    if (dropped) this.log.warn({ sessions: dropped }, 'cluster: sessions of this node were taken over while it was fenced; dropped here');
   }
 
   /** Session `id` was taken over by `node`: its ghost here sends there from now on. */
@@ -774,6 +830,7 @@ export class Cluster {
       entries.forEach(([tag, node], i) => {
         if (leases[i] !== null) this.tags.set(tag, node);
       });
+      await this.keepOrDropFenced();
       await this.bus.announce({ o: 'hello', node: this.nodeId, tag: this.tag });
       this.healthy = true;
       this.log.warn({ node: this.nodeId }, 'cluster: Redis is back; accepting connections again');

@@ -300,6 +300,7 @@ export class Takeover {
    * not written yet).
    */
   nodeDied(dead: string, grace: number, fallback: () => void): void {
+    this.nodeBack(dead);
     const sweep = setTimeout(() => {
       this.timers.delete(sweep);
       void this.sweep(dead);
@@ -312,6 +313,19 @@ export class Takeover {
       timer.unref();
       this.timers.add(timer);
     }
+    this.byNode.set(dead, [sweep, late]);
+  }
+
+  /** Sweep timers of each node taken for dead. */
+  private readonly byNode = new Map<string, NodeJS.Timeout[]>();
+
+  /** `node` was taken for dead but is back (it fenced itself and kept its sessions): no sweep. */
+  nodeBack(node: string): void {
+    for (const timer of this.byNode.get(node) ?? []) {
+      clearTimeout(timer);
+      this.timers.delete(timer);
+    }
+    this.byNode.delete(node);
   }
 
   private async sweep(dead: string): Promise<void> {
