@@ -13,57 +13,8 @@ import { createEngine, type Engine } from '@mwse/engine';
 import { redisMissing, startRedis, type TestRedis } from '@mwse/testkit/redis';
 import { eventually, settle } from '../integration/harness.js';
 import { gauge } from '../integration/crowd.js';
-import { spawnNode } from './nodes.js';
-
-const quiet = { error() {}, warn() {}, info() {}, debug() {} };
-
-/** One RESP reply, parsed (arrays of bulk strings, integers, simple strings, nil). */
-type Reply = string | number | null | Reply[];
-function parseReply(text: string, at = 0): { value: Reply; end: number } | undefined {
-  const eol = text.indexOf('\r\n', at);
-  if (eol < 0) return undefined;
-  const kind = text[at];
-  const head = text.slice(at + 1, eol);
-  if (kind === '+' || kind === '-') return { value: head, end: eol + 2 };
-  if (kind === ':') return { value: Number(head), end: eol + 2 };
-  if (kind === '$') {
-    const n = Number(head);
-    if (n < 0) return { value: null, end: eol + 2 };
-    if (Buffer.byteLength(text.slice(eol + 2)) < n + 2) return undefined;
-    return { value: text.slice(eol + 2, eol + 2 + n), end: eol + 4 + n };
-  }
-  if (kind === '*') {
-    const n = Number(head);
-    const items: Reply[] = [];
-    let end = eol + 2;
-    for (let i = 0; i < n; i++) {
-      const item = parseReply(text, end);
-      if (!item) return undefined;
-      items.push(item.value);
-      end = item.end;
-    }
-    return { value: items, end };
-  }
-  throw new Error(`unexpected reply ${text.slice(at, at + 40)}`);
-}
-
-/** Send one inline command to Redis over a fresh socket and resolve with its whole reply. */
-function redisCall(port: number, command: string): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.setTimeout(5000, () => socket.destroy(new Error('redis did not answer')));
-    socket.once('error', reject);
-    socket.once('connect', () => socket.write(`${command}\r\n`));
-    let text = '';
-    socket.on('data', (data) => {
-      text += data.toString();
-      const reply = parseReply(text);
-      if (!reply) return;
-      socket.end();
-      resolve(reply.value);
-    });
-  });
-}
+import { ghosts, quiet, spawnNode } from './nodes.js';
+import { redisCall } from './redisRaw.js';
 
 /** The cluster's keys in Redis of one kind (`room`, `lease`, `log`), by the name after it. */
 async function keysOf(redis: TestRedis, kind: string): Promise<string[]> {
@@ -72,7 +23,6 @@ async function keysOf(redis: TestRedis, kind: string): Promise<string[]> {
 }
 
 const metric = (engine: Engine, name: string) => gauge(engine.hub.metrics.render(), name);
-const ghosts = (engine: Engine) => metric(engine, 'mwse_cluster_ghosts');
 
 async function connect(port: number, reconnect = false): Promise<MWSE> {
   const mwse = new MWSE({ endpoint: `ws://127.0.0.1:${port}/`, reconnect: reconnect ? { initialDelay: 200, maxDelay: 500 } : false });

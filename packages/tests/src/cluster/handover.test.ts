@@ -10,7 +10,7 @@ import { createEngine, type Engine } from '@mwse/engine';
 import { CutProxy } from '@mwse/testkit/cut-proxy';
 import { redisMissing, startRedis } from '@mwse/testkit/redis';
 import { eventually, settle } from '../integration/harness.js';
-import { sessionIds } from './redisList.js';
+import { sessionIds } from './redisRaw.js';
 
 const quiet = { error() {}, warn() {}, info() {}, debug() {} };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

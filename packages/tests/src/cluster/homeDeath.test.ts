@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { redisMissing } from '@mwse/testkit/redis';
 import { once, settle } from '../integration/harness.js';
-import { connect, ghosts, keys, redisCli, spawnNode, startNode, startRedis } from './nodes.js';
+import { connect, ghosts, keys, spawnNode, startNode, startRedis } from './nodes.js';
+import { redisCall } from './redisRaw.js';
 
 describe.skipIf(redisMissing())('a room whose home node is killed with -9', () => {
   it('closes for its members on the other nodes, frees its name in Redis, and leaves no ghost', async () => {
@@ -35,7 +36,7 @@ describe.skipIf(redisMissing())('a room whose home node is killed with -9', () =
       // A room of the survivor's own is not touched.
       await bystander.room('kept').createRoom();
       await member.room('kept').join();
-      expect(await redisCli(redis, 'GET', `mwse:cluster:room:${name}`)).toBe('"home-b"');
+      expect(await redisCall(redis.port, `GET mwse:cluster:room:${name}`)).toBe('home-b');
       // A ghost on the survivor: the member messages the owner (which its node then watches).
       await owner.disablePairAuth();
       const got = once(owner, 'message', 5000);
@@ -59,7 +60,7 @@ describe.skipIf(redisMissing())('a room whose home node is killed with -9', () =
         .toEqual(['mwse:cluster:room:kept', 'mwse:cluster:rooms-of:home-a']);
       const again = await left.room(name).createRoom();
       expect(again).toMatchObject({ created: true, owner: left.me.socketId, members: [left.me.socketId] });
-      expect(await redisCli(redis, 'GET', `mwse:cluster:room:${name}`)).toBe('"home-a"');
+      expect(await redisCall(redis.port, `GET mwse:cluster:room:${name}`)).toBe('home-a');
       await settle(200);
       expect(stray).toEqual([]);
       expect(keptClosed).toEqual([]);

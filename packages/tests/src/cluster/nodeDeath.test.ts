@@ -12,7 +12,7 @@ import { redisMissing, startRedis } from '@mwse/testkit/redis';
 import { RawClient, eventually, settle } from '../integration/harness.js';
 import { percentile } from '../integration/stats.js';
 import { spawnNode as spawnNodeProcess } from './nodes.js';
-import { sessionIds } from './redisList.js';
+import { sessionIds } from './redisRaw.js';
 
 /** Clients in the kill test (MWSE_TAKEOVER_CLIENTS for another run). */
 const N = Number(process.env.MWSE_TAKEOVER_CLIENTS ?? 300);

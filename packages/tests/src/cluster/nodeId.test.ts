@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { redisMissing } from '@mwse/testkit/redis';
-import { connect, redisCli, spawnNode, startNode, startRedis } from './nodes.js';
+import { connect, spawnNode, startNode, startRedis } from './nodes.js';
+import { redisCall } from './redisRaw.js';
 
 describe.skipIf(redisMissing())('node ids', () => {
   it('refuses a second node with the id of a live one, naming MWSE_NODE_ID and cluster.nodeId', async () => {
@@ -23,7 +24,7 @@ describe.skipIf(redisMissing())('node ids', () => {
       const client = await connect(first.port);
       expect(first.hub.peer(client.me.socketId)).toBeDefined();
       client.close();
-      expect(await redisCli(redis, 'HLEN', 'mwse:cluster:tags')).toBe('(integer) 1');
+      expect(await redisCall(redis.port, 'HLEN mwse:cluster:tags')).toBe(1);
     } finally {
       await first.close();
     }

@@ -2,14 +2,14 @@
  * Cluster nodes for the tests in this folder: in this process, or in a process of their own for
  * the tests that kill one with -9. Each test starts its own redis-server (testkit).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import MWSE from '@mwse/client';
 import { createEngine, type Engine, type EngineOptions } from '@mwse/engine';
 import { startRedis, type TestRedis } from '@mwse/testkit/redis';
 import { gauge } from '../integration/crowd.js';
+import { redisList } from './redisRaw.js';
 
 export const quiet = { error() {}, warn() {}, info() {}, debug() {} };
 
@@ -45,18 +45,9 @@ export async function connect(port: number): Promise<MWSE> {
   return mwse;
 }
 
-const run = promisify(execFile);
-
-/** One Redis command through redis-cli, its output trimmed. */
-export async function redisCli(redis: TestRedis, ...args: string[]): Promise<string> {
-  const { stdout } = await run('redis-cli', ['-p', String(redis.port), '--no-raw', ...args]);
-  return stdout.trim();
-}
-
 /** Keys of the cluster in Redis matching `pattern`, sorted. */
 export async function keys(redis: TestRedis, pattern: string): Promise<string[]> {
-  const { stdout } = await run('redis-cli', ['-p', String(redis.port), '--raw', 'KEYS', pattern]);
-  return stdout.split('\n').filter(Boolean).sort();
+  return (await redisList(redis.port, `KEYS ${pattern}`)).sort();
 }
 
 /** Ghosts a node holds (`mwse_cluster_ghosts`). */

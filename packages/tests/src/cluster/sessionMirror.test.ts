@@ -9,7 +9,7 @@ import { createEngine, type Engine } from '@mwse/engine';
 import { redisMissing, startRedis } from '@mwse/testkit/redis';
 import { createConnection } from 'node:net';
 import { settle } from '../integration/harness.js';
-import { redisList, sessionIds } from './redisList.js';
+import { redisList, sessionIds } from './redisRaw.js';
 
 const quiet = { error() {}, warn() {}, info() {}, debug() {} };
 

@@ -11,8 +11,8 @@ import { CutProxy } from '@mwse/testkit/cut-proxy';
 import { redisMissing, startRedis } from '@mwse/testkit/redis';
 import { gauge } from '../integration/crowd.js';
 import { eventually } from '../integration/harness.js';
-import { redisCli, startNode } from './nodes.js';
-import { redisList } from './redisList.js';
+import { startNode } from './nodes.js';
+import { redisCall, redisList } from './redisRaw.js';
 
 type Outcome = { resumed: boolean; reason?: string };
 
@@ -33,7 +33,7 @@ describe.skipIf(redisMissing())('Redis restarted empty under a cluster', () => {
       return { mwse, outcomes };
     };
     try {
-      for (const nodeId of ['lost-a', 'lost-b']) engines.push(await startNode(redis.url, nodeId, { resumeGrace: 60_000 }, 900));
+      for (const nodeId of ['lost-a', 'lost-b']) engines.push(await startNode(redis.url, nodeId, { resumeGrace: 60_000 }, 2000));
       const [a, b] = engines as [Engine, Engine];
       const epoch = (await redisList(redis.port, 'MGET mwse:cluster:epoch'))[0];
       expect(epoch).toMatch(/^[0-9a-f]{16}$/);
@@ -52,7 +52,7 @@ describe.skipIf(redisMissing())('Redis restarted empty under a cluster', () => {
       // Redis stops and starts again on its port with nothing (no AOF, no snapshot).
       const ids = [dropped, onA, onB].map((c) => c.mwse.me.socketId);
       await redis.restart();
-      expect(await redisCli(redis, 'DBSIZE')).toMatch(/^\(integer\) \d+$/);
+      expect(await redisCall(redis.port, 'DBSIZE')).toEqual(expect.any(Number));
       const before = [dropped, onA, onB].map((c) => c.outcomes.length);
       expect(before).toEqual([1, 0, 0]);
       for (const c of [dropped, onA, onB]) await eventually(() => c.outcomes.length > before[[dropped, onA, onB].indexOf(c)]!, 20_000, 'the reconnect after Redis came back');
@@ -92,7 +92,7 @@ describe.skipIf(redisMissing())('Redis restarted empty under a cluster', () => {
     const engines: Engine[] = [];
     const clients: MWSE[] = [];
     try {
-      for (const nodeId of ['flush-a', 'flush-b']) engines.push(await startNode(redis.url, nodeId, { resumeGrace: 60_000 }, 900));
+      for (const nodeId of ['flush-a', 'flush-b']) engines.push(await startNode(redis.url, nodeId, { resumeGrace: 60_000 }, 2000));
       const outcomes: Outcome[][] = [];
       for (const e of engines) {
         const mwse = new MWSE({ endpoint: `ws://127.0.0.1:${e.port}/`, reconnect: { initialDelay: 100, maxDelay: 300 } });
@@ -103,7 +103,7 @@ describe.skipIf(redisMissing())('Redis restarted empty under a cluster', () => {
         mwse.on('reconnect', (outcome) => list.push(outcome));
         outcomes.push(list);
       }
-      expect(await redisCli(redis, 'FLUSHALL')).toBe('OK');
+      expect(await redisCall(redis.port, 'FLUSHALL')).toBe('OK');
       await eventually(() => outcomes.every((list) => list.length === 1), 20_000, 'the reconnects after FLUSHALL');
       expect(outcomes).toEqual([[{ resumed: false, reason: 'state-lost' }], [{ resumed: false, reason: 'state-lost' }]]);
       for (const e of engines) expect(gauge(e.hub.metrics.render(), 'mwse_cluster_state_lost')).toBe(1);
