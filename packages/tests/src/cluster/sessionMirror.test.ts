@@ -7,11 +7,9 @@ import { describe, expect, it } from 'vitest';
 import MWSE from '@mwse/client';
 import { createEngine, type Engine } from '@mwse/engine';
 import { redisMissing, startRedis } from '@mwse/testkit/redis';
-import { createConnection } from 'node:net';
 import { settle } from '../integration/harness.js';
-import { redisList, sessionIds } from './redisRaw.js';
-
-const quiet = { error() {}, warn() {}, info() {}, debug() {} };
+import { quiet } from './nodes.js';
+import { redisCall, redisList, sessionIds } from './redisRaw.js';
 
 async function record(port: number, id: string): Promise<Record<string, string>> {
   const flat = await redisList(port, `HGETALL mwse:cluster:session:${id}`);
@@ -21,30 +19,7 @@ async function record(port: number, id: string): Promise<Record<string, string>>
 }
 
 /** A Redis reply that is a status or one bulk string (`+OK`, `INFO`), as text. */
-function redisText(port: number, command: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.setTimeout(5000, () => socket.destroy(new Error('redis did not answer')));
-    socket.once('error', reject);
-    socket.once('connect', () => socket.write(`${command}\r\n`));
-    let text = '';
-    socket.on('data', (data) => {
-      text += data.toString();
-      const head = text.indexOf('\r\n');
-      if (head < 0) return;
-      if (text.startsWith('$')) {
-        const length = Number(text.slice(1, head));
-        if (Buffer.byteLength(text) < head + 2 + length + 2) return;
-        socket.end();
-        resolve(text.slice(head + 2, head + 2 + length));
-        return;
-      }
-      socket.end();
-      if (text.startsWith('+')) resolve(text.slice(1, head));
-      else reject(new Error(`unexpected reply: ${text.slice(0, head)}`));
-    });
-  });
-}
+const redisText = async (port: number, command: string) => String(await redisCall(port, command));
 
 async function within(ms: number, check: () => Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + ms;
