@@ -342,6 +342,19 @@ describe.skipIf(redisMissing())('the cluster bus when Redis is paused 10 s (SIGS
   }, 60_000);
 });
 
+/** Ghosts the node process listening on `port` holds, read from its /metrics. */
+async function ghostsOf(port: number): Promise<number> {
+  return gauge(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), 'mwse_cluster_ghosts');
+}
+
+/** Once the clients closed: the in-process node `A` and the node process on `port` hold no ghost within 5 s. */
+async function noGhostsLeft(A: Engine, port: number): Promise<void> {
+  await eventually(() => ghosts(A) === 0, 5000, 'ghosts gone on A');
+  const until = Date.now() + 5000;
+  while (Date.now() < until && (await ghostsOf(port)) !== 0) await settle(100);
+  expect(await ghostsOf(port)).toBe(0);
+}
+
 describe.skipIf(redisMissing())('the cluster bus when a node is frozen 10 s (SIGSTOP)', () => {
   it('fences the node when it wakes: nothing it sends then is applied; its clients come back; no ghosts', async () => {
     const redis = await startRedis();
@@ -413,7 +426,7 @@ describe.skipIf(redisMissing())('the cluster bus when a node is frozen 10 s (SIG
 
       // No ghosts: each node holds the other's one live client; the room lists none of the old
       // client; Redis holds both leases and the one live room.
-      const ghostsOfB = async () => gauge(await (await fetch(`http://127.0.0.1:${frozen.port}/metrics`)).text(), 'mwse_cluster_ghosts');
+      const ghostsOfB = () => ghostsOf(frozen.port);
       expect(ghosts(A!)).toBe(1);
       expect(await ghostsOfB()).toBe(1);
       expect((await a.room('chaos-freeze').fetchPeers()).map((p) => p.socketId)).toEqual([]);
@@ -421,10 +434,7 @@ describe.skipIf(redisMissing())('the cluster bus when a node is frozen 10 s (SIG
       expect(await keysOf(redis, 'lease')).toEqual(['chaos-freeze-a', 'chaos-freeze-b']);
       for (const node of await keysOf(redis, 'log')) expect(['chaos-freeze-a', 'chaos-freeze-b']).toContain(node);
       for (const c of clients) c.close();
-      await eventually(() => ghosts(A!) === 0, 5000, 'ghosts gone on A');
-      const until = Date.now() + 5000;
-      while (Date.now() < until && (await ghostsOfB()) !== 0) await settle(100);
-      expect(await ghostsOfB()).toBe(0);
+      await noGhostsLeft(A!, frozen.port);
     } finally {
       for (const c of clients) c.close();
       frozen.child.kill('SIGCONT');
@@ -501,16 +511,13 @@ describe.skipIf(redisMissing())('the cluster bus when a node is frozen 10 s (SIG
       expect(ab.count('frozen').lost).toBe(0);
 
       // No ghosts: each node holds the other's one live client; no sweep ended the kept session.
-      const ghostsOfB = async () => gauge(await (await fetch(`http://127.0.0.1:${frozen.port}/metrics`)).text(), 'mwse_cluster_ghosts');
+      const ghostsOfB = () => ghostsOf(frozen.port);
       expect(ghosts(A!)).toBe(1);
       expect(await ghostsOfB()).toBe(1);
       expect(await keysOf(redis, 'lease')).toEqual(['chaos-keep-a', 'chaos-keep-b']);
       expect(await keysOf(redis, 'session')).toEqual([a.me.socketId, oldB].sort());
       for (const c of clients) c.close();
-      await eventually(() => ghosts(A!) === 0, 5000, 'ghosts gone on A');
-      const until = Date.now() + 5000;
-      while (Date.now() < until && (await ghostsOfB()) !== 0) await settle(100);
-      expect(await ghostsOfB()).toBe(0);
+      await noGhostsLeft(A!, frozen.port);
     } finally {
       for (const c of clients) c.close();
       frozen.child.kill('SIGCONT');
