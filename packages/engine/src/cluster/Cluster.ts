@@ -239,6 +239,8 @@ export class Cluster {
 
   /** Session `id` is on this node now: every node sends its frames here. */
   announceMove(id: string): void {
+    const tag = id.slice(0, 8);
+    const from = this.moved.get(id) ?? this.tags.get(tag) ?? this.dead.get(tag);
     this.moved.set(id, this.nodeId);
     this.arriving.delete(id);
     // What this node held for the session while its node was dead is delivered here now.
@@ -248,6 +250,15 @@ export class Cluster {
       else if (peer) this.hub.sendEncoded(peer, item.data, item.type as never);
     }
     for (const node of this.tags.values()) if (node !== this.nodeId) this.bus.push(node, { o: 'x', n: MOVED, i: id, a: this.nodeId, from: this.nodeId });
+    if (peer && from !== undefined && from !== this.nodeId) for (const hook of this.arrivedHooks) hook(peer, from);
+  }
+
+  /** Hooks run on the node a session moved to (takeover or hand-over), with the node it came from. */
+  private readonly arrivedHooks: ((peer: Peer, from: string) => void)[] = [];
+
+  /** Run `hook` whenever a session of another node is taken or handed over to this one. */
+  onSessionArrived(hook: (peer: Peer, from: string) => void): void {
+    this.arrivedHooks.push(hook);
   }
 
   /**
@@ -311,6 +322,8 @@ export class Cluster {
       frames: missed.map((data) => (typeof data === 'string' ? { s: data } : { b: Buffer.from(data).toString('base64') })),
     };
     this.hub.release(peer);
+    // Its virtual address goes with it (the new node moves the holding in Redis).
+    this.hub.addresses.release(peer);
     peer.remote = to;
     this.ghosts.set(id, peer);
     this.moved.set(id, to);

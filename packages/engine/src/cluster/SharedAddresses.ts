@@ -69,6 +69,56 @@ redis.call('DEL', ARGV[1] .. 'held:' .. ARGV[2])
 return #held / 2`;
 
 /**
+ * The sweep of a dead node whose sessions may be taken over (resume on): a peer's holding stays
+ * while its session record is still the dead node's (away, resumable), moves to the node that
+ * took the session over, and is freed once no record is left (never mirrored, or swept at the
+ * end of the grace window). A room's /24 stays while the room's name is still the dead node's
+ * (it may be re-homed), moves with a name re-homed on another node, and is freed with a name
+ * that is gone. Self-checking, so any node may run it, at the death and again after the grace.
+ * ARGV: prefix, node, the cluster's prefix (session records, room names).
+ */
+const KEEPING_SWEEP = `${RELEASE_ONE}
+local p, dead, c = ARGV[1], ARGV[2], ARGV[3]
+local heldKey = p .. 'held:' .. dead
+local held = redis.call('HGETALL', heldKey)
+local freed = 0
+for i = 1, #held, 2 do
+  local field, value = held[i], held[i + 1]
+  local holder
+  if string.sub(field, 1, 2) == 'p:' then
+    holder = redis.call('HGET', c .. 'session:' .. string.sub(field, 3), 'node')
+  else
+    holder = redis.call('GET', c .. 'room:' .. string.sub(field, 3))
+  end
+  if not holder then
+    release(p, dead, field, value)
+    freed = freed + 1
+  elseif holder ~= dead then
+    redis.call('HSET', p .. 'held:' .. holder, field, value)
+    redis.call('HDEL', heldKey, field)
+    if string.sub(field, 1, 2) == 'r:' and redis.call('GET', p .. 's:' .. value) == dead then redis.call('SET', p .. 's:' .. value, holder) end
+  end
+end
+return freed`;
+
+/**
+ * A session taken over (or handed over) from `ARGV[3]`: its holding moves to this node, if it
+ * still holds its keys; answers the holding (`<host> <number> <code>`) or nil.
+ * ARGV: prefix, this node, the node it came from, the peer id.
+ */
+const MOVE = `local p, field = ARGV[1], 'p:' .. ARGV[4]
+local value = redis.call('HGET', p .. 'held:' .. ARGV[3], field)
+if value then redis.call('HDEL', p .. 'held:' .. ARGV[3], field) else value = redis.call('HGET', p .. 'held:' .. ARGV[2], field) end
+if not value then return false end
+local h = string.match(value, '^(%S+)')
+if redis.call('GET', p .. 'h:' .. h) ~= ARGV[4] then
+  redis.call('HDEL', p .. 'held:' .. ARGV[2], field)
+  return false
+end
+redis.call('HSET', p .. 'held:' .. ARGV[2], field, value)
+return value`;
+
+/**
  * Claim a /24 of the rooms range for room `name` homed here; -1 when none is free, -2 to draw
  * another start. ARGV: prefix, /24s in the range, start, node, room name.
  */
@@ -121,8 +171,13 @@ export class SharedAddresses {
   ) {
     this.redis = cluster.redisClient;
     cluster.onNodeGone((node, dead) => {
-      if (dead) this.sweep(node);
+      if (!dead) return;
+      // Resume on, with takeover: the dead node's sessions are away, not ended, and keep their
+      // addresses until they are taken over (the holding moves) or swept (it is freed).
+      if (cluster.takeover) this.sweepKeeping(node);
+      else this.sweep(node);
     });
+    cluster.onSessionArrived((peer, from) => this.arrived(peer, from));
     // What nodes that died unseen held, and this id's earlier run (before any claim of this one).
     for (const node of [cluster.nodeId, ...cluster.goneAtStart]) this.sweep(node);
   }
@@ -134,10 +189,52 @@ export class SharedAddresses {
     });
   }
 
+  /**
+   * Free what the dead `node` held that no session or room can come back to, now and again once
+   * the grace window is over (the sweep of its sessions ran by then; self-checking, so a node
+   * that came back meanwhile keeps what it holds).
+   */
+  private sweepKeeping(node: string): void {
+    const run = () =>
+      this.redis.eval(KEEPING_SWEEP, 0, PREFIX, node, 'mwse:cluster:').catch((error: unknown) => {
+        this.hub.log.warn({ err: error, node }, 'cluster: the addresses of a dead node could not be swept');
+      });
+    void run();
+    const grace = this.hub.sessions.grace;
+    for (const after of [grace + 1000, grace + 11_000]) setTimeout(run, after).unref();
+  }
+
+  /**
+   * A session came here from `from` (taken over from a dead node, or handed over): its address
+   * moves with it, so it keeps the same IP, number and code. Claims and releases of it wait.
+   */
+  private arrived(peer: Peer, from: string): void {
+    const adopting = this.redis
+      .eval(MOVE, 0, PREFIX, this.cluster.nodeId, from, peer.id)
+      .then(
+        (value) => {
+          if (typeof value !== 'string' || this.hub.addresses.addressOf(peer)) return;
+          const [host, number, code] = value.split(' ');
+          this.hub.addresses.adopt(peer, Number(host), number!, code!);
+          // Gone while the move was in flight: nobody may keep it.
+          if (peer.closed) void this.release(peer);
+        },
+        (error: unknown) => this.hub.log.warn({ err: error, peer: peer.id }, 'cluster: the address of a moved session could not be moved'),
+      )
+      .finally(() => {
+        if (this.adopting.get(peer) === adopting) this.adopting.delete(peer);
+      });
+    this.adopting.set(peer, adopting);
+  }
+
+  /** Moves of arrived sessions' addresses in flight. */
+  private readonly adopting = new Map<Peer, Promise<void>>();
+
   /** `peer`'s address, claimed cluster-wide on first use; undefined when the range is full. */
-  claim(peer: Peer): Promise<VirtualAddress | undefined> {
+  async claim(peer: Peer): Promise<VirtualAddress | undefined> {
+    await this.adopting.get(peer);
     const held = this.hub.addresses.addressOf(peer);
-    if (held) return Promise.resolve(held);
+    if (held) return held;
     let claim = this.claims.get(peer);
     if (!claim) {
       claim = this.claimOnce(peer).finally(() => this.claims.delete(peer));
@@ -164,6 +261,7 @@ export class SharedAddresses {
 
   /** Release `peer`'s address here and in Redis; resolves once Redis has. */
   async release(peer: Peer): Promise<void> {
+    await this.adopting.get(peer);
     await this.claims.get(peer)?.catch(() => undefined);
     if (!this.hub.addresses.addressOf(peer)) return;
     this.hub.addresses.release(peer);

@@ -64,6 +64,8 @@ function clusterAddressService(hub: Hub): Service<'address/claim' | 'address/rel
 
     disconnect(peer) {
       if (peer.remote === undefined) void shared.release(peer);
+      // A session that moved to another node took its address along: only this book forgets it.
+      else hub.addresses.release(peer);
     },
   };
 }

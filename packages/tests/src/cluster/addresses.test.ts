@@ -4,9 +4,22 @@
  * holder's node dies (kill -9). The address suite itself runs on two nodes in clusterSuites.test.ts.
  */
 import { describe, expect, it } from 'vitest';
+import MWSE from '@mwse/client';
 import { redisMissing } from '@mwse/testkit/redis';
 import { eventually, once } from '../integration/harness.js';
 import { connect, keys, spawnNode, startNode, startRedis } from './nodes.js';
+import { redisCall } from './redisRaw.js';
+
+/** A client of `endpoints` (reconnecting through the list) that landed on the first one. */
+export async function clientOn(endpoints: string[]): Promise<MWSE> {
+  for (let i = 0; i < 40; i++) {
+    const mwse = new MWSE({ endpoint: endpoints, reconnect: { initialDelay: 100, maxDelay: 500 } });
+    await mwse.scope();
+    if (mwse.endpoint === endpoints[0]) return mwse;
+    mwse.close();
+  }
+  throw new Error(`no client landed on ${endpoints[0]} in 40 tries`);
+}
 
 describe.skipIf(redisMissing())('virtual addresses on a cluster', () => {
   it('reach a peer of another node by any form, and leave nothing in Redis once released', async () => {
@@ -109,4 +122,48 @@ describe.skipIf(redisMissing())('virtual addresses on a cluster', () => {
       await redis.stop();
     }
   }, 30_000);
+
+  it('keeps a dead node’s session addresses while they can resume: taken over, the same; not resumed, freed by the sweep', async () => {
+    const redis = await startRedis({ appendonly: false });
+    const grace = 4000;
+    const survivor = await startNode(redis.url, 'move-a', { resumeGrace: grace });
+    const doomed = await spawnNode(redis.url, 'move-b', { GRACE: String(grace) });
+    const endpoints = [`ws://127.0.0.1:${doomed.port}/`, `ws://127.0.0.1:${survivor.port}/`];
+    const clients: MWSE[] = [];
+    try {
+      const mover = await clientOn(endpoints);
+      const stayer = await connect(doomed.port);
+      const asker = await connect(survivor.port);
+      clients.push(mover, stayer, asker);
+      const address = await mover.claimAddress();
+      const lost = await stayer.claimAddress();
+      const id = mover.me.socketId;
+      const resumed = once<[{ resumed: boolean }]>(mover, 'reconnect', 15_000);
+      doomed.child.kill('SIGKILL');
+      expect((await resumed)[0]).toMatchObject({ resumed: true });
+      expect(mover.me.socketId).toBe(id);
+      // The same address, now held by the session's new node, in its book and in Redis.
+      expect(await mover.claimAddress()).toEqual(address);
+      for (const text of [address.ip, address.number, address.code]) expect((await asker.resolveAddress(text)).socketId).toBe(id);
+      expect(survivor.hub.addresses.resolve(address.code)?.id).toBe(id);
+      expect(await redisCall(redis.port, `HGET mwse:cluster:addr:held:move-a p:${id}`)).not.toBeNull();
+      // The session not resumed keeps its address while it could still be.
+      expect((await asker.resolveAddress(lost.code)).socketId).toBe(stayer.me.socketId);
+      // Past the grace it is swept, and its address with it; the moved one stays.
+      await expect
+        .poll(() => asker.resolveAddress(lost.code).then(() => 'found', (e: { code: string }) => e.code), { timeout: grace + 8000, interval: 250 })
+        .toBe('not-found');
+      await expect.poll(() => keys(redis, 'mwse:cluster:addr:h:*'), { timeout: 5000 }).toHaveLength(1);
+      expect(await keys(redis, 'mwse:cluster:addr:held:*')).toEqual(['mwse:cluster:addr:held:move-a']);
+      expect((await asker.resolveAddress(address.code)).socketId).toBe(id);
+      // Released by its new node when the session ends.
+      mover.close();
+      await expect.poll(() => keys(redis, 'mwse:cluster:addr:*'), { timeout: 5000 }).toEqual([]);
+    } finally {
+      for (const c of clients) c.close();
+      doomed.child.kill('SIGKILL');
+      await survivor.close();
+      await redis.stop();
+    }
+  }, 40_000);
 });
