@@ -181,6 +181,19 @@ export class AddressBook {
     return ip;
   }
 
+  /**
+   * Cluster re-home: address a member of a room whose /24 was adopted at the host it held on the
+   * room's old home; undefined when that host is taken here.
+   */
+  joinSubnetAt(room: Room, peer: Peer, host: number): string | undefined {
+    const subnet = this.roomSubnets.get(room);
+    if (!subnet || subnet.members.has(peer) || host < 0 || host >= subnet.hosts.size || !subnet.hosts.hold(host)) return undefined;
+    const ip = formatIpv4(subnet.base + 1 + host);
+    subnet.members.set(peer, { ip, host });
+    this.byText.set(ip, peer);
+    return ip;
+  }
+
   leaveSubnet(room: Room, peer: Peer): void {
     const subnet = this.roomSubnets.get(room);
     const held = subnet?.members.get(peer);

@@ -21,6 +21,13 @@ export class IndexPool {
     return index;
   }
 
+  /** Take `index` itself; false when it is held already. */
+  hold(index: number): boolean {
+    if (this.used.has(index)) return false;
+    this.used.add(index);
+    return true;
+  }
+
   release(index: number): void {
     this.used.delete(index);
   }

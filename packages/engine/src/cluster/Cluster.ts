@@ -13,6 +13,8 @@ import { RoomHomes } from './RoomHomes.js';
 import { type Announcement, Bus, type Op } from './Bus.js';
 import { SessionMirror, type SessionRecord } from './SessionMirror.js';
 import { Takeover } from './Takeover.js';
+import { RoomMirror, type RoomRecord } from './RoomMirror.js';
+import type { Room } from '../services/Room.js';
 import { HeldFrames } from './HeldFrames.js';
 import { Epoch } from './Epoch.js';
 
@@ -99,7 +101,7 @@ export class Cluster {
   private stopped = false;
   private readonly prefix = 'mwse:cluster:';
   /** Run when another node is gone (its lease ran out or it said bye), after its ghosts are. */
-  private readonly goneHooks: ((node: string, dead: boolean) => void)[] = [];
+  private readonly goneHooks: ((node: string, dead: boolean, kept: boolean) => void)[] = [];
   /**
    * Nodes that had a tag but no lease when this one started: dead, maybe with nobody left to free
    * what they held in Redis. This node's own id from an earlier run is freed the same way.
@@ -110,6 +112,11 @@ export class Cluster {
   /** With resume on: this node's sessions mirrored into Redis, and takeovers of dead nodes' ones. */
   mirror: SessionMirror | undefined;
   takeover: Takeover | undefined;
+  /** With takeover: the rooms homed here mirrored into Redis, so a live node re-homes them if this one dies. */
+  roomMirror: RoomMirror<Room> | undefined;
+  /** The room service's snapshot of a room for its record, and what it does with names lost (set before {@link attach}). */
+  roomSnapshot: ((room: Room) => RoomRecord | undefined) | undefined;
+  roomsLost: ((names: string[]) => void) | undefined;
   /** The mirror's connection (its writes never queue the bus's publishes behind them). */
   private records: ClusterRedis | undefined;
   /** Socket ids whose session moved to another node than their tag names (takeovers). */
@@ -201,6 +208,11 @@ export class Cluster {
     this.mirror.onFenced = (ids) => this.log.warn({ sessions: ids.length }, 'cluster: sessions of this node are held by another node now');
     hub.mirror = this.mirror;
     this.takeover = new Takeover(this, hub, records, this.prefix, this.log, (node) => this.leaseKey(node), this.leaseTtl);
+    this.roomMirror = new RoomMirror<Room>(records, this.nodeId, this.prefix, this.log, (room) => this.roomSnapshot?.(room));
+    this.roomMirror.onLost = (names) => {
+      this.log.warn({ rooms: names.length }, 'cluster: rooms of this node were re-homed on another node while it was taken for dead');
+      this.roomsLost?.(names);
+    };
     this.pub.hgetall(`${this.prefix}moved`).then(
       (moved) => {
         for (const [id, node] of Object.entries(moved)) if (!this.moved.has(id)) this.moved.set(id, node);
@@ -251,6 +263,23 @@ export class Cluster {
     }
     for (const node of this.tags.values()) if (node !== this.nodeId) this.bus.push(node, { o: 'x', n: MOVED, i: id, a: this.nodeId, from: this.nodeId });
     if (peer && from !== undefined && from !== this.nodeId) for (const hook of this.arrivedHooks) hook(peer, from);
+  }
+
+  /** Hooks run when a dead node's session taken over here was in rooms homed on that node. */
+  private readonly takenRoomHooks: ((peer: Peer, names: string[], from: string) => void)[] = [];
+
+  /** Run `hook` when a session taken over from dead `from` was in rooms homed there (`names`). */
+  onRoomsTaken(hook: (peer: Peer, names: string[], from: string) => void): void {
+    this.takenRoomHooks.push(hook);
+  }
+
+  /** A session taken over from dead `from` was in its rooms `names`: re-homed or closed (rooms service). */
+  roomsTaken(peer: Peer, names: string[], from: string): void {
+    if (this.takenRoomHooks.length === 0) {
+      for (const room of names) this.hub.send(peer, { type: 'room/closed', room });
+      return;
+    }
+    for (const hook of this.takenRoomHooks) hook(peer, names, from);
   }
 
   /** Hooks run on the node a session moved to (takeover or hand-over), with the node it came from. */
@@ -703,7 +732,7 @@ export class Cluster {
     if (dead) this.bus.deleteLog(node);
     for (const hook of this.goneHooks) {
       try {
-        hook(node, dead);
+        hook(node, dead, keep);
       } catch (error) {
         this.log.error({ err: error, node }, 'cluster: cleaning up after a node failed');
       }
@@ -711,7 +740,7 @@ export class Cluster {
   }
 
   /** Run `hook` whenever another node is gone (`dead`: known dead, not only forgotten here). */
-  onNodeGone(hook: (node: string, dead: boolean) => void): void {
+  onNodeGone(hook: (node: string, dead: boolean, kept: boolean) => void): void {
     this.goneHooks.push(hook);
   }
 
@@ -858,6 +887,7 @@ export class Cluster {
     clearInterval(this.lease);
     this.takeover?.stop();
     this.mirror?.flush();
+    this.roomMirror?.flush();
     this.bus.flush();
     this.bus.stop();
     this.stopped = true;

@@ -25,9 +25,48 @@ local freed = 0
 for _, name in ipairs(names) do
   local key = ARGV[2] .. name
   if redis.call('GET', key) == ARGV[1] then redis.call('DEL', key) freed = freed + 1 end
+  local rec = ARGV[3] .. name
+  if redis.call('HGET', rec, 'node') == ARGV[1] then redis.call('DEL', rec) end
 end
 redis.call('DEL', KEYS[1])
 return freed`;
+
+/**
+ * Re-home the rooms of a dead node (resume on, with takeover): every name it still holds whose
+ * room has a record (cluster/RoomMirror.ts) becomes this node's, with the record and the room's
+ * /24; a name without a record is freed. The first node to run it takes them all; the ones after
+ * find the dead node's index gone. Answers name, record pairs of the rooms won.
+ * ARGV: the dead node, this node, the cluster's prefix.
+ */
+const REHOME = `local dead, me, p = ARGV[1], ARGV[2], ARGV[3]
+local index = p .. 'rooms-of:' .. dead
+local won = {}
+for _, name in ipairs(redis.call('SMEMBERS', index)) do
+  local key = p .. 'room:' .. name
+  if redis.call('GET', key) == dead then
+    local rec = p .. 'roomrec:' .. name
+    local d = redis.call('HGET', rec, 'd')
+    if d and redis.call('HGET', rec, 'node') == dead then
+      redis.call('SET', key, me)
+      redis.call('SADD', p .. 'rooms-of:' .. me, name)
+      redis.call('HSET', rec, 'node', me)
+      local field = 'r:' .. name
+      local s = redis.call('HGET', p .. 'addr:held:' .. dead, field)
+      if s then
+        redis.call('HDEL', p .. 'addr:held:' .. dead, field)
+        redis.call('HSET', p .. 'addr:held:' .. me, field, s)
+        if redis.call('GET', p .. 'addr:s:' .. s) == dead then redis.call('SET', p .. 'addr:s:' .. s, me) end
+      end
+      won[#won + 1] = name
+      won[#won + 1] = d
+    else
+      redis.call('DEL', key)
+      redis.call('DEL', rec)
+    end
+  end
+end
+redis.call('DEL', index)
+return won`;
 
 /**
  * Where each room lives: the node that created it claims its name in Redis
@@ -52,6 +91,8 @@ export class RoomHomes {
    * one name share one read, so frames about a room leave in the order they came.
    */
   home(name: string): Promise<string | undefined> {
+    // While a dead node's rooms are re-homed, a lookup waits for the new homes.
+    if (this.rehoming.size > 0) return Promise.all(this.rehoming).then(() => this.home(name));
     const cached = this.homes.get(name);
     if (cached && this.isLive(cached)) return Promise.resolve(cached);
     let lookup = this.lookups.get(name);
@@ -118,7 +159,26 @@ export class RoomHomes {
    * that sees it gone may run this; the script is idempotent.
    */
   sweep(node: string): Promise<number> {
-    return this.redis.eval(SWEEP, 1, this.indexKey(node), node, 'mwse:cluster:room:') as Promise<number>;
+    return this.redis.eval(SWEEP, 1, this.indexKey(node), node, 'mwse:cluster:room:', 'mwse:cluster:roomrec:') as Promise<number>;
+  }
+
+  /** Re-homes of dead nodes' rooms in flight on this node. */
+  private readonly rehoming = new Set<Promise<unknown>>();
+
+  /**
+   * `dead` died and its sessions may resume: its rooms that have a record are re-homed, on this
+   * node if it is the first to ask (resolves with those rooms' names and records), the others
+   * freed. Lookups of every room wait until this is done.
+   */
+  rehome(dead: string): Promise<[name: string, record: string][]> {
+    const done = (this.redis.eval(REHOME, 0, dead, this.nodeId, 'mwse:cluster:') as Promise<string[]>).then((flat) => {
+      const won: [string, string][] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) won.push([flat[i]!, flat[i + 1]!]);
+      return won;
+    });
+    const settled = done.catch(() => undefined).finally(() => this.rehoming.delete(settled));
+    this.rehoming.add(settled);
+    return done;
   }
 
   /** A node is gone: the homes it held are forgotten (its rooms with it). */

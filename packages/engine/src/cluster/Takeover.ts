@@ -70,6 +70,8 @@ export interface TakeoverNode {
   /** Ask the live owner to hand the session over (frames for it are held here meanwhile). */
   askRelease(node: string, id: string, seq: number): Promise<Released | undefined>;
   notArriving(id: string): void;
+  /** The session was in rooms homed on the dead node `from`: they are re-homed or closed. */
+  roomsTaken(peer: Peer, names: string[], from: string): void;
 }
 
 const RELATIONS = [
@@ -195,8 +197,8 @@ export class Takeover {
     peer.session = hub.sessions.adopt(presented, frame.seq, applied);
     hub.adopt(peer, link);
     node.announceMove(id);
-    // Rooms homed on the dead node are gone with it: the resumed session is told each closed.
-    for (const [room] of record.rooms) hub.send(peer, { type: 'room/closed', room });
+    // Rooms homed on the dead node are re-homed on a live node, or gone (told `room/closed`).
+    if (record.rooms.length) node.roomsTaken(peer, record.rooms.map(([room]) => room), stored.node);
     this.log.debug({ peer: id, from: stored.node }, 'session taken over');
     return peer;
   }

@@ -7,6 +7,7 @@ import { ServiceError } from '../ServiceError.js';
 import type { RawPayload } from '../tunnelEncoding.js';
 import type { RoomSubnet } from '../addressing/AddressBook.js';
 import { sharedAddresses } from '../cluster/SharedAddresses.js';
+import type { RecordedPeer, RoomRecord } from '../cluster/RoomMirror.js';
 import { AudienceCount } from './AudienceCount.js';
 import { InfoPool } from './InfoPool.js';
 import { PasswordGate } from './PasswordGate.js';
@@ -53,7 +54,12 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
    */
   const away = new Map<Peer, Map<string, string>>();
   if (cluster) {
-    cluster.onNodeGone((node, dead) => {
+    cluster.onNodeGone((node, dead, kept) => {
+      // Resume on, with takeover: the dead home's rooms are re-homed on a live node instead.
+      if (kept) {
+        void rehome(node);
+        return;
+      }
       const closed = new Map<string, Peer[]>();
       for (const [peer, homes] of away) {
         for (const [name, home] of homes) {
@@ -74,6 +80,169 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     // Names left by nodes that died with nobody to free them, and by this id's earlier run (the
     // script goes first on the connection this node's claims use, so it never frees a new one).
     for (const node of [cluster.nodeId, ...cluster.goneAtStart]) sweep(node);
+  }
+
+  /** Cluster mode with takeover: `room`'s record in Redis is written at the turn's end. */
+  function changed(room: Room): void {
+    if (rooms.get(room.name) === room) cluster?.roomMirror?.mark(room);
+  }
+
+  if (cluster) {
+    cluster.roomSnapshot = snapshot;
+    // Re-homed elsewhere while this node was taken for dead: the room is not this node's now.
+    cluster.roomsLost = (names) => {
+      for (const name of names) {
+        const room = rooms.get(name);
+        if (!room) continue;
+        const data = hub.encode({ type: 'room/closed', room: name });
+        const told = [...room.members, ...room.audience];
+        for (const peer of told) {
+          mirror(room, peer, false);
+          peer.unrelate('rooms', room);
+          hub.addresses.leaveSubnet(room, peer);
+        }
+        room.members.clear();
+        room.audience.clear();
+        close(room);
+        for (const peer of told) hub.sendEncoded(peer, data, 'room/closed');
+      }
+    };
+    // A session taken over from a dead node was in rooms homed there: they live on their new
+    // home now (it holds the session as a member), or are gone.
+    cluster.onRoomsTaken((peer, names) => {
+      void (async () => {
+        for (const name of names) {
+          const home = await cluster.rooms.home(name).catch(() => undefined);
+          if (peer.closed) return;
+          if (home === undefined) hub.send(peer, { type: 'room/closed', room: name });
+          else if (home !== cluster.nodeId) track(peer, name, home);
+        }
+      })();
+    });
+  }
+
+  /** This node's `peer` is in room `name` on `home` (see `away`). */
+  function track(peer: Peer, name: string, home: string): void {
+    const homes = away.get(peer);
+    if (homes) homes.set(name, home);
+    else away.set(peer, new Map([[name, home]]));
+  }
+
+  /** What Redis keeps of a room homed here (cluster/RoomMirror.ts). */
+  function snapshot(room: Room): RoomRecord | undefined {
+    if (rooms.get(room.name) !== room) return undefined;
+    const card = (p: Peer): RecordedPeer => [p.id, p.binary];
+    const { password, ...settings } = room.settings;
+    const subnet = hub.addresses.roomSubnets.get(room);
+    return {
+      owner: room.owner.id,
+      members: [...room.members].map(card),
+      audience: [...room.audience].map(card),
+      invited: [...room.invited].map(card),
+      settings: { ...settings, ...(password ? { password: [password.salt.toString('hex'), password.key.toString('hex')] } : {}) },
+      info: room.info.toObject(),
+      ...(subnet ? { subnet: { index: subnet.index, hosts: [...subnet.members].map(([p, { host }]) => [p.id, host] as [string, number]) } } : {}),
+    };
+  }
+
+  /**
+   * The home `dead` died and its sessions may resume: its rooms are re-homed (on this node, for
+   * those it wins in Redis, rebuilt from their records), and this node's members of them learn
+   * the new home, or that the room is gone (`room/closed`, a room without a record).
+   */
+  async function rehome(dead: string): Promise<void> {
+    const c = cluster!;
+    try {
+      const won = await c.rooms.rehome(dead);
+      if (won.length > 0) {
+        const records = won.map(([name, d]) => [name, JSON.parse(d) as RoomRecord] as const);
+        const remote = new Set<string>();
+        for (const [, r] of records) for (const [id] of [...r.members, ...r.audience, ...r.invited]) if (!hub.peer(id)) remote.add(id);
+        // A peer that ended meanwhile (its session record is gone) is no member any more.
+        const live = await c.roomMirror!.live([...remote]);
+        for (const [name, record] of records) rebuild(name, record, live);
+        hub.log.info({ node: dead, rooms: won.length }, 'cluster: rooms of a dead node re-homed here');
+      }
+    } catch (error) {
+      hub.log.warn({ err: error, node: dead }, 'cluster: the rooms of a dead node could not be re-homed');
+    }
+    const names = new Set<string>();
+    for (const homes of away.values()) for (const [name, home] of homes) if (home === dead) names.add(name);
+    for (const name of names) {
+      const home = await c.rooms.home(name).catch(() => undefined);
+      const data = home === undefined ? hub.encode({ type: 'room/closed', room: name }) : undefined;
+      for (const [peer, homes] of away) {
+        if (homes.get(name) !== dead) continue;
+        if (home === undefined || home === c.nodeId) homes.delete(name);
+        else homes.set(name, home);
+        if (homes.size === 0) away.delete(peer);
+        if (data) hub.sendEncoded(peer, data, 'room/closed');
+      }
+    }
+  }
+
+  /** A room of a dead home, won here: rebuilt from its record with its members, owner and /24. */
+  function rebuild(name: string, record: RoomRecord, live: ReadonlySet<string>): void {
+    if (rooms.has(name)) return;
+    const peerOf = ([id, binary]: RecordedPeer): Peer | undefined => {
+      const local = hub.peer(id);
+      if (local) return local.closed ? undefined : local;
+      if (!live.has(id)) return undefined;
+      const ghost = cluster!.ghostFor(id, { id, binary, address: '' });
+      return ghost && !ghost.closed ? ghost : undefined;
+    };
+    const members = record.members.map(peerOf).filter((p): p is Peer => p !== undefined);
+    const audience = record.audience.map(peerOf).filter((p): p is Peer => p !== undefined);
+    const { password, ...rest } = record.settings;
+    const settings = {
+      ...rest,
+      password: password ? { salt: Buffer.from(password[0], 'hex'), key: Buffer.from(password[1], 'hex') } : undefined,
+    };
+    const info = new InfoPool(hub.options.maxRoomInfoKeys, hub.options.maxRoomInfoBytes);
+    for (const [k, v] of Object.entries(record.info)) {
+      try {
+        info.set(k, v);
+      } catch {
+        // A record written by a node with larger limits is trimmed, not refused.
+      }
+    }
+    const owner = members.find((p) => p.id === record.owner) ?? members[0];
+    const room = new Room(name, owner ?? ({} as Peer), settings, info);
+    rooms.set(name, room);
+    if (record.subnet) {
+      const subnet = hub.addresses.adoptSubnet(room, record.subnet.index);
+      announced.add(room);
+      void subnet;
+    }
+    const hosts = new Map(record.subnet?.hosts ?? []);
+    for (const peer of members) {
+      if (!room.has(peer)) mirror(room, peer, true);
+      room.members.add(peer);
+      peer.relate('rooms', room);
+      away.get(peer)?.delete(name);
+      const host = hosts.get(peer.id);
+      if (record.subnet && (host === undefined || !hub.addresses.joinSubnetAt(room, peer, host))) hub.addresses.joinSubnet(room, peer);
+    }
+    for (const peer of audience) {
+      if (room.has(peer)) continue;
+      mirror(room, peer, true);
+      room.audience.add(peer);
+      peer.relate('rooms', room);
+      away.get(peer)?.delete(name);
+    }
+    for (const entry of record.invited) {
+      const peer = peerOf(entry);
+      if (!peer || room.has(peer)) continue;
+      room.invited.add(peer);
+      peer.relate('invitedTo', room);
+    }
+    for (const peer of [...members, ...audience]) if (away.get(peer)?.size === 0) away.delete(peer);
+    if (!owner) {
+      close(room);
+      return;
+    }
+    if (room.broadcast) audienceCount.changed(room);
+    changed(room);
   }
 
   /** Free the room names a gone node held in Redis. */
@@ -195,6 +364,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     peer.relate('rooms', room);
     room.invited.delete(peer);
     peer.unrelate('invitedTo', room);
+    changed(room);
   }
 
   /**
@@ -242,6 +412,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
       room.audience.add(peer);
       peer.relate('rooms', room);
       audienceCount.changed(room);
+      changed(room);
       return;
     }
     // An invited viewer stepping onto the stage leaves the audience without a word.
@@ -258,6 +429,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
       mirror(room, peer, false);
       peer.unrelate('rooms', room);
       audienceCount.changed(room);
+      changed(room);
       return;
     }
     room.members.delete(peer);
@@ -271,6 +443,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     // The hand-over comes before any fan-out: members are told who owns the room in one state.
     const handOver = room.owner === peer;
     if (handOver) room.owner = room.members.values().next().value!;
+    changed(room);
     presence.left(room, peer);
     if (handOver) broadcast(room, { type: 'room/owner', room: room.name, owner: room.owner.id }, undefined, true);
   }
@@ -280,6 +453,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
    * has no owner to hand it to); each viewer is told `room/closed`, encoded once.
    */
   function close(room: Room): void {
+    if (rooms.get(room.name) === room) cluster?.roomMirror?.end(room);
     hub.broadcasts.closed(room);
     rooms.delete(room.name);
     presence.drop(room);
@@ -396,12 +570,16 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     },
 
     'room/lock'(peer, { name }) {
-      owned(peer, name).settings.locked = true;
+      const room = owned(peer, name);
+      room.settings.locked = true;
+      changed(room);
       return null;
     },
 
     'room/unlock'(peer, { name }) {
-      owned(peer, name).settings.locked = false;
+      const room = owned(peer, name);
+      room.settings.locked = false;
+      changed(room);
       return null;
     },
 
@@ -430,7 +608,10 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
 
     'room/info/set'(peer, { name, key, value }) {
       const room = member(peer, name);
-      if (room.info.set(key, value)) broadcast(room, { type: 'room/info', room: name, key, value: value ?? null }, undefined, true);
+      if (room.info.set(key, value)) {
+        changed(room);
+        broadcast(room, { type: 'room/info', room: name, key, value: value ?? null }, undefined, true);
+      }
       return null;
     },
 
@@ -450,6 +631,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
   /** The owner's `room/subnet` with the /24 claimed (or not: none is free). */
   function subnetClaimed(room: Room, owner: Peer, subnet: RoomSubnet | undefined, fresh: boolean) {
     if (!subnet) throw new ServiceError('exhausted', 'no room subnet is free');
+    changed(room);
     const description = describe(room, false);
     // The other members got addresses they cannot know of otherwise.
     const addresses = description.addresses ?? {};
@@ -472,6 +654,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     if (!room.members.has(guest)) {
       room.invited.add(guest);
       guest.relate('invitedTo', room);
+      changed(room);
       hub.send(guest, { type: 'room/invited', room: room.name, from: owner.id });
     }
     return null;
@@ -564,7 +747,10 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
       away.delete(peer);
       pending.delete(peer);
       for (const room of [...peer.rooms]) leave(room, peer);
-      for (const room of peer.invitedTo) room.invited.delete(peer);
+      for (const room of peer.invitedTo) {
+        room.invited.delete(peer);
+        changed(room);
+      }
     },
   };
 }

@@ -4,22 +4,12 @@
  * holder's node dies (kill -9). The address suite itself runs on two nodes in clusterSuites.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import MWSE from '@mwse/client';
+import type MWSE from '@mwse/client';
 import { redisMissing } from '@mwse/testkit/redis';
 import { eventually, once } from '../integration/harness.js';
-import { connect, keys, spawnNode, startNode, startRedis } from './nodes.js';
+import { clientOn, connect, keys, spawnNode, startNode, startRedis } from './nodes.js';
 import { redisCall } from './redisRaw.js';
 
-/** A client of `endpoints` (reconnecting through the list) that landed on the first one. */
-export async function clientOn(endpoints: string[]): Promise<MWSE> {
-  for (let i = 0; i < 40; i++) {
-    const mwse = new MWSE({ endpoint: endpoints, reconnect: { initialDelay: 100, maxDelay: 500 } });
-    await mwse.scope();
-    if (mwse.endpoint === endpoints[0]) return mwse;
-    mwse.close();
-  }
-  throw new Error(`no client landed on ${endpoints[0]} in 40 tries`);
-}
 
 describe.skipIf(redisMissing())('virtual addresses on a cluster', () => {
   it('reach a peer of another node by any form, and leave nothing in Redis once released', async () => {

@@ -45,6 +45,17 @@ export async function connect(port: number): Promise<MWSE> {
   return mwse;
 }
 
+/** A client of `endpoints` (reconnecting through the list) that landed on the first one. */
+export async function clientOn(endpoints: string[]): Promise<MWSE> {
+  for (let i = 0; i < 40; i++) {
+    const mwse = new MWSE({ endpoint: endpoints, reconnect: { initialDelay: 100, maxDelay: 500 } });
+    await mwse.scope();
+    if (mwse.endpoint === endpoints[0]) return mwse;
+    mwse.close();
+  }
+  throw new Error(`no client landed on ${endpoints[0]} in 40 tries`);
+}
+
 /** Keys of the cluster in Redis matching `pattern`, sorted. */
 export async function keys(redis: TestRedis, pattern: string): Promise<string[]> {
   return (await redisList(redis.port, `KEYS ${pattern}`)).sort();
