@@ -688,6 +688,23 @@ export class Cluster {
       if ('op' in item) this.bus.push(node, item.op);
       else this.bus.deliver(node, id, item.data, item.type);
     }
+    if (ghost) for (const hook of this.ghostMovedHooks) hook(ghost);
+  }
+
+  /** Run after a fence, before this node says hello again and serves (see {@link onRecover}). */
+  private readonly recoverHooks: (() => Promise<void>)[] = [];
+
+  /** Run `hook` after a fence, once Redis answers, before this node announces itself again. */
+  onRecover(hook: () => Promise<void>): void {
+    this.recoverHooks.push(hook);
+  }
+
+  /** Hooks run when a ghost's session moved to another node (it points there now). */
+  private readonly ghostMovedHooks: ((ghost: Peer) => void)[] = [];
+
+  /** Run `hook` when the session a ghost here stands for moved to another node. */
+  onGhostMoved(hook: (ghost: Peer) => void): void {
+    this.ghostMovedHooks.push(hook);
   }
 
   private isDead(node: string): boolean {
@@ -873,6 +890,7 @@ export class Cluster {
         if (leases[i] !== null) this.tags.set(tag, node);
       });
       await this.keepOrDropFenced();
+      for (const hook of this.recoverHooks) await hook();
       await this.bus.announce({ o: 'hello', node: this.nodeId, tag: this.tag });
       this.healthy = true;
       this.log.warn({ node: this.nodeId }, 'cluster: Redis is back; accepting connections again');

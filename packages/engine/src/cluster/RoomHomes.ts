@@ -35,10 +35,13 @@ return freed`;
  * Re-home the rooms of a dead node (resume on, with takeover): every name it still holds whose
  * room has a record (cluster/RoomMirror.ts) becomes this node's, with the record and the room's
  * /24; a name without a record is freed. The first node to run it takes them all; the ones after
- * find the dead node's index gone. Answers name, record pairs of the rooms won.
+ * find the dead node's index gone; none of it runs while the node holds its lease (it came back).
+ * Answers name, record pairs of the rooms won.
  * ARGV: the dead node, this node, the cluster's prefix.
  */
 const REHOME = `local dead, me, p = ARGV[1], ARGV[2], ARGV[3]
+-- A node that holds its lease again (it was only cut off, and came back) keeps its rooms.
+if redis.call('EXISTS', p .. 'lease:' .. dead) == 1 then return {} end
 local index = p .. 'rooms-of:' .. dead
 local won = {}
 for _, name in ipairs(redis.call('SMEMBERS', index)) do
@@ -179,6 +182,11 @@ export class RoomHomes {
     const settled = done.catch(() => undefined).finally(() => this.rehoming.delete(settled));
     this.rehoming.add(settled);
     return done;
+  }
+
+  /** The node holding each of `names` in Redis now (null: none). */
+  async holders(names: string[]): Promise<(string | null)[]> {
+    return names.length ? this.redis.mget(...names.map((name) => this.key(name))) : [];
   }
 
   /** A node is gone: the homes it held are forgotten (its rooms with it). */

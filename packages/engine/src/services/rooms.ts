@@ -104,9 +104,24 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
         room.members.clear();
         room.audience.clear();
         close(room);
-        for (const peer of told) hub.sendEncoded(peer, data, 'room/closed');
+        // Only this node's own peers: the others are members of the room on its new home.
+        for (const peer of told) if (peer.remote === undefined) hub.sendEncoded(peer, data, 'room/closed');
       }
     };
+    // Back from a fence: rooms another node re-homed while this one was taken for dead (its
+    // lease had run out) are that node's now, not this one's.
+    cluster.onRecover(async () => {
+      if (!cluster.roomMirror) return;
+      const names = [...rooms.keys()];
+      const holders = await cluster.rooms.holders(names);
+      const lost = names.filter((_, i) => holders[i] !== null && holders[i] !== cluster.nodeId);
+      if (lost.length) cluster.roomsLost?.(lost);
+    });
+    // A member's session moved to another node (taken or handed over): that node learns which
+    // rooms homed here its peer is in (its `away`), as it would have from the joins.
+    cluster.onGhostMoved((ghost) => {
+      for (const room of ghost.rooms) if (rooms.get(room.name) === room) mirror(room, ghost, true);
+    });
     // A session taken over from a dead node was in rooms homed there: they live on their new
     // home now (it holds the session as a member), or are gone.
     cluster.onRoomsTaken((peer, names) => {

@@ -36,6 +36,8 @@ describe.skipIf(redisMissing())('a room whose home is killed with -9, resume on'
       await owner.room(name).info.set('topic', 'kept');
       const lan = await owner.room(name).claimSubnet();
       expect(await redisCall(redis.port, `GET mwse:cluster:room:${name}`)).toBe('rehome-c');
+      // The record is written at the end of the home's turn: what the kill may take is that turn.
+      await expect.poll(async () => String(await redisCall(redis.port, `HGET mwse:cluster:roomrec:${name} d`)), { timeout: 3000 }).toContain('"subnet"');
 
       const events: string[] = [];
       const watch = (c: MWSE, who: string) => {
