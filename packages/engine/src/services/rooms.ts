@@ -222,7 +222,9 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
       }
     }
     const owner = members.find((p) => p.id === record.owner) ?? members[0];
-    const room = new Room(name, owner ?? ({} as Peer), settings, info);
+    // With no stage member left the room is built only to be closed below (which frees its name,
+    // record and /24, and tells its audience): the owner it is built with is never read.
+    const room = new Room(name, owner ?? audience[0] ?? ({} as Peer), settings, info);
     rooms.set(name, room);
     if (record.subnet) {
       const subnet = hub.addresses.adoptSubnet(room, record.subnet.index);
