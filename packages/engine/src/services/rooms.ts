@@ -185,13 +185,18 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     for (const homes of away.values()) for (const [name, home] of homes) if (home === dead) names.add(name);
     for (const name of names) {
       const home = await c.rooms.home(name).catch(() => undefined);
-      const data = home === undefined ? hub.encode({ type: 'room/closed', room: name }) : undefined;
+      const here = home === c.nodeId ? rooms.get(name) : undefined;
+      let data: WireData | undefined;
       for (const [peer, homes] of away) {
         if (homes.get(name) !== dead) continue;
         if (home === undefined || home === c.nodeId) homes.delete(name);
         else homes.set(name, home);
         if (homes.size === 0) away.delete(peer);
-        if (data) hub.sendEncoded(peer, data, 'room/closed');
+        // Gone, or re-homed here without this peer (its join was not in the record yet): told.
+        if (home === undefined || (home === c.nodeId && !here?.has(peer))) {
+          data ??= hub.encode({ type: 'room/closed', room: name });
+          hub.sendEncoded(peer, data, 'room/closed');
+        }
       }
     }
   }
