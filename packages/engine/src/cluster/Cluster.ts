@@ -845,7 +845,7 @@ export class Cluster {
     clearInterval(this.lease);
     this.takeover?.stop();
     this.mirror?.flush();
-    this.bus.flush();
+    this.bus.flush(true);
     this.bus.stop();
     this.stopped = true;
     for (const call of this.calls.values()) {
