@@ -419,9 +419,9 @@ export async function clusterEngine(o: SpikeOptions): Promise<void> {
     console.log(`\nrequest/response latency (round trip: two relayed messages), open loop, at ${fmt(LOW_RATE)} req/s and at half the maximum two-node rate (${fmt(half)} req/s)`);
     console.log('topology | offered req/s | achieved | p50 ms | p99 ms | samples | answered twice | Redis CPU | script calls/s');
     const lat = new Map<string, Awaited<ReturnType<typeof latency>>>();
-    // At the high rate one node, two nodes and two with sessions mirrored only (each run queues
-    // for long on a loaded machine).
-    const atHalf = [one, two, mirrored];
+    // At the high rate one node, two nodes, two with sessions mirrored and the baseline's two
+    // nodes only (each run queues for long on a loaded machine).
+    const atHalf = [one, two, mirrored, ...topologies.filter((t) => t.engineModule && !t.resume)];
     for (const rate of [LOW_RATE, half]) {
       for (const t of rate === LOW_RATE ? topologies : atHalf) {
         const r = await latency(t, rate, o, redis, admin);

@@ -906,7 +906,7 @@ export class Cluster {
     this.takeover?.stop();
     this.mirror?.flush();
     this.roomMirror?.flush();
-    this.bus.flush();
+    this.bus.flush(true);
     this.bus.stop();
     this.stopped = true;
     for (const call of this.calls.values()) {
