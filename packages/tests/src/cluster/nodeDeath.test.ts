@@ -199,7 +199,12 @@ describe.skipIf(redisMissing())('a node killed with -9 while sessions are mirror
       }
       for (const t of homedOnDoomed) expect(t.closedRooms).toEqual(['death-doomed-home']);
       expect(lostSafe).toBe(0);
+      // Exactly once across the kill: what was published to the dead node and it had not applied
+      // is read back from its log by the taker (docs/cluster.md, "Node death: sessions taken over").
+      expect({ lost, duplicated }).toEqual({ lost: 0, duplicated: 0 });
       for (const t of peers.filter((p) => safe(p) && safe(peers[(p.index + N - 1) % N]!))) expect(t.direct).toEqual(range(M));
+      // Every direct stream in order, the moved ones included.
+      for (const t of peers) expect(t.direct, `client ${t.index}`).toEqual(range(M));
       expect(p99).toBeLessThanOrEqual(5000);
       // Pairs survived the move: a resumed client still reaches its neighbour through pair-auth.
       const moved = doomed[0]!;
