@@ -620,6 +620,8 @@ export class Cluster {
       // The same tag: the same process, back from a fence (a restarted node has a new tag, and
       // its old sessions are swept as a dead node's).
       const kept = !this.isLive(message.node) && this.dead.get(message.tag) === message.node;
+      // Live again (back from a fence, or restarted under its id): its next death is a new one.
+      this.finals.delete(message.node);
       if (this.isLive(message.node)) this.nodeGone(message.node, 'forgotten');
       this.tags.set(message.tag, message.node);
       this.dead.delete(message.tag);
