@@ -344,7 +344,11 @@ export class Takeover {
         if (entries.length < LOG_PAGE) break;
       }
       return index;
-    })();
+    })().catch((error: unknown) => {
+      // Read again by the next takeover (the log stays final).
+      if (this.deadLogs.get(dead) === read) this.deadLogs.delete(dead);
+      throw error;
+    });
     this.deadLogs.set(dead, read);
     return read;
   }
@@ -455,10 +459,11 @@ export class Takeover {
   }
 
   private async sweep(dead: string): Promise<void> {
+    // Past the grace window nothing of it is taken over: what was read of its log goes.
+    this.deadLogs.delete(dead);
     try {
       const lock = await this.redis.set(`${this.prefix}sweep:${dead}`, this.node.nodeId, 'PX', SWEEP_LOCK, 'NX');
       if (lock === null) return;
-      this.deadLogs.delete(dead);
       const ended = (await this.redis.eval(SWEEP, 1, this.sessionsKey(dead), dead, this.prefix)) as string[];
       if (ended.length) this.log.info({ node: dead, ended: ended.length }, 'cluster: sessions of a dead node not resumed in time ended');
       for (const id of ended) this.node.sessionEnded(id);
