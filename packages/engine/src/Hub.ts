@@ -655,6 +655,8 @@ export class Hub {
         this.sessions.end(peer, 'overflow');
         return;
       }
+      // Cluster takeover: the count of frames sent is mirrored with the node's log position.
+      this.mirror?.mark(peer, false);
       if (session.away) return;
     }
     peer.queue.push(data);

@@ -49,7 +49,7 @@ suite('cluster bus and its log', () => {
     await redis?.stop();
   });
 
-  async function node(id: string, live: string[]): Promise<TestNode> {
+  async function node(id: string, live: string[], seen?: (op: Op, bus: Bus) => void): Promise<TestNode> {
     const pub = openRedis(redis.url, id);
     const sub = openRedis(redis.url, `${id}-sub`);
     await Promise.all([pub.connect(), sub.connect()]);
@@ -61,6 +61,7 @@ suite('cluster bus and its log', () => {
     const bus = new Bus(pub, sub, id, quiet, {
       apply: (op: Op) => {
         if (op.o === 'g') applied.push(op.id);
+        seen?.(op, bus);
         return undefined;
       },
       announced: () => {},
@@ -244,6 +245,30 @@ while true do t = redis.call('TIME'); if t[1] * 1000 + t[2] / 1000 >= stop then 
     // (one call per turn would have made eleven for a).
     expect((await entries(a.id)) - before).toBeLessThanOrEqual(3);
     expect(await entries(c.id)).toBeLessThanOrEqual(2);
+  });
+
+  it('tells how far in its log it has applied: each batch from its first op on, a repeat once passed', async () => {
+    const k = ++n;
+    const at: [string, string][] = [];
+    const a = await node(`a${k}`, [`b${k}`], (op, bus) => op.o === 'g' && at.push([op.id, bus.appliedAt]));
+    const b = await node(`b${k}`, [`a${k}`]);
+    const before = a.bus.appliedAt;
+    b.bus.push(a.id, { o: 'g', id: 'one' });
+    b.bus.push(a.id, { o: 'g', id: 'two' });
+    await until(() => a.applied.length === 2);
+    const [entry] = await admin.xrevrange(log(a.id), '+', '-', 'COUNT', 1);
+    expect(entry![0]).not.toBe(before);
+    // Both ops of the batch ran with its id already given out (the mirror may write it then).
+    expect(at).toEqual([
+      ['one', entry![0]],
+      ['two', entry![0]],
+    ]);
+    expect(a.bus.appliedAt).toBe(entry![0]);
+    // A repeat of that batch (same sequence number) is skipped, and passed.
+    const head = await lastHeader(a.id);
+    const repeat = await forge(a.id, head, ['one again'], true);
+    await until(() => a.bus.appliedAt === repeat);
+    expect(a.applied).toEqual(['one', 'two']);
   });
 
   it('bounds the log by age: it expires when no batch comes for twice its retention', async () => {

@@ -77,8 +77,16 @@ export class Bus {
    * in the next flush, sent when the last answer arrives (one flush in flight per node).
    */
   private inFlight = 0;
-  /** Ops received and not yet applied (see `drain`). */
-  private readonly inbound: Op[] = [];
+  /** Ops received and not yet applied (see `drain`); after each batch's ops, its stream id. */
+  private readonly inbound: (Op | { o: '$'; i: string })[] = [];
+  /**
+   * The stream id of the last batch of this node's log whose ops were applied (or that was
+   * skipped): the session mirror writes it with the sessions' counts (docs/cluster.md, "Node
+   * death"), so a taker knows which entries of this node's log its sessions have seen. A batch
+   * counts from its first op on: every op runs synchronously after it unless one goes async,
+   * and then the rest may be applied after the mirror wrote this id.
+   */
+  appliedAt = '0-0';
   private draining = false;
   private stopped = false;
   private listening = false;
@@ -140,6 +148,7 @@ export class Bus {
     // What the log held before this node listened is another incarnation's.
     const last = await this.streams.xrevrange(this.stream(this.nodeId), '+', '-', 'COUNT', 1);
     if (last[0] && compareIds(last[0][0], this.position) > 0) this.position = last[0][0];
+    this.appliedAt = this.position;
     this.listening = true;
   }
 
@@ -162,7 +171,23 @@ export class Bus {
 
   /** Delete the log of a node known dead: nobody reads it any more (a restart starts at its end). */
   deleteLog(node: string): void {
-    this.pub.del(this.stream(node)).catch(() => undefined);
+    this.pub.del(this.stream(node), positionKey(node)).catch(() => undefined);
+  }
+
+  /**
+   * Keep the log of a node known dead for `ms` (its sessions' takers read it; the sweep deletes
+   * it). Sent on the publishing connection after every batch this node sent it, so the last node
+   * to learn of the death sets the expiry after the last append (each append sets its own).
+   */
+  keepLog(node: string, ms: number): void {
+    this.pub.call('PEXPIRE', this.stream(node), String(ms)).catch(() => undefined);
+  }
+
+  /** What is queued for `node` and not yet sent, taken out (its sessions' frames are held instead). */
+  takeQueued(node: string): Op[] {
+    const ops = this.outbox.get(node) ?? [];
+    this.outbox.delete(node);
+    return ops;
   }
 
   /** Queue nothing more (the node is closing). */
@@ -353,20 +378,20 @@ export class Bus {
   private take(batch: Batch, filling: boolean): 'applied' | 'skipped' | 'gap' {
     if (compareIds(batch.i, this.position) <= 0) return 'skipped';
     if (!this.handlers.live(batch.n)) {
-      this.position = batch.i;
+      this.skip(batch.i);
       return 'skipped';
     }
     const last = this.applied.get(batch.n);
     if (last && last.e === batch.e) {
       if (batch.q <= last.q) {
-        this.position = batch.i;
+        this.skip(batch.i);
         return 'skipped';
       }
       if (batch.q !== last.q + 1) {
         if (!filling) return 'gap';
         this.lose(batch.n, `batches ${last.q + 1}..${batch.q - 1} are no longer in the log`);
         if (!this.handlers.live(batch.n)) {
-          this.position = batch.i;
+          this.skip(batch.i);
           return 'skipped';
         }
       }
@@ -376,9 +401,19 @@ export class Bus {
     }
     this.position = batch.i;
     this.applied.set(batch.n, { e: batch.e, q: batch.q });
+    // Its id goes first: a batch whose op went async counts as applied from its first op on, so
+    // a taker may miss the rest of it but never replays what was applied (see `appliedAt`).
+    this.inbound.push({ o: '$', i: batch.i });
     for (const op of batch.o) this.inbound.push(op);
     if (!this.draining) void this.drain();
     return 'applied';
+  }
+
+  /** Entry `id` of the log is handled without being applied: passed once what is before it is. */
+  private skip(id: string): void {
+    this.position = id;
+    if (this.inbound.length === 0 && !this.draining) this.appliedAt = id;
+    else this.inbound.push({ o: '$', i: id });
   }
 
   private guard(run: () => void): void {
@@ -398,6 +433,10 @@ export class Bus {
     this.draining = true;
     try {
       for (let op = this.inbound.shift(); op; op = this.inbound.shift()) {
+        if (op.o === '$') {
+          this.appliedAt = op.i;
+          continue;
+        }
         let result: unknown;
         try {
           result = this.handlers.apply(op);
@@ -422,6 +461,16 @@ export class Bus {
 
   /** The log of batches for `node`. */
   private stream(node: string): string {
-    return `mwse:cluster:log:${node}`;
+    return logKey(node);
   }
+}
+
+/** `node`'s bus log (see `Bus`). */
+export function logKey(node: string): string {
+  return `mwse:cluster:log:${node}`;
+}
+
+/** Where `node`'s session mirror records how far in its log it had applied (see `Bus.appliedAt`). */
+export function positionKey(node: string): string {
+  return `mwse:cluster:pos:${node}`;
 }

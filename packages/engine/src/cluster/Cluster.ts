@@ -47,6 +47,8 @@ const LEASE_TTL = 3000;
 const MOVED = 'cluster/moved';
 /** The remote half that tells a node another is dead (a takeover found it so). */
 const DEAD = 'cluster/dead';
+/** A dead node's log outlives its grace window by this much (the sweep deletes it before). */
+const KEEP_LOG_MARGIN = 60_000;
 /** The remote half that asks a live node to hand one of its sessions over (a resume reached another node). */
 const RELEASE = 'cluster/release';
 
@@ -206,6 +208,7 @@ export class Cluster {
     this.records = records;
     this.mirror = new SessionMirror(records, this.nodeId, this.prefix, this.log, (peer) => this.record(peer));
     this.mirror.onFenced = (ids) => this.log.warn({ sessions: ids.length }, 'cluster: sessions of this node are held by another node now');
+    this.mirror.position = () => this.bus.appliedAt;
     hub.mirror = this.mirror;
     this.takeover = new Takeover(this, hub, records, this.prefix, this.log, (node) => this.leaseKey(node), this.leaseTtl);
     this.roomMirror = new RoomMirror<Room>(records, this.nodeId, this.prefix, this.log, (room) => this.roomSnapshot?.(room));
@@ -326,6 +329,44 @@ export class Cluster {
       this.arriving.delete(id);
       throw error;
     });
+  }
+
+  /** Barriers per dead node (see `logFinal`): one per death, shared by its takeovers here. */
+  private readonly finals = new Map<string, Promise<void>>();
+
+  /**
+   * Resolves once `dead`'s bus log is final: every live node takes it for dead (answered this
+   * node's `cluster/dead`, within a lease each), so it holds its frames for `dead`'s sessions
+   * instead of publishing them, and every batch it published to `dead` before is in the log (its
+   * answer left on the same connection, after them). This node's own batches are before a PING
+   * on its publishing connection.
+   */
+  logFinal(dead: string): Promise<void> {
+    let final = this.finals.get(dead);
+    if (final) return final;
+    if (this.isLive(dead)) this.nodeDead(dead);
+    const others = this.nodes.filter((n) => n !== this.nodeId && n !== dead);
+    const asked = others.map(
+      (other) =>
+        new Promise<void>((resolve) => {
+          const c = this.nextCall++;
+          const timer = setTimeout(() => {
+            this.calls.delete(c);
+            resolve();
+          }, this.leaseTtl);
+          timer.unref();
+          this.calls.set(c, { node: other, resolve: () => resolve(), reject: () => resolve(), timer });
+          this.bus.push(other, { o: 'x', n: DEAD, a: dead, c, from: this.nodeId });
+        }),
+    );
+    final = Promise.all([...asked, this.pub.call('PING').catch(() => undefined)]).then(() => undefined);
+    this.finals.set(dead, final);
+    return final;
+  }
+
+  /** A tunnel op read back from a dead node's log, for a session taken over here. */
+  replay(op: Op): void {
+    void this.apply(op);
   }
 
   /** A takeover asked for by `askRelease` did not happen: nothing more is held for `id`. */
@@ -543,6 +584,8 @@ export class Cluster {
             this.log.warn({ node }, 'cluster: a node is dead (told by a takeover); its sessions are away');
             this.nodeGone(node, 'died');
           }
+          // Asked by `logFinal`: this answer leaves after every batch this node sent the dead one.
+          if (op.c !== undefined) this.bus.push(op.from, { o: 'r', c: op.c });
           return;
         }
         // A tunnel op for a session that moved on (or is on its way here) follows it.
@@ -619,6 +662,8 @@ export class Cluster {
       // The same tag: the same process, back from a fence (a restarted node has a new tag, and
       // its old sessions are swept as a dead node's).
       const kept = !this.isLive(message.node) && this.dead.get(message.tag) === message.node;
+      // Live again (back from a fence, or restarted under its id): its next death is a new one.
+      this.finals.delete(message.node);
       if (this.isLive(message.node)) this.nodeGone(message.node, 'forgotten');
       this.tags.set(message.tag, message.node);
       this.dead.delete(message.tag);
@@ -745,13 +790,35 @@ export class Cluster {
       call.reject(new ServiceError('unreachable', `node ${node} is gone`));
     }
     this.rooms.forgetNode(node);
+    // What this turn queued for a dead node's sessions is held for their takers, in order.
+    if (keep) this.holdQueued(node);
     this.bus.drop(node);
-    if (dead) this.bus.deleteLog(node);
+    // A dead node's log is kept for the takers of its sessions (they read what it had not
+    // applied), until the sweep after the grace window.
+    if (keep) this.bus.keepLog(node, this.hub.sessions.grace + KEEP_LOG_MARGIN);
+    else if (dead) this.bus.deleteLog(node);
     for (const hook of this.goneHooks) {
       try {
         hook(node, dead, keep);
       } catch (error) {
         this.log.error({ err: error, node }, 'cluster: cleaning up after a node failed');
+      }
+    }
+  }
+
+  /** The ops queued for `node` this turn, taken back: frames and tunnel ops for its sessions held. */
+  private holdQueued(node: string): void {
+    for (const op of this.bus.takeQueued(node)) {
+      if (op.o === 'd') {
+        const data: WireData = op.s ?? new Uint8Array(Buffer.from(op.b!, 'base64'));
+        for (const id of op.to) this.held.hold(id, { data, type: op.t });
+      } else if (op.o === 'x' && op.c === undefined) {
+        const to = (op.a as { to?: unknown } | null)?.to;
+        if (typeof to !== 'string') continue;
+        // The taker may hold no ghost of the sender: the card goes with the op.
+        const from = op.f ?? (op.i !== undefined ? this.hub.peer(op.i) : undefined);
+        if (!from) continue;
+        this.held.hold(to, { op: { o: 'x', n: op.n, f: from instanceof Peer ? this.card(from) : from, a: op.a, from: op.from } });
       }
     }
   }

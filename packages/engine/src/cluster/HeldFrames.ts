@@ -11,7 +11,7 @@ const MAX_HELD = 1024;
  * Frames and ops for sessions of a node this node knows is dead, held until the session is
  * taken over (then they go to its new node, in order, before anything sent after the move) or
  * ends (docs/cluster.md, "Node death"). Frames published to the dead node before this node
- * knew are not here: they went to its channel and are lost.
+ * knew are not here: they are in its bus log, which the taker reads (cluster/Takeover.ts).
  */
 export class HeldFrames {
   private readonly held = new Map<string, Held[]>();

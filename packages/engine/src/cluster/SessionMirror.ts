@@ -33,21 +33,31 @@ export interface StoredSession {
   node: string;
   gen: string;
   a?: string;
+  /**
+   * Counted server frames queued for the client, as of the turn whose end wrote the node's log
+   * position (`mwse:cluster:pos:<node>`): consistent with it, written in the same script.
+   */
+  s?: string;
   d: string;
 }
 
 /**
- * One turn's writes, one script: `w` writes a record, `a` its applied count, `x` deletes it. A
- * record another node has taken over is left alone and its id returned: this node is fenced for
- * that session (it was taken for dead) and must drop its socket.
+ * One turn's writes, one script: `w` writes a record, `a` its applied count, `c` its applied
+ * count and its count of frames sent (`applied,sent`), `x` deletes it; `p` (no id) the node's
+ * position in its bus log, as of the counts written with it. A record another node has taken
+ * over is left alone and its id returned: this node is fenced for that session (it was taken
+ * for dead) and must drop its socket.
  */
 const WRITE = `
 local node, prefix, fenced = ARGV[1], ARGV[2], {}
 for i = 3, #ARGV, 3 do
   local op, id, v = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local key = prefix .. 'session:' .. id
-  local owner = redis.call('HGET', key, 'node')
-  if owner and owner ~= node then
+  local owner = false
+  if op ~= 'p' then owner = redis.call('HGET', key, 'node') end
+  if op == 'p' then
+    redis.call('SET', prefix .. 'pos:' .. node, v)
+  elseif owner and owner ~= node then
     fenced[#fenced + 1] = id
   elseif op == 'w' then
     if not owner then redis.call('HSET', key, 'gen', '1') end
@@ -55,6 +65,9 @@ for i = 3, #ARGV, 3 do
     redis.call('SADD', KEYS[1], id)
   elseif op == 'a' then
     if owner then redis.call('HSET', key, 'a', v) end
+  elseif op == 'c' then
+    local comma = string.find(v, ',', 1, true)
+    if owner then redis.call('HSET', key, 'a', string.sub(v, 1, comma - 1), 's', string.sub(v, comma + 1)) end
   elseif op == 'x' and owner then
     redis.call('DEL', key)
     redis.call('SREM', KEYS[1], id)
@@ -76,6 +89,11 @@ export class SessionMirror {
   private scheduled = false;
   /** Ids whose records another node holds now (told by the write script). */
   onFenced: ((ids: string[]) => void) | undefined;
+  /**
+   * How far this node has applied its bus log (`Bus.appliedAt`): written with every turn's
+   * counts, so a taker of a session reads the log after it (docs/cluster.md, "Node death").
+   */
+  position: (() => string) | undefined;
 
   constructor(
     private readonly redis: ClusterRedis,
@@ -136,9 +154,14 @@ export class SessionMirror {
     for (const [peer, whole] of this.marked) {
       if (peer.closed || !peer.session) continue;
       if (whole) args.push('w', peer.id, JSON.stringify(this.snapshot(peer)));
-      args.push('a', peer.id, String(peer.session.applied));
+      if (this.position) args.push('c', peer.id, `${peer.session.applied},${peer.session.sent}`);
+      else args.push('a', peer.id, String(peer.session.applied));
     }
     for (const id of this.ended) args.push('x', id, '');
+    // The counts above are as of this position: read in the same synchronous step, and written
+    // in every script (one that failed must not leave counts newer than the position stored).
+    const at = this.position?.();
+    if (at !== undefined && args.length > 2) args.push('p', '', at);
     this.marked.clear();
     this.ended.clear();
     if (args.length === 2) return;

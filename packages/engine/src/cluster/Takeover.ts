@@ -8,6 +8,19 @@ import type { Link } from '../session/Link.js';
 import type { ClusterRedis } from './RedisLink.js';
 import type { SessionRecord, StoredSession } from './SessionMirror.js';
 import type { Released } from './Cluster.js';
+import { Session } from '../session/Session.js';
+import type { DeliverOp, Op } from './Bus.js';
+import { logKey, positionKey } from './Bus.js';
+import { compareIds, type StreamRedis } from './busLog.js';
+
+/** What a dead node's log held for one of its sessions after its recorded position, in order. */
+type LogItem = { d: DeliverOp } | { op: Op };
+
+/** Entries read per XRANGE from a dead node's log. */
+const LOG_PAGE = 512;
+
+/** Replayed frames are kept whatever the replay bounds: they are counted, then mostly dropped. */
+const UNBOUNDED = { frames: Number.POSITIVE_INFINITY, bytes: Number.POSITIVE_INFINITY };
 
 /**
  * The compare-and-set of a takeover: the record must still belong to the dead node at the
@@ -44,6 +57,10 @@ for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   end
 end
 redis.call('DEL', KEYS[1])
+-- Its log and position were kept for its takers; a node back under the same id keeps its own.
+if redis.call('EXISTS', ARGV[2] .. 'lease:' .. ARGV[1]) == 0 then
+  redis.call('DEL', ARGV[2] .. 'log:' .. ARGV[1], ARGV[2] .. 'pos:' .. ARGV[1])
+end
 return ended
 `;
 
@@ -72,6 +89,10 @@ export interface TakeoverNode {
   notArriving(id: string): void;
   /** The session was in rooms homed on the dead node `from`: they are re-homed or closed. */
   roomsTaken(peer: Peer, names: string[], from: string): void;
+  /** Resolves once no live node publishes to `dead`'s log any more (see `Cluster.logFinal`). */
+  logFinal(dead: string): Promise<void>;
+  /** Apply a tunnel op read back from a dead node's log. */
+  replay(op: Op): void;
 }
 
 const RELATIONS = [
@@ -105,6 +126,12 @@ function sameHash(hex: string | undefined, presented: Buffer): boolean {
  */
 export class Takeover {
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Each dead node's log after its recorded position, by session (read once per death here). */
+  private readonly deadLogs = new Map<string, Promise<Map<string, LogItem[]> | undefined>>();
+  /** Frames read back from dead nodes' logs and delivered (a counter for the docs' figures). */
+  replayed = 0;
+  /** Dead nodes' logs found trimmed past their recorded position (frames then lost). */
+  logShort = 0;
 
   constructor(
     private readonly node: TakeoverNode,
@@ -166,6 +193,12 @@ export class Takeover {
       if (Date.now() > deadline || !link.open) return 'unknown';
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    // What was published to the dead node and it had not applied is in its log: read once it is
+    // final (no live node publishes there any more), before the record, which it follows.
+    const deadLog = await this.deadLog(stored.node).catch((error: unknown) => {
+      this.log.warn({ err: error, node: stored.node }, 'cluster: the log of a dead node could not be read');
+      return undefined;
+    });
     // Read again: what the owner wrote before it died is the latest.
     Object.assign(stored, await this.redis.hgetall(key));
     const record = check(stored.d);
@@ -196,6 +229,9 @@ export class Takeover {
     const peer = this.rebuild(id, link, record, gone);
     peer.session = hub.sessions.adopt(presented, frame.seq, applied);
     hub.adopt(peer, link);
+    // Before what the other nodes held (announceMove delivers it and tells them).
+    const items = deadLog?.get(id);
+    if (items && stored.s !== undefined) this.replayLog(peer, items, Number(stored.s), frame.seq);
     node.announceMove(id);
     // Rooms homed on the dead node are re-homed on a live node, or gone (told `room/closed`).
     if (record.rooms.length) node.roomsTaken(peer, record.rooms.map(([room]) => room), stored.node);
@@ -258,6 +294,99 @@ export class Takeover {
     node.announceMove(id);
     this.log.debug({ peer: id, from: stored.node, replayed: released.frames.length }, 'session handed over');
     return peer;
+  }
+
+  /**
+   * `dead`'s log after the position its mirror last wrote, indexed by session: the frames (`d`
+   * ops) and tunnel ops (`x`, no answer asked) other nodes published to it that it had not
+   * applied then. Read once per death on this node, after `logFinal`.
+   */
+  private deadLog(dead: string): Promise<Map<string, LogItem[]> | undefined> {
+    let read = this.deadLogs.get(dead);
+    if (read) return read;
+    read = (async () => {
+      await this.node.logFinal(dead);
+      const at = await this.redis.get(positionKey(dead));
+      if (at === null) return undefined;
+      const streams = this.redis as unknown as StreamRedis;
+      const stream = logKey(dead);
+      const first = await streams.xrange(stream, '-', '+', 'COUNT', 1);
+      if (first[0] && compareIds(first[0][0], at) > 0 && at !== '0-0') {
+        // Entries after the position were trimmed (past the log's bound): what they held is lost.
+        this.logShort++;
+        this.log.warn({ node: dead, position: at, first: first[0][0] }, 'cluster: the log of a dead node no longer reaches its position; frames in it are lost');
+      }
+      const index = new Map<string, LogItem[]>();
+      const add = (id: string, item: LogItem) => {
+        const list = index.get(id);
+        if (list) list.push(item);
+        else index.set(id, [item]);
+      };
+      let from = `(${at}`;
+      for (let page = 0; page < 100_000; page++) {
+        const entries = await streams.xrange(stream, from, '+', 'COUNT', LOG_PAGE);
+        for (const [entryId, fields] of entries) {
+          const ops = fields[fields.indexOf('o') + 1];
+          if (ops === undefined) continue;
+          let parsed: Op[];
+          try {
+            parsed = JSON.parse(ops) as Op[];
+          } catch {
+            continue;
+          }
+          for (const op of parsed) {
+            if (op.o === 'd') for (const id of op.to) add(id, { d: op });
+            else if (op.o === 'x' && op.c === undefined && op.n.startsWith('tunnel/')) {
+              const to = (op.a as { to?: unknown } | null)?.to;
+              if (typeof to === 'string') add(to, { op });
+            }
+          }
+          from = `(${entryId}`;
+        }
+        if (entries.length < LOG_PAGE) break;
+      }
+      return index;
+    })().catch((error: unknown) => {
+      // Read again by the next takeover (the log stays final).
+      if (this.deadLogs.get(dead) === read) this.deadLogs.delete(dead);
+      throw error;
+    });
+    this.deadLogs.set(dead, read);
+    return read;
+  }
+
+  /**
+   * Deliver what the dead node's log held for a session taken over here (after the record's
+   * position), numbered on from the frames the dead node had sent it then (`sent`), skipping
+   * those its client says it received (`seq`). Each is applied as the dead node would have (a
+   * tunnel op runs its remote half here), into a scratch session that counts without sending;
+   * an entry that gives the client no frame here counts none, so the numbering never runs ahead
+   * of the dead node's (a frame may then be lost, never doubled).
+   */
+  private replayLog(peer: Peer, items: LogItem[], sent: number, seq: number): void {
+    const real = peer.session!;
+    const scratch = new Session(real.tokenHash, UNBOUNDED);
+    scratch.continueFrom(sent, real.applied);
+    scratch.away = true;
+    peer.session = scratch;
+    try {
+      for (const item of items) {
+        if ('d' in item) {
+          const op = item.d;
+          this.hub.sendEncoded(peer, op.s ?? new Uint8Array(Buffer.from(op.b!, 'base64')), op.t as never);
+        } else this.node.replay(item.op);
+      }
+    } finally {
+      peer.session = real;
+    }
+    const frames = scratch.missed(sent) ?? [];
+    const fresh = frames.slice(Math.max(0, seq - sent));
+    for (const data of fresh) {
+      real.record(data);
+      if (peer.socketOpen) peer.queue.push(data);
+    }
+    this.replayed += fresh.length;
+    this.log.debug({ peer: peer.id, read: items.length, counted: frames.length, delivered: fresh.length }, 'cluster: frames read back from a dead node’s log');
   }
 
   /** The peer of a taken-over session: the ghost this node held of it, or a new one. */
@@ -323,6 +452,7 @@ export class Takeover {
 
   /** `node` was taken for dead but is back (it fenced itself and kept its sessions): no sweep. */
   nodeBack(node: string): void {
+    this.deadLogs.delete(node);
     for (const timer of this.byNode.get(node) ?? []) {
       clearTimeout(timer);
       this.timers.delete(timer);
@@ -331,6 +461,8 @@ export class Takeover {
   }
 
   private async sweep(dead: string): Promise<void> {
+    // Past the grace window nothing of it is taken over: what was read of its log goes.
+    this.deadLogs.delete(dead);
     try {
       const lock = await this.redis.set(`${this.prefix}sweep:${dead}`, this.node.nodeId, 'PX', SWEEP_LOCK, 'NX');
       if (lock === null) return;

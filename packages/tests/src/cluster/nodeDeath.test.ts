@@ -159,13 +159,24 @@ describe.skipIf(redisMissing())('a node killed with -9 while sessions are mirror
       let lostSafe = 0;
       let lostToMoved = 0;
       let lostFromMoved = 0;
+      /** Frames from clients of the live nodes to the resumed sessions, lost; doubled by sender. */
+      let lostLiveToMoved = 0;
+      let doubledFromLive = 0;
+      let doubledFromMoved = 0;
       const count = (got: number[], expected: number, sender: Tracked, target: Tracked) => {
         const unique = new Set(got);
         const missing = expected - [...unique].filter((j) => j >= 0 && j < expected).length;
         lost += missing;
         duplicated += got.length - unique.size;
+        if (safe(sender)) doubledFromLive += got.length - unique.size;
+        else doubledFromMoved += got.length - unique.size;
+        if (safe(sender) && !safe(target)) lostLiveToMoved += missing;
+        if (got.length > unique.size && process.env.MWSE_TAKEOVER_DEBUG) console.log('doubled', sender.index, sender.node, '->', target.index, target.node, expected, got.join(','));
         if (safe(sender) && safe(target)) lostSafe += missing;
-        else if (!safe(target)) lostToMoved += missing;
+        else if (!safe(target)) {
+          lostToMoved += missing;
+          if (missing && process.env.MWSE_TAKEOVER_DEBUG) console.log('to moved', sender.index, sender.node, '->', target.index, expected, [...Array(expected).keys()].filter((j) => !unique.has(j)).join(','));
+        }
         else {
           lostFromMoved += missing;
           if (missing && process.env.MWSE_TAKEOVER_DEBUG) console.log('from moved', sender.index, '->', target.index, expected, [...Array(expected).keys()].filter((j) => !unique.has(j)).join(','));
@@ -185,7 +196,8 @@ describe.skipIf(redisMissing())('a node killed with -9 while sessions are mirror
         `[node death] ${N} clients (${doomed.length} on the killed node), ${M} direct + ${M / 2} room frames each: ` +
           `resumed ${doomed.filter((t) => t.outcomes.every((o) => o.resumed)).length}/${doomed.length}; ` +
           `socket close → resumed p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${p99.toFixed(0)} ms; ` +
-          `frames expected ${sent}, lost ${lost} (to moved sessions ${lostToMoved}, from them ${lostFromMoved}, between the others ${lostSafe}), duplicated ${duplicated}; ` +
+          `frames expected ${sent}, lost ${lost} (to moved sessions ${lostToMoved} of which ${lostLiveToMoved} from the live nodes' clients, from them ${lostFromMoved}, between the others ${lostSafe}), ` +
+          `duplicated ${duplicated} (from the live nodes' clients ${doubledFromLive}, from the moved ones ${doubledFromMoved}); ` +
           `set-up ${((setupDone - started) / 1000).toFixed(1)} s, traffic ${((trafficDone - setupDone) / 1000).toFixed(1)} s, kill at +${((killedAt - setupDone) / 1000).toFixed(1)} s`,
       );
       for (const t of doomed) {
@@ -206,6 +218,15 @@ describe.skipIf(redisMissing())('a node killed with -9 while sessions are mirror
       }
       expect(lostSafe).toBe(0);
       for (const t of peers.filter((p) => safe(p) && safe(peers[(p.index + N - 1) % N]!))) expect(t.direct).toEqual(range(M));
+      // What the live nodes' clients send the resumed sessions: what was published to the dead
+      // node and it had not applied is read back from its log by the taker (docs/cluster.md,
+      // "Node death: sessions taken over"), never twice. Lost only when the dead node had sent
+      // the session a frame of its own (here: from a client of its own, the ring's pairs within
+      // it) after its last mirror write: the taker then numbers the log's frames one behind and
+      // skips one of them. So at most one per such pair (1,577 of 99,000 lost before the log was read).
+      const localPairs = doomed.filter((t) => !safe(peers[(t.index + N - 1) % N]!)).length;
+      expect(doubledFromLive).toBe(0);
+      expect(lostLiveToMoved).toBeLessThanOrEqual(localPairs);
       expect(p99).toBeLessThanOrEqual(5000);
       // Pairs survived the move: a resumed client still reaches its neighbour through pair-auth.
       const moved = doomed[0]!;

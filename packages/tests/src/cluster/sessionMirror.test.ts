@@ -105,8 +105,18 @@ describe.skipIf(redisMissing())('session records in Redis', () => {
       expect(await sessionIds(redis.port)).toEqual([a.me.socketId, b.me.socketId].sort());
       // The applied count follows the client's frames.
       const before = Number((await record(redis.port, a.me.socketId)).a);
+      const sentBefore = Number((await record(redis.port, b.me.socketId)).s ?? 0);
+      let heard = 0;
+      b.on('message', () => (heard += 1));
       for (let k = 0; k < 5; k++) a.peer(b.me.socketId).send({ k });
       await within(3000, async () => Number((await record(redis.port, a.me.socketId)).a) === before + 5, 'the applied count');
+      // The receiver's count of frames sent follows too (it sent nothing), with its node's position
+      // in its bus log: the last entry, which carried them (a taker reads the log after it).
+      await within(3000, async () => heard === 5 && Number((await record(redis.port, b.me.socketId)).s) === sentBefore + 5, 'the sent count');
+      const last = (await redisCall(redis.port, 'XREVRANGE mwse:cluster:log:mirror-b + - COUNT 1')) as [string, string[]][];
+      expect(last.length).toBe(1);
+      expect(await redisCall(redis.port, 'GET mwse:cluster:pos:mirror-b')).toBe(last[0]![0]);
+      expect(last[0]![1][3]).toContain(b.me.socketId);
       // A session that ends takes its record with it.
       b.close();
       await within(3000, async () => !(await sessionIds(redis.port)).includes(b.me.socketId), 'b’s record gone');
