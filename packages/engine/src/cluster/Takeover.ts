@@ -193,6 +193,10 @@ export class Takeover {
       if (Date.now() > deadline || !link.open) return 'unknown';
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    // An owner found dead by its connections has its lease ended now, before the nodes are told
+    // it is dead (the log's barrier below tells them): what they do at a death (re-homing its
+    // rooms) waits for a node that holds its lease, taking it for one that came back.
+    if (end) await this.redis.del(this.leaseKey(stored.node));
     // What was published to the dead node and it had not applied is in its log: read once it is
     // final (no live node publishes there any more), before the record, which it follows.
     const deadLog = await this.deadLog(stored.node).catch((error: unknown) => {
