@@ -11,7 +11,7 @@ const MAX_REFUSED = 8192;
  */
 export class RefusedOps {
   private readonly byNode = new Map<string, Op[]>();
-  /** Ops dropped: over the bound, or not sent again (a counter for the docs' figures). */
+  /** Ops dropped: over the bound, or not sent again when the node served again. */
   dropped = 0;
 
   add(node: string, ops: Op[]): void {
