@@ -877,7 +877,8 @@ export class Cluster {
    * fenced here.
    */
   private strayed(node: string, ops: Op[]): void {
-    if (this.healthy || this.stopped || this.strays.length >= MAX_STRAYS) return;
+    // Resume off, the sessions ended with their sockets: nothing here to deliver to.
+    if (this.healthy || this.stopped || !this.hub.sessions.enabled || this.strays.length >= MAX_STRAYS) return;
     this.strays.push({ node, ops });
   }
 
