@@ -465,6 +465,11 @@ export class Hub {
     if (peer.closed || peer.closing) return;
     const now = Date.now();
     peer.lastSeen = now;
+    // Cluster mode: nothing is handled while this node cannot trust its Redis (cluster/Cluster.ts).
+    if (this.cluster !== undefined && !this.cluster.admits(now)) {
+      this.cluster.park(peer, data);
+      return;
+    }
     const { session } = peer;
     if (session) {
       // The client got its resumed hello (it speaks on the new socket): the old token is done.

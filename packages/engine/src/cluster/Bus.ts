@@ -54,6 +54,13 @@ export interface BusHandlers {
    * were read, or a publish that failed or was fenced): the two nodes' mirrors may disagree.
    */
   lost(node: string, reason: string): void;
+  /**
+   * The ops of a batch for `node` that the fence refused (this node's lease was gone when Redis
+   * ran the script): written nowhere, so they may be sent again, once, in order.
+   */
+  refused?(node: string, ops: Op[]): void;
+  /** A batch of `node`, not live here, was skipped: its ops, for a node that fenced itself. */
+  strayed?(node: string, ops: Op[]): void;
 }
 
 type Inbound = { kind: 'message'; channel: string; message: string } | { kind: 'resync' };
@@ -243,7 +250,10 @@ export class Bus {
       this.pub
         .eval(DELIVER, 3, this.stream(node), this.channel(node), this.leaseKey, this.leaseValue, head, JSON.stringify(ops), String(this.retention))
         .then((result) => {
-          if (result === -1) this.lose(node, 'fenced: this node’s lease is gone; the batch was not sent');
+          if (result !== -1) return;
+          // Refused before anything was written: the ops are whole, for the node to send again.
+          if (!this.stopped) this.handlers.refused?.(node, ops);
+          this.lose(node, 'fenced: this node’s lease is gone; the batch was not sent');
         })
         .catch((error: unknown) => {
           this.log.warn({ err: error, node }, 'cluster: a publish failed');
@@ -379,6 +389,7 @@ export class Bus {
     if (compareIds(batch.i, this.position) <= 0) return 'skipped';
     if (!this.handlers.live(batch.n)) {
       this.skip(batch.i);
+      this.guard(() => this.handlers.strayed?.(batch.n, batch.o));
       return 'skipped';
     }
     const last = this.applied.get(batch.n);

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { WireData } from '@mwse/protocol';
+import { CloseCode, type WireData } from '@mwse/protocol';
 import type { Hub } from '../Hub.js';
 import type { Logger } from '../log/Logger.js';
 import { Peer } from '../Peer.js';
@@ -17,6 +17,7 @@ import { RoomMirror, type RoomRecord } from './RoomMirror.js';
 import type { Room } from '../services/Room.js';
 import { HeldFrames } from './HeldFrames.js';
 import { Epoch } from './Epoch.js';
+import { RefusedOps } from './RefusedOps.js';
 
 /** What a node tells another about one of its peers, so the other can stand a ghost for it. */
 export interface PeerCard {
@@ -49,6 +50,8 @@ const MOVED = 'cluster/moved';
 const DEAD = 'cluster/dead';
 /** A dead node's log outlives its grace window by this much (the sweep deletes it before). */
 const KEEP_LOG_MARGIN = 60_000;
+/** Batches kept at most from forgotten nodes while fenced (see `Cluster.strayed`). */
+const MAX_STRAYS = 4096;
 /** The remote half that asks a live node to hand one of its sessions over (a resume reached another node). */
 const RELEASE = 'cluster/release';
 
@@ -98,6 +101,11 @@ export class Cluster {
   private renewedAt = 0;
   private probedAt = 0;
   private healthy = true;
+  /** A recovery is under way (see `recover`). */
+  private recovering = false;
+  /** What this node's lease holds (its tag, then a count of the leases it lost), and that count. */
+  private leaseValue = '';
+  private leaseLosses = 0;
   /** Called when this node loses Redis (or its subscriber goes deaf): it must drop its sockets. */
   onLost: (() => void) | undefined;
   private stopped = false;
@@ -131,6 +139,12 @@ export class Cluster {
   private readonly arriving = new Set<string>();
   /** The epoch of the cluster's state in Redis: a change says Redis lost it (cluster/Epoch.ts). */
   readonly epoch: Epoch;
+  /** What the fence refused to publish, for the nodes it was for once this node serves again. */
+  readonly refused = new RefusedOps();
+  /** Batches read after this node fenced itself from nodes it forgot then (see `strayed`). */
+  private strays: { node: string; ops: Op[] }[] = [];
+  /** Client frames read while this node could not trust its Redis, until it decides (`admits`). */
+  private parked: { peer: Peer; data: WireData }[] = [];
 
   private constructor(
     private readonly options: ClusterOptions,
@@ -150,6 +164,8 @@ export class Cluster {
       live: (node) => this.isLive(node),
       // Conservative: this node fences itself as if it had lost Redis (its clients reconnect).
       lost: (node, reason) => this.lose(`bus state lost with node ${node}: ${reason}`),
+      refused: (node, ops) => this.refused.add(node, ops),
+      strayed: (node, ops) => this.strayed(node, ops),
     }, this.leaseTtl);
     this.rooms = new RoomHomes(this.pub, this.nodeId, (node) => this.isLive(node), log);
     this.epoch = new Epoch(this.leases, `${this.prefix}epoch`, log, (_from, to) => this.stateLost(to));
@@ -180,7 +196,8 @@ export class Cluster {
       if ((await this.pub.hsetnx(`${this.prefix}tags`, tag, this.nodeId)) === 1) this.tag = tag;
     }
     if (!this.tag) throw new Error('cluster: no free node tag after 16 tries');
-    this.bus.fence(this.leaseKey(this.nodeId), this.tag);
+    this.leaseValue = this.tag;
+    this.bus.fence(this.leaseKey(this.nodeId), this.leaseValue);
     await this.renewLease(true);
     await this.epoch.join();
     await this.bus.listen();
@@ -858,10 +875,15 @@ export class Cluster {
   private async renewLease(first = false): Promise<void> {
     const asked = Date.now();
     const key = this.leaseKey(this.nodeId);
-    if (first) await this.leases.set(key, this.tag, 'PX', this.leaseTtl);
-    else if ((await this.leases.set(key, this.tag, 'PX', this.leaseTtl, 'XX')) === null) {
+    if (first) await this.leases.set(key, this.leaseValue, 'PX', this.leaseTtl);
+    else if ((await this.leases.set(key, this.leaseValue, 'PX', this.leaseTtl, 'XX')) === null) {
       this.lose('lease expired');
-      await this.leases.set(key, this.tag, 'PX', this.leaseTtl);
+      // A new value for the new lease: a publish made before this node knew, still queued on
+      // the bus's connection (Redis runs each connection's backlog in its own time), must be
+      // refused even once the lease is back.
+      this.leaseValue = `${this.tag}.${++this.leaseLosses}`;
+      this.bus.fence(key, this.leaseValue);
+      await this.leases.set(key, this.leaseValue, 'PX', this.leaseTtl);
     }
     this.renewedAt = asked;
   }
@@ -919,7 +941,8 @@ export class Cluster {
       .mget(...others.map((node) => this.leaseKey(node)))
       .then((leases) => {
         others.forEach((node, i) => {
-          if (leases[i] !== null) return;
+          // A node this one forgot meanwhile (it fenced itself) is not found dead by a stale read.
+          if (leases[i] !== null || !this.isLive(node)) return;
           this.log.warn({ node }, this.takeover ? 'cluster: a node lost its lease; its sessions are away' : 'cluster: a node lost its lease; its peers are gone');
           this.nodeGone(node, 'died');
         });
@@ -936,6 +959,109 @@ export class Cluster {
   }
 
   /**
+   * Whether a client frame read at `now` may be handled (and counted) now: not while this node
+   * is fenced, nor while its lease or its probe is past due. A node that wakes from a freeze
+   * reads its sockets before its timers run: what it handled then it could not publish (its
+   * lease is gone), though its clients were told it was applied. Two timestamp compares on the
+   * frame path; a frame refused here waits in {@link park}.
+   */
+  admits(now: number): boolean {
+    return this.healthy && this.parked.length === 0 && now - this.renewedAt <= this.leaseTtl && now - this.probedAt <= this.leaseTtl;
+  }
+
+  /**
+   * A frame {@link admits} refused waits, with every frame read after it, until this turn's
+   * reads are done (answers and probes read in the same poll phase count), then this node
+   * decides as its lease check does: still overdue, it fences itself and the frames are
+   * dropped uncounted (their clients send them again when they resume: the server's count tells
+   * them where to start); else they are handled in the order they were read.
+   */
+  park(peer: Peer, data: WireData): void {
+    if (this.parked.push({ peer, data }) === 1) setImmediate(() => this.unpark());
+  }
+
+  private unpark(): void {
+    const { parked } = this;
+    this.parked = [];
+    const overdue = this.overdue();
+    if (overdue) this.lose(overdue);
+    if (this.healthy) {
+      for (const { peer, data } of parked) this.hub.message(peer, data);
+      return;
+    }
+    // Fenced: a socket still open is closed (1001) so its client resumes and sends them again.
+    for (const { peer } of parked) {
+      if (peer.socketOpen && !peer.closed && !peer.closing) this.hub.drop(peer, CloseCode.GoingAway, 'cluster node lost Redis');
+    }
+  }
+
+  /**
+   * A batch of `node` arrived once this node had fenced itself and forgotten it. While fenced,
+   * it is kept: published before `node` took this one for dead (a frozen node reads that
+   * backlog on waking, after or while it fences itself), it was sent once, and `node` holds
+   * only what it sent after that. Skipped when this node is healthy: a node it took for dead is
+   * fenced here.
+   */
+  private strayed(node: string, ops: Op[]): void {
+    // Resume off, the sessions ended with their sockets: nothing here to deliver to.
+    if (this.healthy || this.stopped || !this.hub.sessions.enabled || this.strays.length >= MAX_STRAYS) return;
+    this.strays.push({ node, ops });
+  }
+
+  /**
+   * After a fence, before this node says hello (so before anything the others held for its
+   * sessions since): the batches kept by {@link strayed}, in order, of nodes live again; as a
+   * dead node's held ops are: deliveries, and tunnel ops (direct messages, requests and
+   * responses: the sessions replay them); pair and room operations touch relations the fence
+   * ended on both sides, and are dropped.
+   */
+  private applyStrays(): void {
+    const { strays } = this;
+    this.strays = [];
+    for (const { node, ops } of strays) {
+      if (!this.isLive(node)) continue;
+      for (const op of ops) {
+        if (op.o === 'd' || (op.o === 'x' && op.n.startsWith('tunnel/'))) {
+          try {
+            void this.apply(op);
+          } catch (error) {
+            this.log.error({ err: error, node }, 'cluster: a bus op failed');
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * After a fence, once this node has said hello: what its fence refused to publish goes to
+   * the nodes it was for, in order. Those frames were applied and counted here, so their clients
+   * will not send them again. With resume on, deliveries and tunnel ops (direct messages,
+   * requests, responses) of senders whose session is still this node's are sent (with the
+   * sender's card: the other node forgot its ghost on the hello); the rest is dropped, as a dead
+   * node's held ops are: pair and room operations touch relations the fence ended on both sides,
+   * and a session another node took over meanwhile goes on from the count that node read.
+   * Resume off, nothing is sent: the sessions ended with their sockets.
+   */
+  private resendRefused(): void {
+    for (const [node, ops] of this.refused.take()) {
+      if (!this.hub.sessions.enabled || !this.isLive(node) || node === this.nodeId) {
+        this.refused.dropped += ops.length;
+        continue;
+      }
+      for (const op of ops) {
+        if (op.o === 'd') {
+          this.bus.push(node, op);
+          continue;
+        }
+        const sender = op.o === 'x' && op.n.startsWith('tunnel/') ? this.hub.peer(op.f?.id ?? op.i ?? '') : undefined;
+        if (op.o === 'x' && sender?.session && sender.remote === undefined && !sender.closed) {
+          this.bus.push(node, { o: 'x', n: op.n, f: this.card(sender), a: op.a, from: this.nodeId });
+        } else this.refused.dropped += 1;
+      }
+    }
+  }
+
+  /**
    * The others forget this node's peers once its lease is gone: its sockets are closed so their
    * clients come back (here or elsewhere) as peers everyone knows again.
    */
@@ -949,6 +1075,9 @@ export class Cluster {
 
   /** Redis is back and hears this node again: relearn the nodes and say hello again. */
   private async recover(): Promise<void> {
+    // One at a time: each would say hello, and each hello makes the others forget this node's peers.
+    if (this.recovering) return;
+    this.recovering = true;
     try {
       const known = await this.pub.hgetall(`${this.prefix}tags`);
       const entries = Object.entries(known).filter(([, node]) => node !== this.nodeId);
@@ -958,11 +1087,20 @@ export class Cluster {
       });
       await this.keepOrDropFenced();
       for (const hook of this.recoverHooks) await hook();
+      this.applyStrays();
       await this.bus.announce({ o: 'hello', node: this.nodeId, tag: this.tag });
+      // After the hello (the others apply nothing of a node they do not hold live), before
+      // anything this node handles from now on: the same order as if nothing had been refused.
+      // Published now, not at the turn's end: a hello of the other node read meanwhile would
+      // drop what is queued for it.
+      this.resendRefused();
+      this.bus.flush();
       this.healthy = true;
       this.log.warn({ node: this.nodeId }, 'cluster: Redis is back; accepting connections again');
     } catch (error) {
       this.log.warn({ err: error }, 'cluster: recovery failed; retrying');
+    } finally {
+      this.recovering = false;
     }
   }
 
