@@ -1094,7 +1094,7 @@ export class Cluster {
       // Published now, not at the turn's end: a hello of the other node read meanwhile would
       // drop what is queued for it.
       this.resendRefused();
-      this.bus.flush();
+      this.bus.flush(true);
       this.healthy = true;
       this.log.warn({ node: this.nodeId }, 'cluster: Redis is back; accepting connections again');
     } catch (error) {
