@@ -1069,6 +1069,10 @@ export class Cluster {
     if (!this.healthy || this.stopped) return;
     this.healthy = false;
     this.log.error({ node: this.nodeId, reason }, 'cluster: Redis lost; closing this node’s connections');
+    // What waits behind a flush in flight goes now, fenced with the lease it was queued under: a
+    // Redis that lost the lease refuses it whole, and it is kept and sent again once this node
+    // serves (in order, after the refused batches ahead of it), instead of dropped here.
+    this.bus.flush(true);
     for (const node of this.nodes) if (node !== this.nodeId) this.nodeGone(node, 'forgotten');
     this.onLost?.();
   }
