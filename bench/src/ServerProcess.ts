@@ -69,17 +69,20 @@ export class ServerProcess {
 
   static async start(launch: ServerLaunch): Promise<ServerProcess> {
     const node = [...(launch.nodeFlags ?? []), launch.file, ...(launch.args ?? [])];
+    // BENCH_SERVER_WRAP: a command line the server runs under, e.g. valgrind (see --callgrind).
+    const wrap = process.env.BENCH_SERVER_WRAP?.split(' ').filter(Boolean) ?? [];
     const [command, args] =
       launch.cpu === undefined
-        ? [process.execPath, node]
-        : ['taskset', ['-c', String(launch.cpu), process.execPath, ...node]];
+        ? [wrap[0] ?? process.execPath, [...wrap.slice(1), ...(wrap.length ? [process.execPath] : []), ...node]]
+        : ['taskset', ['-c', String(launch.cpu), ...wrap, process.execPath, ...node]];
     const child = spawn(command, args, {
       stdio: ['pipe', 'pipe', 'inherit'],
       env: { ...process.env, ...launch.env, BENCH_MAX_LIFETIME_MS: String(launch.maxLifetimeMs) },
     });
     const lines = createInterface({ input: child.stdout! });
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${launch.file} did not start in 10 s`)), 10_000);
+      const startMs = wrap.length ? 300_000 : 10_000;
+      const timer = setTimeout(() => reject(new Error(`${launch.file} did not start in ${startMs / 1000} s`)), startMs);
       child.once('exit', (code) => reject(new Error(`${launch.file} exited (${code}) before it was ready`)));
       lines.on('line', (line) => {
         try {

@@ -13,6 +13,46 @@ export function processCpuSeconds(pid: number): number {
 }
 
 /**
+ * What a process has asked of the kernel so far: CPU seconds in user and system mode and minor
+ * page faults (memory touched for the first time, or again after it was given back)
+ * (/proc/<pid>/stat), and context switches it asked for (it waited) or was made to take
+ * (preempted) (/proc/<pid>/status). (/proc/<pid>/io counts no socket sends, so no system calls.)
+ */
+export interface KernelCounts {
+  user: number;
+  system: number;
+  minorFaults: number;
+  voluntary: number;
+  involuntary: number;
+}
+
+export function processKernelCounts(pid: number): KernelCounts {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const status = readFileSync(`/proc/${pid}/status`, 'latin1');
+  const field = (text: string, key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+  return {
+    user: Number(fields[11]) / CLOCK_TICKS,
+    system: Number(fields[12]) / CLOCK_TICKS,
+    // fields[0] is field 3: minflt is field 10.
+    minorFaults: Number(fields[7]),
+    voluntary: field(status, 'voluntary_ctxt_switches'),
+    involuntary: field(status, 'nonvoluntary_ctxt_switches'),
+  };
+}
+
+/** `b − a`, field by field. */
+export function kernelCountsSince(a: KernelCounts, b: KernelCounts): KernelCounts {
+  return {
+    user: b.user - a.user,
+    system: b.system - a.system,
+    minorFaults: b.minorFaults - a.minorFaults,
+    voluntary: b.voluntary - a.voluntary,
+    involuntary: b.involuntary - a.involuntary,
+  };
+}
+
+/**
  * Resident set size now and its peak (VmRSS, VmHWM), in MB (MiB), from /proc/<pid>/status, and
  * what the RSS is made of now: anonymous memory (V8 heap, malloc) and file-backed pages (the
  * node binary's code as far as it was touched, shared with every other node process).

@@ -33,7 +33,22 @@ function describe(m: Measurement): string {
     (m.rssAnonMB === undefined ? '' : ` (anon ${m.rssAnonMB.toFixed(0)}, file ${m.rssFileMB!.toFixed(0)})`) +
     (m.node ? `  heap ${m.node.heapUsed.toFixed(0)}/${m.node.heapTotal.toFixed(0)} MB, young ${m.node.young.toFixed(0)}` : '') +
     lat +
+    (m.kernel ? `  ${kernelLine(m)}` : '') +
+    (m.instructions !== undefined && m.delivered > 0 ? `  instructions/msg ${(m.instructions / m.delivered).toFixed(0)}` : '') +
     (m.valid ? '' : `  INVALID: ${m.note}`)
+  );
+}
+
+/**
+ * The server's CPU per delivered message split into user and system time (ns), its minor page
+ * faults per 1,000 messages, and context switches per second (waited + preempted).
+ */
+function kernelLine(m: Measurement): string {
+  const k = m.kernel!;
+  const ns = (s: number) => (m.delivered > 0 ? ((s * 1e9) / m.delivered).toFixed(0) : '—');
+  return (
+    `ns/msg usr ${ns(k.user)} sys ${ns(k.system)}  faults/1k msg ${m.delivered > 0 ? ((k.minorFaults * 1000) / m.delivered).toFixed(2) : '—'}` +
+    `  ctxsw ${(k.voluntary / m.seconds).toFixed(0)}+${(k.involuntary / m.seconds).toFixed(0)}/s`
   );
 }
 

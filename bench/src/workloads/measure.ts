@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpuUsage } from 'node:process';
-import { machineBusySeconds } from '../procStats.js';
+import { kernelCountsSince, machineBusySeconds, processKernelCounts, type KernelCounts } from '../procStats.js';
 import type { NodeMemory, ServerProcess } from '../ServerProcess.js';
 import type { IdleMemory } from './idle.js';
 
@@ -34,6 +36,13 @@ export interface Measurement {
   /** False when the generator may have been the bottleneck; `note` says why. */
   valid: boolean;
   note?: string;
+  /** What the server asked of the kernel during the window (CPU split, system calls, switches). */
+  kernel?: KernelCounts;
+  /**
+   * Instructions the server executed in the window (user space, callgrind's Ir), when it runs
+   * under `valgrind --tool=callgrind` (`--callgrind`): repeatable on a loaded machine.
+   */
+  instructions?: number;
   /** Latency workload only. */
   latency?: { p50: number; p99: number; samples: number };
   /** Idle workload only. */
@@ -60,7 +69,12 @@ export async function measure(
   await sleep(warmupS * 1000);
   const delivered0 = meter.delivered;
   const window = startCpuWindow(server);
+  const kernel0 = processKernelCounts(server.pid);
+  const callgrind = process.env.BENCH_CALLGRIND_DIR;
+  if (callgrind) callgrindControl(server.pid, '--zero');
   await sleep(durationS * 1000);
+  const kernel = kernelCountsSince(kernel0, processKernelCounts(server.pid));
+  const instructions = callgrind ? callgrindDump(server.pid, callgrind) : undefined;
   const { seconds, serverCpuSec, generatorCpuSec, otherCpuSec } = window();
   const delivered = meter.delivered - delivered0;
   const memory = server.memoryMB();
@@ -85,6 +99,8 @@ export async function measure(
     rssAnonMB: memory.anon,
     rssFileMB: memory.file,
     node,
+    kernel,
+    instructions,
     valid: note === undefined,
     note,
   };
@@ -112,4 +128,20 @@ export function startCpuWindow(server: ServerProcess): () => CpuWindow {
     const otherCpuSec = Math.max(0, machineBusySeconds() - busy0 - serverCpuSec - generatorCpuSec);
     return { seconds, serverCpuSec, generatorCpuSec, otherCpuSec };
   };
+}
+
+function callgrindControl(pid: number, command: string): void {
+  execFileSync('callgrind_control', [command, String(pid)], { stdio: 'ignore', timeout: 60_000 });
+}
+
+/** Dump the counts since the last zero and read their total (the `summary:` or `totals:` line). */
+function callgrindDump(pid: number, dir: string): number {
+  const before = new Set(readdirSync(dir));
+  callgrindControl(pid, '--dump');
+  const name = readdirSync(dir).find((f) => !before.has(f) && f.startsWith(`callgrind.out.${pid}`));
+  if (!name) throw new Error(`callgrind wrote no dump for ${pid} in ${dir}`);
+  const text = readFileSync(`${dir}/${name}`, 'latin1');
+  const total = /^(?:summary|totals): (\d+)/m.exec(text)?.[1];
+  if (!total) throw new Error(`no totals in ${name}`);
+  return Number(total);
 }
