@@ -79,11 +79,6 @@ export class Bus {
   /** The last delivery queued per node, so a fan-out of one frame becomes one op. */
   private readonly lastDelivery = new Map<string, { op: DeliverOp; data: WireData }>();
   private scheduled = false;
-  /**
-   * Script calls of the last flush not answered yet. While any is, what is queued waits and goes
-   * in the next flush, sent when the last answer arrives (one flush in flight per node).
-   */
-  private inFlight = 0;
   /** Ops received and not yet applied (see `drain`); after each batch's ops, its stream id. */
   private readonly inbound: (Op | { o: '$'; i: string })[] = [];
   /**
@@ -222,22 +217,14 @@ export class Bus {
     const ops = this.outbox.get(node);
     if (ops) ops.push(op);
     else this.outbox.set(node, [op]);
-    if (this.inFlight === 0) this.schedule();
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
   }
 
-  /**
-   * One script call per target node with everything queued for it: numbered, logged, published.
-   * One flush is in flight at a time: while Redis has not answered the last one, what is queued
-   * waits (for as long as a call takes, well under a millisecond on a healthy link) and goes as
-   * one batch per target when the last answer arrives. Under load batches grow instead of calls
-   * piling up behind each other; at low load each call carries what one turn queued, as before.
-   * Calls go on one connection, in order, so a batch never overtakes one queued before it, for
-   * any target (what a node sends one node and then, causally after, another, reaches Redis in
-   * that order). `all` sends at once even while a flush is in flight (closing).
-   */
-  flush(all = false): void {
+  /** One script call per node with everything of this turn: numbered, logged, published. */
+  flush(): void {
     this.scheduled = false;
-    if ((this.inFlight > 0 && !all) || this.outbox.size === 0) return;
     for (const [node, ops] of this.outbox) {
       let seq = this.sent.get(node);
       if (!seq) {
@@ -246,7 +233,6 @@ export class Bus {
       }
       const q = ++seq.q;
       const head = `"n":${JSON.stringify(this.nodeId)},"e":"${seq.e}","q":${q},"o":`;
-      this.inFlight++;
       this.pub
         .eval(DELIVER, 3, this.stream(node), this.channel(node), this.leaseKey, this.leaseValue, head, JSON.stringify(ops), String(this.retention))
         .then((result) => {
@@ -258,23 +244,10 @@ export class Bus {
         .catch((error: unknown) => {
           this.log.warn({ err: error, node }, 'cluster: a publish failed');
           this.lose(node, 'a publish failed');
-        })
-        .finally(this.answered);
+        });
     }
     this.outbox.clear();
     this.lastDelivery.clear();
-  }
-
-  /** A call of the flush in flight was answered: the last one lets what waits go. */
-  private readonly answered = (): void => {
-    this.inFlight--;
-    if (this.inFlight === 0 && this.outbox.size > 0) this.schedule();
-  };
-
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.flush());
   }
 
   private lose(node: string, reason: string): void {

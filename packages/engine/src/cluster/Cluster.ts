@@ -1069,10 +1069,6 @@ export class Cluster {
     if (!this.healthy || this.stopped) return;
     this.healthy = false;
     this.log.error({ node: this.nodeId, reason }, 'cluster: Redis lost; closing this node’s connections');
-    // What waits behind a flush in flight goes now, fenced with the lease it was queued under: a
-    // Redis that lost the lease refuses it whole, and it is kept and sent again once this node
-    // serves (in order, after the refused batches ahead of it), instead of dropped here.
-    this.bus.flush(true);
     for (const node of this.nodes) if (node !== this.nodeId) this.nodeGone(node, 'forgotten');
     this.onLost?.();
   }
@@ -1098,7 +1094,7 @@ export class Cluster {
       // Published now, not at the turn's end: a hello of the other node read meanwhile would
       // drop what is queued for it.
       this.resendRefused();
-      this.bus.flush(true);
+      this.bus.flush();
       this.healthy = true;
       this.log.warn({ node: this.nodeId }, 'cluster: Redis is back; accepting connections again');
     } catch (error) {
@@ -1115,7 +1111,7 @@ export class Cluster {
     this.takeover?.stop();
     this.mirror?.flush();
     this.roomMirror?.flush();
-    this.bus.flush(true);
+    this.bus.flush();
     this.bus.stop();
     this.stopped = true;
     for (const call of this.calls.values()) {
