@@ -1,6 +1,6 @@
-import type { JoinType, PublishPolicy, RoomMode } from '@mwse/protocol';
 import type { Logger } from '../log/Logger.js';
 import type { ClusterRedis } from './RedisLink.js';
+import type { RoomSettings } from '../services/Room.js';
 
 /** A peer of a room record: its socket id and whether it speaks binary frames. */
 export type RecordedPeer = [id: string, binary: boolean];
@@ -16,18 +16,8 @@ export interface RoomRecord {
   members: RecordedPeer[];
   audience: RecordedPeer[];
   invited: RecordedPeer[];
-  settings: {
-    joinType: Exclude<JoinType, 'lock'>;
-    locked: boolean;
-    /** The password's salt and key, hex (never the password). */
-    password?: [salt: string, key: string];
-    maxMembers?: number;
-    description?: string;
-    visibility: 'public' | 'private';
-    mode: RoomMode;
-    maxAudience?: number;
-    publish: PublishPolicy;
-  };
+  /** The room's settings, the password as its salt and key, hex (never the password). */
+  settings: Omit<RoomSettings, 'password'> & { password?: [salt: string, key: string] };
   info: Record<string, unknown>;
   /** The room's /24 (its index in the rooms range) and the host each member holds in it. */
   subnet?: { index: number; hosts: [id: string, host: number][] };

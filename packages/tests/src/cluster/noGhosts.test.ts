@@ -15,6 +15,28 @@ import { connect, ghosts, keys, spawnNode, startNode, startRedis } from './nodes
 const PER_NODE = 12;
 const ROOMS_PER_NODE = 3;
 
+/**
+ * PER_NODE clients on each of the three nodes, every other one holding an address; rooms homed on
+ * each node, owned by that node's first peers, members from all three, every other one with a /24.
+ */
+async function populate(ports: number[], clients: MWSE[][], prefix: string): Promise<{ name: string; home: number; subnet: boolean }[]> {
+  for (let n = 0; n < 3; n++) for (let i = 0; i < PER_NODE; i++) clients[n]!.push(await connect(ports[n]!));
+  for (const list of clients) for (const [i, c] of list.entries()) if (i % 2 === 0) await c.claimAddress();
+  const rooms: { name: string; home: number; subnet: boolean }[] = [];
+  for (let n = 0; n < 3; n++) {
+    for (let r = 0; r < ROOMS_PER_NODE; r++) {
+      const name = `${prefix}-${n}-${r}`;
+      const owner = clients[n]![r]!;
+      await owner.room({ name }).createRoom();
+      for (let m = 0; m < 3; m++) if (m !== n) await clients[m]![PER_NODE - 1 - r]!.room(name).join();
+      const subnet = r % 2 === 0;
+      if (subnet) await owner.room(name).claimSubnet();
+      rooms.push({ name, home: n, subnet });
+    }
+  }
+  return rooms;
+}
+
 describe.skipIf(redisMissing())('a node killed with -9 among three', () => {
   it('leaves Redis holding exactly what is live on the survivors', async () => {
     const redis = await startRedis({ appendonly: false });
@@ -23,22 +45,7 @@ describe.skipIf(redisMissing())('a node killed with -9 among three', () => {
     const ports = [survivors[0]!.port, survivors[1]!.port, doomed.port];
     const clients: MWSE[][] = [[], [], []];
     try {
-      for (let n = 0; n < 3; n++) for (let i = 0; i < PER_NODE; i++) clients[n]!.push(await connect(ports[n]!));
-      // Every other peer holds an address.
-      for (const list of clients) for (const [i, c] of list.entries()) if (i % 2 === 0) await c.claimAddress();
-      // Rooms homed on each node, owned by that node's first peers, members from all three.
-      const rooms: { name: string; home: number; subnet: boolean }[] = [];
-      for (let n = 0; n < 3; n++) {
-        for (let r = 0; r < ROOMS_PER_NODE; r++) {
-          const name = `r-${n}-${r}`;
-          const owner = clients[n]![r]!;
-          await owner.room({ name }).createRoom();
-          for (let m = 0; m < 3; m++) if (m !== n) await clients[m]![PER_NODE - 1 - r]!.room(name).join();
-          const subnet = r % 2 === 0;
-          if (subnet) await owner.room(name).claimSubnet();
-          rooms.push({ name, home: n, subnet });
-        }
-      }
+      const rooms = await populate(ports, clients, 'r');
       expect((await keys(redis, 'mwse:cluster:addr:h:*')).length).toBe(3 * (PER_NODE / 2));
       // The survivors' members of the dead node's rooms: each must be told.
       const told = rooms
@@ -81,20 +88,7 @@ describe.skipIf(redisMissing())('a node killed with -9 among three', () => {
     const ports = [survivors[0]!.port, survivors[1]!.port, doomed.port];
     const clients: MWSE[][] = [[], [], []];
     try {
-      for (let n = 0; n < 3; n++) for (let i = 0; i < PER_NODE; i++) clients[n]!.push(await connect(ports[n]!));
-      for (const list of clients) for (const [i, c] of list.entries()) if (i % 2 === 0) await c.claimAddress();
-      const rooms: { name: string; home: number; subnet: boolean }[] = [];
-      for (let n = 0; n < 3; n++) {
-        for (let r = 0; r < ROOMS_PER_NODE; r++) {
-          const name = `k-${n}-${r}`;
-          const owner = clients[n]![r]!;
-          await owner.room({ name }).createRoom();
-          for (let m = 0; m < 3; m++) if (m !== n) await clients[m]![PER_NODE - 1 - r]!.room(name).join();
-          const subnet = r % 2 === 0;
-          if (subnet) await owner.room(name).claimSubnet();
-          rooms.push({ name, home: n, subnet });
-        }
-      }
+      const rooms = await populate(ports, clients, 'k');
       await settle(300);
       const closed: string[] = [];
       for (const list of clients.slice(0, 2)) for (const c of list) for (const r of rooms) c.room(r.name).on('closed', () => closed.push(r.name));
