@@ -116,4 +116,84 @@ describe('Session replay buffer', () => {
     const slots = (s as unknown as { ring: unknown[] }).ring;
     expect(slots.filter((x) => x !== undefined)).toEqual([1006, 1007, 1008, 1009, 1010].map(frame));
   });
+
+  it('replays binary frames by value: changing a frame after it was kept does not change the replay', () => {
+    const s = session();
+    const sent = Uint8Array.from([1, 2, 3, 4]);
+    s.record(sent);
+    sent.fill(9);
+    expect(s.missed(0)).toEqual([Uint8Array.from([1, 2, 3, 4])]);
+    // Nor does a replayed frame change with what is kept after it over the same bytes.
+    const replayed = s.missed(0)![0]!;
+    s.ack(1);
+    for (let n = 0; n < 100; n++) s.record(new Uint8Array(64).fill(n));
+    expect(replayed).toEqual(Uint8Array.from([1, 2, 3, 4]));
+  });
+
+  it('keeps text and binary frames interleaved in order, exactly, across wraps, growth and uneven acks', () => {
+    const s = session(4096, 1 << 20);
+    // Frame n: text every third frame, else n's bytes, of a length that varies from 0 to 700,
+    // so binary frames cross the end of the byte ring at every offset and make it grow.
+    const frames = new Map<number, string | Uint8Array>();
+    const expected = (n: number): string | Uint8Array => {
+      let f = frames.get(n);
+      if (f === undefined) {
+        f = n % 3 === 0 ? frame(n) : Uint8Array.from({ length: (n * 97) % 701 }, (_, i) => (n + i) & 255);
+        frames.set(n, f);
+      }
+      return f;
+    };
+    // Compared as text: a deep comparison of byte arrays is slow.
+    const shown = (list: (string | Uint8Array)[] | undefined) =>
+      list?.map((f) => (typeof f === 'string' ? f : `bin ${Buffer.from(f).toString('hex')}`));
+    const range = (after: number, to: number) => Array.from({ length: to - after }, (_, i) => expected(after + 1 + i));
+    let sent = 0;
+    let acked = 0;
+    for (let round = 0; round < 80; round++) {
+      const n = 1 + ((round * 29) % 37);
+      for (let k = 0; k < n; k++) expect(s.record(expected(++sent))).toBe(true);
+      expect(shown(s.missed(acked))).toEqual(shown(range(acked, sent)));
+      const from = Math.max(acked, sent - 5);
+      expect(shown(s.missed(from))).toEqual(shown(range(from, sent)));
+      // Acks that sometimes empty everything and sometimes leave a tail.
+      acked = round % 5 === 0 ? sent : Math.max(acked, sent - ((round * 11) % 23));
+      s.ack(acked);
+      expect(s.kept).toBe(sent - acked);
+      expect(s.keptBytes).toBe(range(acked, sent).reduce((sum, f) => sum + f.length, 0));
+    }
+    const slab = (s as unknown as { slab: { capacity: number } }).slab.capacity;
+    expect(slab).toBeGreaterThan(4096);
+  });
+
+  it('at the bounds, binary frames are dropped oldest first while live and end the session while away', () => {
+    const s = session(1024, 1000);
+    const big = (n: number) => new Uint8Array(300).fill(n);
+    expect([1, 2, 3, 4].map((n) => s.record(big(n)))).toEqual([true, true, true, true]);
+    expect(s).toMatchObject({ kept: 3, keptBytes: 900, sent: 4 });
+    expect(s.missed(1)).toEqual([big(2), big(3), big(4)]);
+    s.record('t'.repeat(50));
+    expect(s).toMatchObject({ kept: 4, keptBytes: 950 });
+    s.away = true;
+    expect(s.record(big(6))).toBe(false);
+    expect(s.missed(1)).toEqual([big(2), big(3), big(4), 't'.repeat(50)]);
+    s.away = false;
+    expect(s.record(big(6))).toBe(true);
+    expect(s.missed(2)).toEqual([big(3), big(4), 't'.repeat(50), big(6)]);
+    expect(s.missed(3)).toEqual([big(4), 't'.repeat(50), big(6)]);
+    expect(s.missed(1)).toBeUndefined();
+  });
+
+  it('an emptied session lets go of a grown byte ring; a session without binary frames has none', () => {
+    const s = session(4096, 8 * 1024 * 1024);
+    const slab = () => (s as unknown as { slab: { capacity: number } }).slab.capacity;
+    record(s, 1, 100);
+    expect(slab()).toBe(0);
+    for (let n = 0; n < 200; n++) s.record(new Uint8Array(1000).fill(n));
+    expect(slab()).toBeGreaterThanOrEqual(200 * 1000);
+    s.ack(200);
+    expect(slab()).toBeGreaterThanOrEqual(100 * 1000);
+    s.ack(300);
+    expect(slab()).toBe(0);
+    expect(s).toMatchObject({ kept: 0, keptBytes: 0 });
+  });
 });
