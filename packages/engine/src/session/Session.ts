@@ -1,5 +1,4 @@
 import type { WireData } from '@mwse/protocol';
-import { ByteRing } from './ByteRing.js';
 
 /** What one session keeps for its client at most (`replayFrames`, `replayBytes`). */
 export interface ReplayLimits {
@@ -36,14 +35,8 @@ export class Session {
    * Frames numbered `base + 1` … `sent`, oldest first: a ring of `kept` frames from `start`
    * (its length a power of two). An ack is an index move, and a session that keeps acking reuses
    * the same slots instead of growing and dropping an array every few hundred frames.
-   * A text frame is kept in its slot; a binary frame's bytes are copied into `slab` (in order,
-   * so a frame's place there follows from the lengths before it) and its slot holds nothing, so
-   * the session points at no young frame (see `ByteRing`). `lens` has a binary frame's length,
-   * or -1 for text.
    */
-  private ring: (string | undefined)[] = emptyRing();
-  private lens: Int32Array = emptyLens();
-  private readonly slab = new ByteRing();
+  private ring: (WireData | undefined)[] = emptyRing();
   private start = 0;
   private count = 0;
   private bytes = 0;
@@ -94,14 +87,7 @@ export class Session {
     }
     let { ring } = this;
     if (this.count === ring.length) ring = this.grow();
-    const slot = (this.start + this.count) & (ring.length - 1);
-    if (typeof data === 'string') {
-      ring[slot] = data;
-      this.lens[slot] = -1;
-    } else {
-      this.slab.push(data);
-      this.lens[slot] = size;
-    }
+    ring[(this.start + this.count) & (ring.length - 1)] = data;
     this.count += 1;
     this.bytes += size;
     this.sent += 1;
@@ -122,47 +108,30 @@ export class Session {
    */
   missed(seq: number): WireData[] | undefined {
     if (seq < this.base || seq > this.sent) return undefined;
-    const { ring, lens, slab } = this;
+    const { ring } = this;
     const mask = ring.length - 1;
-    const from = seq - this.base;
     const missed: WireData[] = [];
-    // Offset in the slab of the next binary frame: after those of the frames not replayed.
-    let offset = 0;
-    for (let i = 0; i < this.count; i++) {
-      const slot = (this.start + i) & mask;
-      const len = lens[slot]!;
-      if (i >= from) missed.push(len < 0 ? ring[slot]! : slab.read(offset, len));
-      if (len >= 0) offset += len;
-    }
+    for (let i = seq - this.base; i < this.count; i++) missed.push(ring[(this.start + i) & mask]!);
     return missed;
   }
 
   /** Forget the `n` oldest frames kept. */
   private drop(n: number): void {
-    const { ring, lens } = this;
+    const { ring } = this;
     const mask = ring.length - 1;
     let at = this.start;
     let bytes = this.bytes;
-    let binary = 0;
     for (let i = 0; i < n; i++) {
-      const len = lens[at]!;
-      if (len < 0) {
-        bytes -= ring[at]!.length;
-        ring[at] = undefined;
-      } else {
-        bytes -= len;
-        binary += len;
-      }
+      bytes -= ring[at]!.length;
+      ring[at] = undefined;
       at = (at + 1) & mask;
     }
-    this.slab.shift(binary);
     this.bytes = bytes;
     this.count -= n;
     this.base += n;
     if (this.count === 0 && ring.length > INITIAL_RING) {
       // Emptied: an idle or away session holds no more than a fresh one.
       this.ring = emptyRing();
-      this.lens = emptyLens();
       this.start = 0;
     } else {
       this.start = at;
@@ -170,17 +139,12 @@ export class Session {
   }
 
   /** Twice the slots, the kept frames first in order. */
-  private grow(): (string | undefined)[] {
-    const { ring, lens, start, count } = this;
+  private grow(): (WireData | undefined)[] {
+    const { ring, start, count } = this;
     const mask = ring.length - 1;
-    const grown = new Array<string | undefined>(ring.length * 2).fill(undefined);
-    const grownLens = new Int32Array(ring.length * 2);
-    for (let i = 0; i < count; i++) {
-      grown[i] = ring[(start + i) & mask];
-      grownLens[i] = lens[(start + i) & mask]!;
-    }
+    const grown = new Array<WireData | undefined>(ring.length * 2).fill(undefined);
+    for (let i = 0; i < count; i++) grown[i] = ring[(start + i) & mask];
     this.ring = grown;
-    this.lens = grownLens;
     this.start = 0;
     return grown;
   }
@@ -189,10 +153,6 @@ export class Session {
 /** Slots of a new session's ring: a power of two. */
 const INITIAL_RING = 16;
 
-function emptyRing(): (string | undefined)[] {
-  return new Array<string | undefined>(INITIAL_RING).fill(undefined);
-}
-
-function emptyLens(): Int32Array {
-  return new Int32Array(INITIAL_RING);
+function emptyRing(): (WireData | undefined)[] {
+  return new Array<WireData | undefined>(INITIAL_RING).fill(undefined);
 }
