@@ -951,8 +951,7 @@ export class Cluster {
   }
 
   /** Why this node cannot trust its Redis now, if it cannot. */
-  private overdue(): string | undefined {
-    const now = Date.now();
+  private overdue(now = Date.now()): string | undefined {
     if (now - this.renewedAt > this.leaseTtl) return 'lease not renewed';
     if (now - this.probedAt > this.leaseTtl) return 'subscriber deaf';
     return undefined;
@@ -966,7 +965,7 @@ export class Cluster {
    * frame path; a frame refused here waits in {@link park}.
    */
   admits(now: number): boolean {
-    return this.healthy && this.parked.length === 0 && now - this.renewedAt <= this.leaseTtl && now - this.probedAt <= this.leaseTtl;
+    return this.healthy && this.parked.length === 0 && this.overdue(now) === undefined;
   }
 
   /**
