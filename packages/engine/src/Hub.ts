@@ -32,6 +32,7 @@ import { FlushScheduler, OutboundQueue, type QueueStats } from './OutboundQueue.
 import { Peer } from './Peer.js';
 import type { FrameHandler, FrameHandlers, RawTunnelHandler, Service } from './Service.js';
 import { ServiceError } from './ServiceError.js';
+import type { FrameLog } from './session/FrameLog.js';
 import type { Link } from './session/Link.js';
 import { readAck } from './session/readAck.js';
 import { Sessions } from './session/Sessions.js';
@@ -643,8 +644,12 @@ export class Hub {
     this.sendEncoded(peer, this.codec.encode(frame), frame.type);
   }
 
-  /** Queue already-encoded data (one encode for a fan-out); `type` labels the metrics. */
-  sendEncoded(peer: Peer, data: WireData, type: ServerFrame['type']): void {
+  /**
+   * Queue already-encoded data (one encode for a fan-out); `type` labels the metrics. A fan-out
+   * to many sessions may pass the `log` it appended `data` to last: their sessions then keep the
+   * frame once, in the log, instead of once each.
+   */
+  sendEncoded(peer: Peer, data: WireData, type: ServerFrame['type'], log?: FrameLog): void {
     if (peer.closed) return;
     if (peer.remote !== undefined) {
       // A ghost: the frame travels to the node the peer is on, which counts it.
@@ -654,7 +659,7 @@ export class Hub {
     this.metrics.countOut(type, typeof data === 'string' ? data.length : data.byteLength);
     const { session } = peer;
     if (session && !peer.closing) {
-      if (!session.record(data)) {
+      if (!(log ? session.keepShared(log) : session.record(data))) {
         // Away, and more is missed than is kept: the session ends as a slow consumer would.
         this.metrics.inc('mwse_dropped_total', 'away-overflow');
         this.sessions.end(peer, 'overflow');

@@ -13,6 +13,7 @@ import { InfoPool } from './InfoPool.js';
 import { PasswordGate } from './PasswordGate.js';
 import { Room } from './Room.js';
 import { RoomPresence } from './RoomPresence.js';
+import { FrameLog } from '../session/FrameLog.js';
 
 type RoomFrames =
   | 'room/create'
@@ -317,13 +318,26 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     const room = member(peer, name);
     presence.flush(room);
     const frame = { type: 'room/pack', room: name, from: peer.id, pack } as const;
+    // With sessions, members keep each message once for all of them, in the room's log of its codec.
+    const logs = hub.sessions.enabled ? (room.logs ??= [new FrameLog(), new FrameLog()]) : undefined;
+    const jsonLog = logs?.[0];
+    const binaryLog = logs?.[1];
     let json: WireData | undefined;
     let binary: WireData | undefined;
     const send = (m: Peer) => {
-      const data = m.binary
-        ? (binary ??= hub.encodeTunnel(frame, raw, true, peer))
-        : (json ??= hub.encodeTunnel(frame, raw, false, peer));
-      hub.sendEncoded(m, data, 'room/pack');
+      if (m.binary) {
+        if (binary === undefined) {
+          binary = hub.encodeTunnel(frame, raw, true, peer);
+          binaryLog?.append(binary);
+        }
+        hub.sendEncoded(m, binary, 'room/pack', binaryLog);
+      } else {
+        if (json === undefined) {
+          json = hub.encodeTunnel(frame, raw, false, peer);
+          jsonLog?.append(json);
+        }
+        hub.sendEncoded(m, json, 'room/pack', jsonLog);
+      }
     };
     for (const m of room.members) if (m !== peer) send(m);
     for (const m of room.audience) send(m);

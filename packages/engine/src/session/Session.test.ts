@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CHUNK_BYTES, CHUNK_FRAMES, FrameLog } from './FrameLog.js';
 import { Session } from './Session.js';
 
 const session = (frames = 1024, bytes = 8 * 1024 * 1024) => new Session(Buffer.alloc(32), { frames, bytes });
@@ -115,5 +116,82 @@ describe('Session replay buffer', () => {
     s.ack(1005);
     const slots = (s as unknown as { ring: unknown[] }).ring;
     expect(slots.filter((x) => x !== undefined)).toEqual([1006, 1007, 1008, 1009, 1010].map(frame));
+  });
+});
+
+describe('Session replay buffer, frames kept in a shared log', () => {
+  /** A room's fan-out: append each frame once, then every session keeps it from the log. */
+  function fanOut(log: FrameLog, sessions: Session[], data: string): boolean[] {
+    log.append(data);
+    return sessions.map((s) => s.keepShared(log));
+  }
+
+  it('keeps one frame object for every session, and replays it to each after its own ack', () => {
+    const log = new FrameLog();
+    const [a, b] = [session(), session()];
+    for (let n = 1; n <= 100; n++) fanOut(log, [a, b], frame(n));
+    a.ack(30);
+    b.ack(75);
+    expect(a.missed(30)).toEqual(Array.from({ length: 70 }, (_, i) => frame(31 + i)));
+    expect(b.missed(75)).toEqual(Array.from({ length: 25 }, (_, i) => frame(76 + i)));
+    // The same strings, not copies.
+    expect(a.missed(99)![0]).toBe(b.missed(99)![0]);
+    expect(a).toMatchObject({ kept: 70, sent: 100 });
+    expect(a.keptBytes).toBe(frame(31).length * 69 + frame(100).length);
+    // 100 frames over chunks of CHUNK_FRAMES: a few runs, not a slot per frame.
+    const slots = (a as unknown as { ring: unknown[] }).ring.filter((x) => x !== undefined);
+    expect(slots.length).toBeLessThanOrEqual(Math.ceil(70 / CHUNK_FRAMES) + 1);
+  });
+
+  it('interleaves shared and own frames in the order they were sent, across wraps and uneven acks', () => {
+    const logs = [new FrameLog(), new FrameLog()];
+    const s = session();
+    const other = session();
+    const sent: string[] = [];
+    let acked = 0;
+    for (let round = 0; round < 300; round++) {
+      // Runs of room frames from two rooms, a direct frame between some of them.
+      const n = 1 + ((round * 29) % 70);
+      for (let i = 0; i < n; i++) {
+        const data = `r${round}.${i}`;
+        const log = logs[(round + (i >> 3)) % 2]!;
+        log.append(data);
+        expect(s.keepShared(log)).toBe(true);
+        expect(other.keepShared(log)).toBe(true);
+        sent.push(data);
+        if ((round + i) % 11 === 0) {
+          s.record(`d${round}.${i}`);
+          sent.push(`d${round}.${i}`);
+        }
+      }
+      expect(s.missed(acked)).toEqual(sent.slice(acked));
+      acked = Math.max(acked, sent.length - ((round * 17) % 90));
+      s.ack(acked);
+      expect(s.kept).toBe(sent.length - acked);
+      expect(s.keptBytes).toBe(sent.slice(acked).reduce((sum, f) => sum + f.length, 0));
+    }
+    expect(s.sent).toBe(sent.length);
+    // The other session never acked: it keeps the newest room frames up to its bound.
+    const room = sent.filter((f) => f.startsWith('r'));
+    expect(other.kept).toBe(1024);
+    expect(other.missed(other.sent - 1024)).toEqual(room.slice(-1024));
+  });
+
+  it('starts a new chunk past its byte bound, and keeps the bounds of the session as record() does', () => {
+    const log = new FrameLog();
+    const big = 'x'.repeat(CHUNK_BYTES);
+    log.append(big);
+    const first = log.chunk;
+    log.append('y');
+    expect(log.chunk).not.toBe(first);
+
+    const s = session(4, 1024);
+    for (let n = 1; n <= 10; n++) fanOut(log, [s], frame(n));
+    expect(s).toMatchObject({ kept: 4, sent: 10 });
+    expect(s.missed(6)).toEqual([7, 8, 9, 10].map(frame));
+    s.away = true;
+    log.append(frame(11));
+    expect(s.keepShared(log)).toBe(false);
+    expect(s).toMatchObject({ kept: 4, sent: 10 });
   });
 });

@@ -1,4 +1,5 @@
 import type { WireData } from '@mwse/protocol';
+import { type FrameLog, Run } from './FrameLog.js';
 
 /** What one session keeps for its client at most (`replayFrames`, `replayBytes`). */
 export interface ReplayLimits {
@@ -32,15 +33,22 @@ export class Session {
   /** Set before the session is ended for a reason other than a plain close. */
   endReason: EndReason | undefined;
   /**
-   * Frames numbered `base + 1` … `sent`, oldest first: a ring of `kept` frames from `start`
-   * (its length a power of two). An ack is an index move, and a session that keeps acking reuses
-   * the same slots instead of growing and dropping an array every few hundred frames.
+   * Frames numbered `base + 1` … `sent`, oldest first: a ring of `entries` slots from `start`
+   * (its length a power of two), each a frame or a `Run` of frames kept in a shared `FrameLog`,
+   * `count` frames in all. An ack is an index move, and a session that keeps acking reuses the
+   * same slots instead of growing and dropping an array every few hundred frames.
    */
-  private ring: (WireData | undefined)[] = emptyRing();
+  private ring: (WireData | Run | undefined)[] = emptyRing();
   private start = 0;
+  private entries = 0;
   private count = 0;
   private bytes = 0;
   private base = 0;
+  /** The run in the newest slot, when that slot is one: `keepShared` extends it in place. */
+  private tail: Run | undefined;
+  /** `limits`, read on every frame. */
+  private readonly maxFrames: number;
+  private readonly maxBytes: number;
 
   /**
    * The token before the last rotation, still good until the client sends anything on the
@@ -51,8 +59,11 @@ export class Session {
   constructor(
     /** SHA-256 of the resume token: the token itself is never kept. */
     public tokenHash: Buffer,
-    private readonly limits: ReplayLimits,
-  ) {}
+    limits: ReplayLimits,
+  ) {
+    this.maxFrames = limits.frames;
+    this.maxBytes = limits.bytes;
+  }
 
   /**
    * Cluster takeover: this session goes on from another node's, whose client received `sent`
@@ -80,18 +91,61 @@ export class Session {
    */
   record(data: WireData): boolean {
     const size = data.length;
-    const { frames, bytes } = this.limits;
-    if (this.count > 0 && (this.count >= frames || this.bytes + size > bytes)) {
-      if (this.away) return false;
-      while (this.count > 0 && (this.count >= frames || this.bytes + size > bytes)) this.drop(1);
-    }
-    let { ring } = this;
-    if (this.count === ring.length) ring = this.grow();
-    ring[(this.start + this.count) & (ring.length - 1)] = data;
+    if (!this.makeRoom(size)) return false;
+    this.push(data);
+    this.tail = undefined;
     this.count += 1;
     this.bytes += size;
     this.sent += 1;
     return true;
+  }
+
+  /**
+   * Keep the frame `log` appended last as the next counted frame, as `record` would, but as a
+   * place in the log: when the frame before it was the log's frame before, in the same chunk, this
+   * only extends that run (the hot path of a room's fan-out: no store of the frame per member).
+   */
+  keepShared(log: FrameLog): boolean {
+    // Small enough for the fan-out loop to inline: the next frame of the run kept last.
+    const { tail } = this;
+    const { size } = log;
+    if (tail !== undefined && tail.to === log.at && tail.chunk === log.chunk && this.count < this.maxFrames && this.bytes + size <= this.maxBytes) {
+      tail.to += 1;
+      this.count += 1;
+      this.bytes += size;
+      this.sent += 1;
+      return true;
+    }
+    return this.keepSharedSlow(log);
+  }
+
+  private keepSharedSlow(log: FrameLog): boolean {
+    const { chunk, at, size } = log;
+    if (!this.makeRoom(size)) return false;
+    const { tail } = this;
+    if (tail !== undefined && tail.to === at && tail.chunk === chunk) tail.to = at + 1;
+    else this.push((this.tail = new Run(chunk, at, at + 1)));
+    this.count += 1;
+    this.bytes += size;
+    this.sent += 1;
+    return true;
+  }
+
+  /** Within the bounds, room for one more frame of `size`; false when away and there is none. */
+  private makeRoom(size: number): boolean {
+    if (this.count < this.maxFrames && this.bytes + size <= this.maxBytes) return true;
+    if (this.count === 0) return true;
+    if (this.away) return false;
+    while (this.count > 0 && (this.count >= this.maxFrames || this.bytes + size > this.maxBytes)) this.drop(1);
+    return true;
+  }
+
+  /** Put `entry` in the next slot. */
+  private push(entry: WireData | Run): void {
+    let { ring } = this;
+    if (this.entries === ring.length) ring = this.grow();
+    ring[(this.start + this.entries) & (ring.length - 1)] = entry;
+    this.entries += 1;
   }
 
   /** The client received `seq` counted frames: forget those. Out-of-range values are ignored. */
@@ -111,20 +165,45 @@ export class Session {
     const { ring } = this;
     const mask = ring.length - 1;
     const missed: WireData[] = [];
-    for (let i = seq - this.base; i < this.count; i++) missed.push(ring[(this.start + i) & mask]!);
+    let skip = seq - this.base;
+    for (let i = 0; i < this.entries; i++) {
+      const entry = ring[(this.start + i) & mask]!;
+      if (!(entry instanceof Run)) {
+        if (skip > 0) skip -= 1;
+        else missed.push(entry);
+        continue;
+      }
+      const from = entry.from + Math.min(skip, entry.to - entry.from);
+      skip -= from - entry.from;
+      for (let n = from; n < entry.to; n++) missed.push(entry.chunk.frames[n]!);
+    }
     return missed;
   }
 
-  /** Forget the `n` oldest frames kept. */
+  /** Forget the `n` oldest frames kept (at most `kept`). */
   private drop(n: number): void {
     const { ring } = this;
     const mask = ring.length - 1;
     let at = this.start;
     let bytes = this.bytes;
-    for (let i = 0; i < n; i++) {
-      bytes -= ring[at]!.length;
+    let left = n;
+    while (left > 0) {
+      const entry = ring[at]!;
+      if (entry instanceof Run) {
+        const end = Math.min(entry.to, entry.from + left);
+        bytes -= entry.chunk.size(entry.from, end);
+        left -= end - entry.from;
+        entry.from = end;
+        // Partly dropped: the rest of the run stays the oldest entry.
+        if (end < entry.to) break;
+        if (entry === this.tail) this.tail = undefined;
+      } else {
+        bytes -= entry.length;
+        left -= 1;
+      }
       ring[at] = undefined;
       at = (at + 1) & mask;
+      this.entries -= 1;
     }
     this.bytes = bytes;
     this.count -= n;
@@ -138,12 +217,12 @@ export class Session {
     }
   }
 
-  /** Twice the slots, the kept frames first in order. */
-  private grow(): (WireData | undefined)[] {
-    const { ring, start, count } = this;
+  /** Twice the slots, the kept entries first in order. */
+  private grow(): (WireData | Run | undefined)[] {
+    const { ring, start, entries } = this;
     const mask = ring.length - 1;
-    const grown = new Array<WireData | undefined>(ring.length * 2).fill(undefined);
-    for (let i = 0; i < count; i++) grown[i] = ring[(start + i) & mask];
+    const grown = new Array<WireData | Run | undefined>(ring.length * 2).fill(undefined);
+    for (let i = 0; i < entries; i++) grown[i] = ring[(start + i) & mask];
     this.ring = grown;
     this.start = 0;
     return grown;
@@ -153,6 +232,6 @@ export class Session {
 /** Slots of a new session's ring: a power of two. */
 const INITIAL_RING = 16;
 
-function emptyRing(): (WireData | undefined)[] {
-  return new Array<WireData | undefined>(INITIAL_RING).fill(undefined);
+function emptyRing(): (WireData | Run | undefined)[] {
+  return new Array<WireData | Run | undefined>(INITIAL_RING).fill(undefined);
 }
