@@ -13,9 +13,12 @@ export class Metrics {
   private latencyCount = 0;
 
   // Traffic is counted on every frame, so it skips the name lookup of `inc`: one Map per
-  // direction keyed by frame type, and plain numbers for bytes.
-  private readonly messagesIn = new Map<string, number>();
-  private readonly messagesOut = new Map<string, number>();
+  // direction keyed by frame type, holding a counter cell, and the cell of the type counted last
+  // (a fan-out counts one type many times over: one string comparison each, no lookup).
+  private readonly messagesIn = new Map<string, Count>();
+  private readonly messagesOut = new Map<string, Count>();
+  private lastIn: Count | undefined;
+  private lastOut: Count | undefined;
   private bytesIn = 0;
   private bytesOut = 0;
 
@@ -41,19 +44,23 @@ export class Metrics {
 
   /** One inbound frame of `type` and `bytes` (hot path). */
   countIn(type: string, bytes: number): void {
-    this.messagesIn.set(type, (this.messagesIn.get(type) ?? 0) + 1);
+    let count = this.lastIn;
+    if (count === undefined || count.type !== type) count = this.lastIn = cell(this.messagesIn, type);
+    count.n += 1;
     this.bytesIn += bytes;
   }
 
   /** One frame of `type` and `bytes` queued to a peer (hot path). */
   countOut(type: string, bytes: number): void {
-    this.messagesOut.set(type, (this.messagesOut.get(type) ?? 0) + 1);
+    let count = this.lastOut;
+    if (count === undefined || count.type !== type) count = this.lastOut = cell(this.messagesOut, type);
+    count.n += 1;
     this.bytesOut += bytes;
   }
 
   get(name: string, label = ''): number {
-    if (name === 'mwse_messages_in_total') return this.messagesIn.get(label) ?? 0;
-    if (name === 'mwse_messages_out_total') return this.messagesOut.get(label) ?? 0;
+    if (name === 'mwse_messages_in_total') return this.messagesIn.get(label)?.n ?? 0;
+    if (name === 'mwse_messages_out_total') return this.messagesOut.get(label)?.n ?? 0;
     return this.counters.get(name)?.get(label) ?? 0;
   }
 
@@ -77,9 +84,9 @@ export class Metrics {
     for (const [name, read] of this.gauges) {
       lines.push(`# HELP ${name} ${this.help.get(name)}`, `# TYPE ${name} gauge`, `${name} ${read()}`);
     }
-    const traffic = (name: string, help: string, series: Map<string, number>) => {
+    const traffic = (name: string, help: string, series: Map<string, Count>) => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
-      for (const [type, value] of series) lines.push(`${name}{type="${type}"} ${value}`);
+      for (const [type, { n }] of series) lines.push(`${name}{type="${type}"} ${n}`);
     };
     traffic('mwse_messages_in_total', 'Frames received, by type.', this.messagesIn);
     traffic('mwse_messages_out_total', 'Frames queued to peers, by type.', this.messagesOut);
@@ -103,4 +110,16 @@ export class Metrics {
     lines.push(`${h}_bucket{le="+Inf"} ${this.latencyCount}`, `${h}_sum ${this.latencySum}`, `${h}_count ${this.latencyCount}`);
     return `${lines.join('\n')}\n`;
   }
+}
+
+/** Frames of one type counted in one direction. */
+class Count {
+  n = 0;
+  constructor(readonly type: string) {}
+}
+
+function cell(series: Map<string, Count>, type: string): Count {
+  let count = series.get(type);
+  if (count === undefined) series.set(type, (count = new Count(type)));
+  return count;
 }
