@@ -71,6 +71,10 @@ export function useServer(
       for (const nodeId of ['node-a', 'node-b']) {
         state.engines.push(await createEngine({ host: '127.0.0.1', port: 0, transport, ...sessions, ...resolved, cluster: { redis: redis.url, nodeId, lease: 10_000 } }));
       }
+      // A node learns of a newer one from its announcement on the bus: until then an id of the
+      // newer node is `unreachable` there (docs/cluster.md, "Routing without lookups"). The
+      // suites test features, not that window: start once each node knows both.
+      await eventually(() => state.engines.every((engine) => engine.hub.cluster!.nodes.length === 2), 10_000, 'both nodes to know each other');
     } else {
       state.engines.push(await createEngine({ host: '127.0.0.1', port: 0, transport, ...sessions, ...resolved }));
     }
