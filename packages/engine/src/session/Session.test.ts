@@ -194,4 +194,24 @@ describe('Session replay buffer, frames kept in a shared log', () => {
     expect(s.keepShared(log)).toBe(false);
     expect(s).toMatchObject({ kept: 4, sent: 10 });
   });
+
+  it('keeps the byte bound on shared frames, live (the oldest make room) and away (the end)', () => {
+    const log = new FrameLog();
+    const s = session(1024, 100);
+    const big = 'x'.repeat(40);
+    expect(fanOut(log, [s], big)).toEqual([true]);
+    expect(fanOut(log, [s], big)).toEqual([true]);
+    expect(fanOut(log, [s], big)).toEqual([true]);
+    expect(s).toMatchObject({ kept: 2, keptBytes: 80, sent: 3 });
+    s.away = true;
+    expect(fanOut(log, [s], 'y'.repeat(20))).toEqual([true]);
+    expect(fanOut(log, [s], 'z')).toEqual([false]);
+    expect(s).toMatchObject({ kept: 3, keptBytes: 100, sent: 4 });
+    expect(s.missed(1)).toEqual([big, big, 'y'.repeat(20)]);
+    // Acked while away (a resume that replays): room again, and the run goes on.
+    s.ack(3);
+    expect(fanOut(log, [s], 'w'.repeat(70))).toEqual([true]);
+    expect(s).toMatchObject({ kept: 2, keptBytes: 90, sent: 5 });
+    expect(s.missed(3)).toEqual(['y'.repeat(20), 'w'.repeat(70)]);
+  });
 });

@@ -18,7 +18,10 @@ export type EndReason = 'expired' | 'overflow' | 'ended' | 'state-lost';
  */
 export class Session {
   /** Counted server frames queued for this client so far: frame n is the n-th after the hello. */
-  sent = 0;
+  get sent(): number {
+    this.settle();
+    return this.total;
+  }
   /** Counted client frames the server has handled so far. */
   applied = 0;
   /** `applied` as last told to the client (`session/ack`, or a resumed hello). */
@@ -44,8 +47,18 @@ export class Session {
   private count = 0;
   private bytes = 0;
   private base = 0;
-  /** The run in the newest slot, when that slot is one: `keepShared` extends it in place. */
+  /** `sent`, without the frames `tail` took since it was last settled. */
+  private total = 0;
+  /**
+   * The run in the newest slot, when that slot is one: `keepShared` extends it in place and
+   * counts nothing else, so `count`, `bytes` and `total` leave out its frames from `settledTo`
+   * on until `settle` adds them. `limit` and `byteLimit` say how far it may grow within the
+   * bounds: its next frame `i` fits while `i < limit` and `chunk.ends[i] <= byteLimit`.
+   */
   private tail: Run | undefined;
+  private settledTo = 0;
+  private limit = 0;
+  private byteLimit = 0;
   /** `limits`, read on every frame. */
   private readonly maxFrames: number;
   private readonly maxBytes: number;
@@ -70,17 +83,20 @@ export class Session {
    * counted frames and of whose frames `applied` were handled there. Nothing before is kept.
    */
   continueFrom(sent: number, applied: number): void {
-    this.sent = this.base = this.acked = sent;
+    this.settle();
+    this.total = this.base = this.acked = sent;
     this.applied = this.appliedTold = applied;
   }
 
   /** Frames kept for replay. */
   get kept(): number {
+    this.settle();
     return this.count;
   }
 
   /** Bytes kept for replay. */
   get keptBytes(): number {
+    this.settle();
     return this.bytes;
   }
 
@@ -90,45 +106,66 @@ export class Session {
    * is refused with `overflow`). While away, nothing may be lost: false means the session must end.
    */
   record(data: WireData): boolean {
+    this.settle();
     const size = data.length;
     if (!this.makeRoom(size)) return false;
     this.push(data);
     this.tail = undefined;
     this.count += 1;
     this.bytes += size;
-    this.sent += 1;
+    this.total += 1;
     return true;
   }
 
   /**
    * Keep the frame `log` appended last as the next counted frame, as `record` would, but as a
    * place in the log: when the frame before it was the log's frame before, in the same chunk, this
-   * only extends that run (the hot path of a room's fan-out: no store of the frame per member).
+   * only extends that run. The hot path of a room's fan-out: one store, no count.
    */
   keepShared(log: FrameLog): boolean {
-    // Small enough for the fan-out loop to inline: the next frame of the run kept last.
     const { tail } = this;
-    const { size } = log;
-    if (tail !== undefined && tail.to === log.at && tail.chunk === log.chunk && this.count < this.maxFrames && this.bytes + size <= this.maxBytes) {
-      tail.to += 1;
-      this.count += 1;
-      this.bytes += size;
-      this.sent += 1;
+    const { at, chunk } = log;
+    if (tail !== undefined && tail.to === at && at < this.limit && tail.chunk === chunk && chunk.ends[at]! <= this.byteLimit) {
+      tail.to = at + 1;
       return true;
     }
     return this.keepSharedSlow(log);
   }
 
   private keepSharedSlow(log: FrameLog): boolean {
+    this.settle();
     const { chunk, at, size } = log;
     if (!this.makeRoom(size)) return false;
     const { tail } = this;
     if (tail !== undefined && tail.to === at && tail.chunk === chunk) tail.to = at + 1;
     else this.push((this.tail = new Run(chunk, at, at + 1)));
+    this.settledTo = at + 1;
     this.count += 1;
     this.bytes += size;
-    this.sent += 1;
+    this.total += 1;
+    this.arm();
     return true;
+  }
+
+  /** Count what `tail` took since it was last settled. */
+  private settle(): void {
+    const { tail } = this;
+    if (tail === undefined || tail.to === this.settledTo) return;
+    const taken = tail.to - this.settledTo;
+    this.count += taken;
+    this.bytes += tail.chunk.size(this.settledTo, tail.to);
+    this.total += taken;
+    this.settledTo = tail.to;
+    this.arm();
+  }
+
+  /** How far `tail` may grow from `settledTo` within the bounds (see `tail`). */
+  private arm(): void {
+    const { tail } = this;
+    if (tail === undefined) return;
+    const { ends } = tail.chunk;
+    this.limit = this.settledTo + (this.maxFrames - this.count);
+    this.byteLimit = this.maxBytes - this.bytes + (this.settledTo > 0 ? ends[this.settledTo - 1]! : 0);
   }
 
   /** Within the bounds, room for one more frame of `size`; false when away and there is none. */
@@ -154,6 +191,7 @@ export class Session {
     this.acked = seq;
     // `base + kept` is `sent`, so this is at most `kept`.
     if (seq > this.base) this.drop(seq - this.base);
+    this.arm();
   }
 
   /**
@@ -162,6 +200,7 @@ export class Session {
    */
   missed(seq: number): WireData[] | undefined {
     if (seq < this.base || seq > this.sent) return undefined;
+    // `sent` settled the counts.
     const { ring } = this;
     const mask = ring.length - 1;
     const missed: WireData[] = [];
@@ -180,7 +219,7 @@ export class Session {
     return missed;
   }
 
-  /** Forget the `n` oldest frames kept (at most `kept`). */
+  /** Forget the `n` oldest frames kept (at most `kept`; the counts settled). */
   private drop(n: number): void {
     const { ring } = this;
     const mask = ring.length - 1;
