@@ -196,7 +196,8 @@ describe.skipIf(redisMissing())('a node killed with -9 while sessions are mirror
         `[node death] ${N} clients (${doomed.length} on the killed node), ${M} direct + ${M / 2} room frames each: ` +
           `resumed ${doomed.filter((t) => t.outcomes.every((o) => o.resumed)).length}/${doomed.length}; ` +
           `socket close → resumed p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${p99.toFixed(0)} ms; ` +
-          `frames expected ${sent}, lost ${lost} (to moved sessions ${lostToMoved} of which ${lostLiveToMoved} from the live nodes' clients, from them ${lostFromMoved}, between the others ${lostSafe}), ` +
+          `frames expected ${sent}, lost ${lost} (from the live nodes' clients to moved sessions ${lostLiveToMoved}, between moved sessions ${lostToMoved - lostLiveToMoved}, ` +
+          `from moved sessions to the live nodes' clients ${lostFromMoved}, between the others ${lostSafe}), ` +
           `duplicated ${duplicated} (from the live nodes' clients ${doubledFromLive}, from the moved ones ${doubledFromMoved}); ` +
           `set-up ${((setupDone - started) / 1000).toFixed(1)} s, traffic ${((trafficDone - setupDone) / 1000).toFixed(1)} s, kill at +${((killedAt - setupDone) / 1000).toFixed(1)} s`,
       );
@@ -217,6 +218,11 @@ describe.skipIf(redisMissing())('a node killed with -9 while sessions are mirror
         expect([t.mwse.me.socketId, ...others].sort()).toEqual(together);
       }
       expect(lostSafe).toBe(0);
+      // What the dead node's clients sent the live nodes' clients: a count in Redis covers only
+      // frames whose publishes Redis ran before it (the mirror writes on the bus's connection,
+      // after the turn's publishes), so the client resends every frame that was not published
+      // (lost 44–134 of 99,000 in 5 of 18 runs while the count had a connection of its own).
+      expect(lostFromMoved).toBe(0);
       for (const t of peers.filter((p) => safe(p) && safe(peers[(p.index + N - 1) % N]!))) expect(t.direct).toEqual(range(M));
       // What the live nodes' clients send the resumed sessions: what was published to the dead
       // node and it had not applied is read back from its log by the taker (docs/cluster.md,
