@@ -221,7 +221,7 @@ describe.skipIf(redisMissing())('a node killed with -9 while sessions are mirror
       // What the dead node's clients sent the live nodes' clients: a count in Redis covers only
       // frames whose publishes Redis ran before it (the mirror writes on the bus's connection,
       // after the turn's publishes), so the client resends every frame that was not published
-      // (lost 44–134 of 99,000 in 5 of 18 runs while the count had a connection of its own).
+      // (lost 44–134 of 99,000 in 6 of 21 runs while the count had a connection of its own).
       expect(lostFromMoved).toBe(0);
       for (const t of peers.filter((p) => safe(p) && safe(peers[(p.index + N - 1) % N]!))) expect(t.direct).toEqual(range(M));
       // What the live nodes' clients send the resumed sessions: what was published to the dead
