@@ -204,27 +204,6 @@ suite('cluster bus and its log', () => {
     expect(await admin.exists(log(a.id))).toBe(0);
   });
 
-  it('tells when Redis has answered its publishes, and whether they were sent', async () => {
-    const [a, b] = await pair();
-    b.bus.push(a.id, { o: 'g', id: 'first' });
-    b.bus.flush();
-    expect(await b.bus.published()).toBe(true);
-    // Answered: Redis has run the script, the batch is in the log.
-    expect(await admin.xlen(log(a.id))).toBe(1);
-    // A log key of the wrong type makes the script fail: not sent.
-    await admin.del(log(a.id));
-    await admin.set(log(a.id), 'not a stream');
-    b.bus.push(a.id, { o: 'g', id: 'failed' });
-    b.bus.flush();
-    expect(await b.bus.published()).toBe(false);
-    // Nothing issued since: the same answer again.
-    expect(await b.bus.published()).toBe(false);
-    await admin.del(log(a.id));
-    b.bus.push(a.id, { o: 'g', id: 'again' });
-    b.bus.flush();
-    expect(await b.bus.published()).toBe(true);
-  });
-
   it('applies nothing from a node that is not live here', async () => {
     const [a, b] = await pair();
     a.live.delete(b.id);

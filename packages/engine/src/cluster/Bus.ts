@@ -110,10 +110,6 @@ export class Bus {
   /** The lease key and value every publish is fenced with (see `fence`). */
   private leaseKey = '';
   private leaseValue = '';
-  /** The answers of the publishes issued since {@link published} was last called: true if sent. */
-  private issued: Promise<boolean>[] = [];
-  /** What {@link published} last gave: a caller with nothing new issued waits on it again. */
-  private lastPublished: Promise<boolean> = Promise.resolve(true);
 
   /** When state was last reported lost with each node. */
   private readonly lostAt = new Map<string, number>();
@@ -237,38 +233,21 @@ export class Bus {
       }
       const q = ++seq.q;
       const head = `"n":${JSON.stringify(this.nodeId)},"e":"${seq.e}","q":${q},"o":`;
-      const answered = this.pub
+      this.pub
         .eval(DELIVER, 3, this.stream(node), this.channel(node), this.leaseKey, this.leaseValue, head, JSON.stringify(ops), String(this.retention))
         .then((result) => {
-          if (result !== -1) return true;
+          if (result !== -1) return;
           // Refused before anything was written: the ops are whole, for the node to send again.
           if (!this.stopped) this.handlers.refused?.(node, ops);
           this.lose(node, 'fenced: this node’s lease is gone; the batch was not sent');
-          return false;
         })
         .catch((error: unknown) => {
           this.log.warn({ err: error, node }, 'cluster: a publish failed');
           this.lose(node, 'a publish failed');
-          return false;
         });
-      this.issued.push(answered);
     }
     this.outbox.clear();
     this.lastDelivery.clear();
-  }
-
-  /**
-   * Settles once Redis has answered every publish issued so far (call {@link flush} first):
-   * true if those issued since the last call were all sent. One connection answers in order,
-   * so this also waits for the earlier ones; the session mirror writes its counts only then.
-   */
-  published(): Promise<boolean> {
-    if (this.issued.length === 0) return this.lastPublished;
-    const answers = this.issued;
-    this.issued = [];
-    const previous = this.lastPublished;
-    this.lastPublished = Promise.all([previous, ...answers]).then(([, ...sent]) => sent.every(Boolean));
-    return this.lastPublished;
   }
 
   private lose(node: string, reason: string): void {

@@ -127,7 +127,7 @@ export class Cluster {
   /** The room service's snapshot of a room for its record, and what it does with names lost (set before {@link attach}). */
   roomSnapshot: ((room: Room) => RoomRecord | undefined) | undefined;
   roomsLost: ((names: string[]) => void) | undefined;
-  /** The mirrors' and takeovers' connection (their writes never queue the bus's publishes behind them). */
+  /** The room mirror's and takeovers' connection (the session mirror writes on the bus's). */
   private records: ClusterRedis | undefined;
   /** Socket ids whose session moved to another node than their tag names (takeovers). */
   private readonly moved = new Map<string, string>();
@@ -223,15 +223,11 @@ export class Cluster {
     const records = openRedis(this.options.redis, `mwse-${this.nodeId}-rec`);
     records.on('error', ((error: Error) => this.log.warn({ err: error, node: this.nodeId }, 'cluster redis error')) as never);
     this.records = records;
-    // On a connection of its own (the bus's publishes never wait behind its writes), each write
-    // issued once Redis answered the turn's publishes: a count never runs ahead of them.
-    this.mirror = new SessionMirror(records, this.nodeId, this.prefix, this.log, (peer) => this.record(peer));
+    // On the bus's connection, after its publishes: a count in Redis never runs ahead of them.
+    this.mirror = new SessionMirror(this.pub, this.nodeId, this.prefix, this.log, (peer) => this.record(peer));
     this.mirror.onFenced = (ids) => this.log.warn({ sessions: ids.length }, 'cluster: sessions of this node are held by another node now');
     this.mirror.position = () => this.bus.appliedAt;
-    this.mirror.published = () => {
-      this.bus.flush();
-      return this.bus.published();
-    };
+    this.mirror.beforeWrite = () => this.bus.flush();
     this.mirror.lease = () => ({ key: this.leaseKey(this.nodeId), value: this.leaseValue });
     // The client drops what is acked from its resend buffer: only counts Redis holds are acked.
     this.mirror.confirmed = (peer, applied) => hub.sessions.confirm(peer, applied);

@@ -3,9 +3,6 @@ import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createEngine, type Engine } from '../Engine.js';
-import type { Peer } from '../Peer.js';
-import type { ClusterRedis } from './RedisLink.js';
-import { SessionMirror } from './SessionMirror.js';
 
 // A session's applied count in Redis against what its frames published, on two nodes against a
 // redis-server of the test's own: the count never runs ahead of the publishes (Redis's MONITOR
@@ -153,38 +150,5 @@ suite('session counts in Redis against the bus', () => {
     await sleep(300);
     expect(b.frames.some((f) => f.type === 'pack' && (f.pack as { m: string }).m === 'refused')).toBe(false);
     expect(Number(await admin.hget(record, 'a'))).toBe(base);
-  });
-});
-
-// The mirror alone, on a connection that only records the scripts it is given: when each write
-// is issued against the bus's answers, and what it holds when a publish failed.
-describe('session mirror writes against the bus’s answers', () => {
-  const ops = (args: string[]) => args.slice(7).filter((_, i) => i % 3 === 0);
-
-  it('issues each write once the publishes are answered, in order, with no count after a failed one', async () => {
-    const evals: string[][] = [];
-    const redis = { eval: (...args: unknown[]) => (evals.push(args.map(String)), Promise.resolve([1])) } as unknown as ClusterRedis;
-    const mirror = new SessionMirror(redis, 'n1', 'p:', quiet, () => ({}) as never);
-    mirror.position = () => '1-0';
-    const answers: ((sent: boolean) => void)[] = [];
-    mirror.published = () => new Promise<boolean>((resolve) => answers.push(resolve));
-    const peer = { id: 's1', closed: false, remote: undefined, session: { applied: 3, sent: 0 } } as unknown as Peer;
-
-    mirror.mark(peer, true);
-    mirror.flush();
-    (peer.session as { applied: number }).applied = 5;
-    mirror.mark(peer, false);
-    mirror.flush();
-    await sleep(10);
-    expect(evals, 'no write before its publishes are answered').toEqual([]);
-    // The second turn's publishes answered first: its write still waits for the first's.
-    answers[1]!(true);
-    await sleep(10);
-    expect(evals).toEqual([]);
-    // The first turn's publish failed: its record goes, its count does not.
-    answers[0]!(false);
-    await sleep(10);
-    expect(evals.map(ops)).toEqual([['w'], ['c', 'p']]);
-    expect(evals[1]![evals[1]!.indexOf('s1') + 1]).toBe('5,0');
   });
 });

@@ -87,18 +87,16 @@ return out
  * event-loop turn is marked, and one script call at the turn's end writes every marked record
  * (or only its applied count, when only that changed) and deletes those of ended sessions.
  *
- * The bus sends what it holds first, and the write is issued only once Redis has answered those
- * publishes (its own connection, so they never wait behind it): an applied count in Redis never
- * runs ahead of what its frames published, and none is written if they failed (docs/cluster.md,
- * "Node death"). What Redis confirmed is handed to {@link confirmed}, for the session's acks.
+ * It writes on the bus's connection, after the bus has sent what it holds: Redis applies one
+ * connection's commands in order and a killed process loses only a suffix of them, so an
+ * applied count in Redis never runs ahead of what its frames published (docs/cluster.md, "Node
+ * death"). What Redis confirmed is handed to {@link confirmed}, for the session's acks.
  */
 export class SessionMirror {
   /** Per marked peer: true when its whole record must be written, false for its applied count. */
   private readonly marked = new Map<Peer, boolean>();
   private readonly ended = new Set<string>();
   private scheduled = false;
-  /** The last write: settled once it was issued (not answered), for the next to go after it. */
-  private writes: Promise<void> = Promise.resolve();
   /** Ids whose records another node holds now (told by the write script). */
   onFenced: ((ids: string[]) => void) | undefined;
   /**
@@ -106,11 +104,8 @@ export class SessionMirror {
    * counts, so a taker of a session reads the log after it (docs/cluster.md, "Node death").
    */
   position: (() => string) | undefined;
-  /**
-   * Sends what the bus holds and gives a promise of its answers (`Bus.flush`, then
-   * `Bus.published`): run before the counts are read, and the write waits for it.
-   */
-  published: (() => Promise<boolean>) | undefined;
+  /** Sends what the bus holds (`Bus.flush`): run before the counts are read. */
+  beforeWrite: (() => void) | undefined;
   /** The lease the counts are fenced with, as the bus's publishes are (`Bus.fence`). */
   lease: (() => { key: string; value: string }) | undefined;
   /** Redis holds `applied` as `peer`'s count now (its write answered). */
@@ -171,51 +166,37 @@ export class SessionMirror {
   readonly flush = (): void => {
     this.scheduled = false;
     if (this.marked.size === 0 && this.ended.size === 0) return;
-    // First the publishes of every frame counted below are issued; the write waits for them.
-    const published = this.published?.() ?? Promise.resolve(true);
-    const records: string[] = [];
-    const counts: string[] = [];
+    // First the publishes of every frame counted below: queued ahead of this write.
+    this.beforeWrite?.();
+    const args: string[] = [this.nodeId, this.prefix, ''];
     const counted: [Peer, number][] | undefined = this.confirmed ? [] : undefined;
     for (const [peer, whole] of this.marked) {
       if (peer.closed || !peer.session) continue;
       const { applied, sent } = peer.session;
-      if (whole) records.push('w', peer.id, JSON.stringify(this.snapshot(peer)));
-      if (this.position) counts.push('c', peer.id, `${applied},${sent}`);
-      else counts.push('a', peer.id, String(applied));
+      if (whole) args.push('w', peer.id, JSON.stringify(this.snapshot(peer)));
+      if (this.position) args.push('c', peer.id, `${applied},${sent}`);
+      else args.push('a', peer.id, String(applied));
       counted?.push([peer, applied]);
     }
-    for (const id of this.ended) records.push('x', id, '');
+    for (const id of this.ended) args.push('x', id, '');
     // The counts above are as of this position: read in the same synchronous step, and written
     // in every script (one that failed must not leave counts newer than the position stored).
     const at = this.position?.();
-    if (at !== undefined && counts.length > 0) counts.push('p', '', at);
+    if (at !== undefined && args.length > 3) args.push('p', '', at);
     this.marked.clear();
     this.ended.clear();
-    if (records.length === 0 && counts.length === 0) return;
-    // Chained: each write is issued after the one before it, so `records` runs them in order.
-    this.writes = this.writes
-      .then(() => published)
-      .then((sent) => this.write(records, sent ? counts : [], sent ? counted : undefined))
-      .catch((error: unknown) => this.log.warn({ err: error }, 'cluster: session records could not be written'));
-  };
-
-  /**
-   * Issues one write script (its answer is not waited for). `counts` is empty when the turn's
-   * publishes failed: a count must not cover frames Redis may not have published.
-   */
-  private write(records: string[], counts: string[], counted: [Peer, number][] | undefined): void {
-    if (records.length === 0 && counts.length === 0) return;
+    if (args.length === 3) return;
     const lease = this.lease?.();
-    const args = [this.nodeId, this.prefix, lease?.value ?? '', ...records, ...counts];
+    if (lease) args[2] = lease.value;
     this.redis.eval(WRITE, 2, `${this.prefix}sessions:${this.nodeId}`, lease?.key ?? '', ...args).then(
       (reply) => {
         const [written, ...fenced] = reply as [number, ...string[]];
         if (fenced.length > 0) this.onFenced?.(fenced);
-        if (written !== 1 || !counted || counts.length === 0) return;
+        if (written !== 1 || !counted) return;
         const skip = fenced.length > 0 ? new Set(fenced) : undefined;
         for (const [peer, applied] of counted) if (!skip?.has(peer.id)) this.confirmed!(peer, applied);
       },
       (error: unknown) => this.log.warn({ err: error }, 'cluster: session records could not be written'),
     );
-  }
+  };
 }
