@@ -127,7 +127,7 @@ export class Cluster {
   /** The room service's snapshot of a room for its record, and what it does with names lost (set before {@link attach}). */
   roomSnapshot: ((room: Room) => RoomRecord | undefined) | undefined;
   roomsLost: ((names: string[]) => void) | undefined;
-  /** The mirror's connection (its writes never queue the bus's publishes behind them). */
+  /** The room mirror's and takeovers' connection (the session mirror writes on the bus's). */
   private records: ClusterRedis | undefined;
   /** Socket ids whose session moved to another node than their tag names (takeovers). */
   private readonly moved = new Map<string, string>();
@@ -223,9 +223,15 @@ export class Cluster {
     const records = openRedis(this.options.redis, `mwse-${this.nodeId}-rec`);
     records.on('error', ((error: Error) => this.log.warn({ err: error, node: this.nodeId }, 'cluster redis error')) as never);
     this.records = records;
-    this.mirror = new SessionMirror(records, this.nodeId, this.prefix, this.log, (peer) => this.record(peer));
+    // On the bus's connection, after its publishes: a count in Redis never runs ahead of them.
+    this.mirror = new SessionMirror(this.pub, this.nodeId, this.prefix, this.log, (peer) => this.record(peer));
     this.mirror.onFenced = (ids) => this.log.warn({ sessions: ids.length }, 'cluster: sessions of this node are held by another node now');
     this.mirror.position = () => this.bus.appliedAt;
+    this.mirror.beforeWrite = () => this.bus.flush();
+    this.mirror.lease = () => ({ key: this.leaseKey(this.nodeId), value: this.leaseValue });
+    // The client drops what is acked from its resend buffer: only counts Redis holds are acked.
+    this.mirror.confirmed = (peer, applied) => hub.sessions.confirm(peer, applied);
+    hub.sessions.confirming = true;
     hub.mirror = this.mirror;
     this.takeover = new Takeover(this, hub, records, this.prefix, this.log, (node) => this.leaseKey(node), this.leaseTtl);
     this.roomMirror = new RoomMirror<Room>(records, this.nodeId, this.prefix, this.log, (room) => this.roomSnapshot?.(room));

@@ -46,41 +46,51 @@ export interface StoredSession {
  * count and its count of frames sent (`applied,sent`), `x` deletes it; `p` (no id) the node's
  * position in its bus log, as of the counts written with it. A record another node has taken
  * over is left alone and its id returned: this node is fenced for that session (it was taken
- * for dead) and must drop its socket.
+ * for dead) and must drop its socket. The counts and the position are written only while the
+ * node holds its lease (KEYS[2] holds ARGV[3]), as the bus publishes only then: a count never
+ * covers a frame whose publish the fence refused. Returns 1 (counts written) or 0, then the
+ * fenced ids.
  */
 const WRITE = `
-local node, prefix, fenced = ARGV[1], ARGV[2], {}
-for i = 3, #ARGV, 3 do
+local node, prefix, out = ARGV[1], ARGV[2], {0}
+local counts = KEYS[2] == '' or redis.call('GET', KEYS[2]) == ARGV[3]
+for i = 4, #ARGV, 3 do
   local op, id, v = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local key = prefix .. 'session:' .. id
   local owner = false
   if op ~= 'p' then owner = redis.call('HGET', key, 'node') end
   if op == 'p' then
-    redis.call('SET', prefix .. 'pos:' .. node, v)
+    if counts then redis.call('SET', prefix .. 'pos:' .. node, v) end
   elseif owner and owner ~= node then
-    fenced[#fenced + 1] = id
+    out[#out + 1] = id
   elseif op == 'w' then
     if not owner then redis.call('HSET', key, 'gen', '1') end
     redis.call('HSET', key, 'node', node, 'd', v)
     redis.call('SADD', KEYS[1], id)
   elseif op == 'a' then
-    if owner then redis.call('HSET', key, 'a', v) end
+    if owner and counts then redis.call('HSET', key, 'a', v) end
   elseif op == 'c' then
     local comma = string.find(v, ',', 1, true)
-    if owner then redis.call('HSET', key, 'a', string.sub(v, 1, comma - 1), 's', string.sub(v, comma + 1)) end
+    if owner and counts then redis.call('HSET', key, 'a', string.sub(v, 1, comma - 1), 's', string.sub(v, comma + 1)) end
   elseif op == 'x' and owner then
     redis.call('DEL', key)
     redis.call('SREM', KEYS[1], id)
     redis.call('HDEL', prefix .. 'moved', id)
   end
 end
-return fenced
+if counts then out[1] = 1 end
+return out
 `;
 
 /**
  * Mirrors this node's resumable sessions into Redis, batched: a peer whose state changed this
  * event-loop turn is marked, and one script call at the turn's end writes every marked record
  * (or only its applied count, when only that changed) and deletes those of ended sessions.
+ *
+ * It writes on the bus's connection, after the bus has sent what it holds: Redis applies one
+ * connection's commands in order and a killed process loses only a suffix of them, so an
+ * applied count in Redis never runs ahead of what its frames published (docs/cluster.md, "Node
+ * death"). What Redis confirmed is handed to {@link confirmed}, for the session's acks.
  */
 export class SessionMirror {
   /** Per marked peer: true when its whole record must be written, false for its applied count. */
@@ -94,6 +104,12 @@ export class SessionMirror {
    * counts, so a taker of a session reads the log after it (docs/cluster.md, "Node death").
    */
   position: (() => string) | undefined;
+  /** Sends what the bus holds (`Bus.flush`): run before the counts are read. */
+  beforeWrite: (() => void) | undefined;
+  /** The lease the counts are fenced with, as the bus's publishes are (`Bus.fence`). */
+  lease: (() => { key: string; value: string }) | undefined;
+  /** Redis holds `applied` as `peer`'s count now (its write answered). */
+  confirmed: ((peer: Peer, applied: number) => void) | undefined;
 
   constructor(
     private readonly redis: ClusterRedis,
@@ -150,25 +166,35 @@ export class SessionMirror {
   readonly flush = (): void => {
     this.scheduled = false;
     if (this.marked.size === 0 && this.ended.size === 0) return;
-    const args: string[] = [this.nodeId, this.prefix];
+    // First the publishes of every frame counted below: queued ahead of this write.
+    this.beforeWrite?.();
+    const args: string[] = [this.nodeId, this.prefix, ''];
+    const counted: [Peer, number][] | undefined = this.confirmed ? [] : undefined;
     for (const [peer, whole] of this.marked) {
       if (peer.closed || !peer.session) continue;
+      const { applied, sent } = peer.session;
       if (whole) args.push('w', peer.id, JSON.stringify(this.snapshot(peer)));
-      if (this.position) args.push('c', peer.id, `${peer.session.applied},${peer.session.sent}`);
-      else args.push('a', peer.id, String(peer.session.applied));
+      if (this.position) args.push('c', peer.id, `${applied},${sent}`);
+      else args.push('a', peer.id, String(applied));
+      counted?.push([peer, applied]);
     }
     for (const id of this.ended) args.push('x', id, '');
     // The counts above are as of this position: read in the same synchronous step, and written
     // in every script (one that failed must not leave counts newer than the position stored).
     const at = this.position?.();
-    if (at !== undefined && args.length > 2) args.push('p', '', at);
+    if (at !== undefined && args.length > 3) args.push('p', '', at);
     this.marked.clear();
     this.ended.clear();
-    if (args.length === 2) return;
-    this.redis.eval(WRITE, 1, `${this.prefix}sessions:${this.nodeId}`, ...args).then(
-      (fenced) => {
-        const ids = fenced as string[];
-        if (ids.length > 0) this.onFenced?.(ids);
+    if (args.length === 3) return;
+    const lease = this.lease?.();
+    if (lease) args[2] = lease.value;
+    this.redis.eval(WRITE, 2, `${this.prefix}sessions:${this.nodeId}`, lease?.key ?? '', ...args).then(
+      (reply) => {
+        const [written, ...fenced] = reply as [number, ...string[]];
+        if (fenced.length > 0) this.onFenced?.(fenced);
+        if (written !== 1 || !counted) return;
+        const skip = fenced.length > 0 ? new Set(fenced) : undefined;
+        for (const [peer, applied] of counted) if (!skip?.has(peer.id)) this.confirmed!(peer, applied);
       },
       (error: unknown) => this.log.warn({ err: error }, 'cluster: session records could not be written'),
     );

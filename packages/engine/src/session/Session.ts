@@ -26,6 +26,11 @@ export class Session {
   applied = 0;
   /** `applied` as last told to the client (`session/ack`, or a resumed hello). */
   appliedTold = 0;
+  /**
+   * Cluster takeover: `applied` as Redis last confirmed it (the session mirror's write answered),
+   * after everything those frames published. Only this much is acked (see `Sessions.confirm`).
+   */
+  confirmed = 0;
   /** Size of the frames applied since `appliedTold` was last told by an ack. */
   appliedBytes = 0;
   /** The client said it received this many counted frames. */
@@ -85,7 +90,7 @@ export class Session {
   continueFrom(sent: number, applied: number): void {
     this.settle();
     this.total = this.base = this.acked = sent;
-    this.applied = this.appliedTold = applied;
+    this.applied = this.appliedTold = this.confirmed = applied;
   }
 
   /** Frames kept for replay. */

@@ -102,4 +102,24 @@ describe('server session acks', () => {
     apply(a, 1, ACK_BYTES / 4);
     expect(acks.at(-1)).toEqual({ peer: 'a', seq: 8 });
   });
+
+  it('in a cluster with takeover, tell only what Redis confirmed, at the same cadence', async () => {
+    const { sessions, acks, peer, apply } = keeper();
+    sessions.confirming = true;
+    const a = peer('a');
+    apply(a, ACK_EVERY + 5);
+    await vi.advanceTimersByTimeAsync(ACK_DELAY * 2);
+    expect(acks).toEqual([]);
+    // Confirmed a part: acked once the delay is over, that part only.
+    sessions.confirm(a, 3);
+    expect(acks).toEqual([]);
+    await vi.advanceTimersByTimeAsync(ACK_DELAY);
+    expect(acks).toEqual([{ peer: 'a', seq: 3 }]);
+    // Past the count's bound: acked at once. An older confirmation is no step back.
+    sessions.confirm(a, ACK_EVERY + 5);
+    sessions.confirm(a, 10);
+    expect(acks.map((x) => x.seq)).toEqual([3, ACK_EVERY + 5]);
+    await vi.advanceTimersByTimeAsync(ACK_DELAY * 2);
+    expect(acks).toHaveLength(2);
+  });
 });

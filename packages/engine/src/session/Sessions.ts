@@ -62,6 +62,11 @@ export class Sessions {
   awayCount = 0;
   /** Cluster mode: the epoch new tokens name (`<secret>.<epoch>`, see cluster/Epoch.ts). */
   epoch: string | undefined;
+  /**
+   * Cluster takeover: acks tell only what Redis confirmed (see {@link confirm}), since the
+   * client drops what is acked from its resend buffer and a taker goes on from Redis's count.
+   */
+  confirming = false;
 
   constructor(
     private readonly host: SessionHost,
@@ -103,6 +108,8 @@ export class Sessions {
   /** A counted client frame of `size` bytes was handled: tell the client now and then. */
   applied(peer: Peer, session: Session, size: number): void {
     session.appliedBytes += size;
+    // Acked once Redis confirms it instead.
+    if (this.confirming) return;
     const unacked = session.applied - session.appliedTold;
     if (unacked >= ACK_EVERY || session.appliedBytes >= ACK_BYTES) {
       this.sendAck(peer, session);
@@ -110,6 +117,24 @@ export class Sessions {
     }
     // The first frame since the last ack: later ones find the peer waiting already.
     if (unacked === 1) this.unacked.add(peer);
+    this.ackTimer ??= setTimeout(this.flushAcks, ACK_DELAY);
+  }
+
+  /**
+   * Cluster takeover: Redis holds `applied` as the session's count now, written after all its
+   * frames published, so acks may tell that much (at the same cadence as {@link applied}).
+   */
+  confirm(peer: Peer, applied: number): void {
+    const session = peer.session;
+    if (!session || peer.closed || peer.remote !== undefined || applied <= session.confirmed) return;
+    session.confirmed = applied;
+    const unacked = Math.min(applied, session.applied) - session.appliedTold;
+    if (unacked <= 0) return;
+    if (unacked >= ACK_EVERY || session.appliedBytes >= ACK_BYTES) {
+      this.sendAck(peer, session);
+      return;
+    }
+    this.unacked.add(peer);
     this.ackTimer ??= setTimeout(this.flushAcks, ACK_DELAY);
   }
 
@@ -121,10 +146,11 @@ export class Sessions {
 
   private sendAck(peer: Peer, session: Session): void {
     this.unacked.delete(peer);
-    if (session.away || session.applied === session.appliedTold) return;
-    session.appliedTold = session.applied;
+    const seq = this.confirming ? Math.min(session.confirmed, session.applied) : session.applied;
+    if (session.away || seq <= session.appliedTold) return;
+    session.appliedTold = seq;
     session.appliedBytes = 0;
-    this.host.sendControl(peer, { type: 'session/ack', seq: session.applied });
+    this.host.sendControl(peer, { type: 'session/ack', seq });
   }
 
   /** The socket is gone but the session stays, unseen by anyone, for the grace window. */
