@@ -26,8 +26,9 @@ export class FrameChunk {
  * The frames of one fan-out (a room's messages in one codec), kept once for every session that
  * is sent them instead of once per session. A session keeps a run of consecutive frames of a
  * chunk as one entry (see `Session.keepShared`): a frame sent to 149 room members is one store
- * into the log and 149 counter increments, not 149 stores of the frame into 149 long-lived rings,
- * each a pointer the garbage collector must remember and visit (docs/performance.md).
+ * into the log and one small number stored in each member's run, not 149 stores of the frame into
+ * 149 long-lived rings, each a pointer the garbage collector must remember and visit
+ * (docs/performance.md).
  *
  * The log itself holds only the chunk it appends to; older chunks live as long as some session's
  * run refers to them, and the collector frees them after.
