@@ -63,10 +63,30 @@ suite('session counts in Redis against the bus', () => {
   beforeAll(async () => {
     redis = await startRedis({ appendonly: false });
     admin = new Redis(redis.url);
+    // A long lease: renewed every 20 s, never within the suite. A renewal writes the node's lease
+    // over whatever the key holds, which would undo the last test's "taken by another" at random.
     for (const nodeId of ['order-a', 'order-b']) {
-      engines.push(await createEngine({ host: '127.0.0.1', port: 0, transport: 'ws', logger: quiet, resumeGrace: 60_000, cluster: { redis: redis.url, nodeId } }));
+      engines.push(
+        await createEngine({ host: '127.0.0.1', port: 0, transport: 'ws', logger: quiet, resumeGrace: 60_000, cluster: { redis: redis.url, nodeId, lease: 60_000 } }),
+      );
     }
   });
+  /**
+   * `a` on the first node, `b` on the second taking its direct frames, one frame from `a` to `b`
+   * delivered and counted: `a`'s record and the applied count Redis holds for it.
+   */
+  async function pairAcross(settleMs: number) {
+    const [a, b] = [await Raw.open(engines[0]!.port), await Raw.open(engines[1]!.port)];
+    clients.push(a, b);
+    b.send({ type: 'session/set', id: 1, flags: { pairauth: false } });
+    await b.until((f) => f.type === 'result');
+    a.send({ type: 'pack/to', to: b.id, pack: { m: 'first' } });
+    await b.until((f) => f.type === 'pack');
+    await sleep(settleMs);
+    const record = `mwse:cluster:session:${a.id}`;
+    return { a, b, record, base: Number(await admin.hget(record, 'a')) };
+  }
+
   afterAll(async () => {
     for (const c of clients) c.ws.terminate();
     await Promise.all(engines.map((e) => e.close()));
@@ -75,15 +95,7 @@ suite('session counts in Redis against the bus', () => {
   });
 
   it('writes a session’s applied count only after the publishes of the frames it counts', async () => {
-    const [a, b] = [await Raw.open(engines[0]!.port), await Raw.open(engines[1]!.port)];
-    clients.push(a, b);
-    b.send({ type: 'session/set', id: 1, flags: { pairauth: false } });
-    await b.until((f) => f.type === 'result');
-    a.send({ type: 'pack/to', to: b.id, pack: { m: 'warm' } });
-    await b.until((f) => f.type === 'pack');
-    await sleep(200);
-    const record = `mwse:cluster:session:${a.id}`;
-    const base = Number(await admin.hget(record, 'a'));
+    const { a, b, record, base } = await pairAcross(200);
 
     // Redis's order of the two nodes' commands: A's publishes to B's log, A's writes of a's count.
     const monitor = await admin.monitor();
@@ -135,15 +147,7 @@ suite('session counts in Redis against the bus', () => {
 
   // Last: the node fences itself at the end.
   it('writes no count while the node’s lease is not its own, as the bus then publishes nothing', async () => {
-    const [a, b] = [await Raw.open(engines[0]!.port), await Raw.open(engines[1]!.port)];
-    clients.push(a, b);
-    b.send({ type: 'session/set', id: 1, flags: { pairauth: false } });
-    await b.until((f) => f.type === 'result');
-    a.send({ type: 'pack/to', to: b.id, pack: { m: 'before' } });
-    await b.until((f) => f.type === 'pack');
-    await sleep(100);
-    const record = `mwse:cluster:session:${a.id}`;
-    const base = Number(await admin.hget(record, 'a'));
+    const { a, b, record, base } = await pairAcross(100);
     // The node was taken for dead (its lease is another's now) and does not know it yet.
     await admin.set('mwse:cluster:lease:order-a', 'taken');
     a.send({ type: 'pack/to', to: b.id, pack: { m: 'refused' } });
