@@ -324,20 +324,15 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     const binaryLog = logs?.[1];
     let json: WireData | undefined;
     let binary: WireData | undefined;
+    /** Encoded once per codec, on the first member of that codec, and appended to its log. */
+    const encode = (asBinary: boolean, log: FrameLog | undefined) => {
+      const data = hub.encodeTunnel(frame, raw, asBinary, peer);
+      log?.append(data);
+      return data;
+    };
     const send = (m: Peer) => {
-      if (m.binary) {
-        if (binary === undefined) {
-          binary = hub.encodeTunnel(frame, raw, true, peer);
-          binaryLog?.append(binary);
-        }
-        hub.sendEncoded(m, binary, 'room/pack', binaryLog);
-      } else {
-        if (json === undefined) {
-          json = hub.encodeTunnel(frame, raw, false, peer);
-          jsonLog?.append(json);
-        }
-        hub.sendEncoded(m, json, 'room/pack', jsonLog);
-      }
+      if (m.binary) hub.sendEncoded(m, (binary ??= encode(true, binaryLog)), 'room/pack', binaryLog);
+      else hub.sendEncoded(m, (json ??= encode(false, jsonLog)), 'room/pack', jsonLog);
     };
     for (const m of room.members) if (m !== peer) send(m);
     for (const m of room.audience) send(m);

@@ -111,13 +111,8 @@ export class Sessions {
     // Acked once Redis confirms it instead.
     if (this.confirming) return;
     const unacked = session.applied - session.appliedTold;
-    if (unacked >= ACK_EVERY || session.appliedBytes >= ACK_BYTES) {
-      this.sendAck(peer, session);
-      return;
-    }
     // The first frame since the last ack: later ones find the peer waiting already.
-    if (unacked === 1) this.unacked.add(peer);
-    this.ackTimer ??= setTimeout(this.flushAcks, ACK_DELAY);
+    this.ackDue(peer, session, unacked, unacked === 1);
   }
 
   /**
@@ -129,12 +124,19 @@ export class Sessions {
     if (!session || peer.closed || peer.remote !== undefined || applied <= session.confirmed) return;
     session.confirmed = applied;
     const unacked = Math.min(applied, session.applied) - session.appliedTold;
-    if (unacked <= 0) return;
+    if (unacked > 0) this.ackDue(peer, session, unacked, true);
+  }
+
+  /**
+   * `unacked` counted frames of `peer` not yet acked: the ack goes now past `ACK_EVERY` frames or
+   * `ACK_BYTES`, else within `ACK_DELAY` (`wait`: the peer is not waiting for the timer yet).
+   */
+  private ackDue(peer: Peer, session: Session, unacked: number, wait: boolean): void {
     if (unacked >= ACK_EVERY || session.appliedBytes >= ACK_BYTES) {
       this.sendAck(peer, session);
       return;
     }
-    this.unacked.add(peer);
+    if (wait) this.unacked.add(peer);
     this.ackTimer ??= setTimeout(this.flushAcks, ACK_DELAY);
   }
 
