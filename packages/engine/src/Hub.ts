@@ -656,6 +656,8 @@ export class Hub {
       this.cluster!.deliver(peer, data, type);
       return;
     }
+    // Cluster takeover: a session's frame is in Redis before it is sent (`Cluster.throughLog`).
+    if (this.mirror !== undefined && peer.session && this.cluster!.throughLog(peer, data, type)) return;
     this.metrics.countOut(type, typeof data === 'string' ? data.length : data.byteLength);
     const { session } = peer;
     if (session && !peer.closing) {

@@ -65,6 +65,21 @@ export interface BusHandlers {
 
 type Inbound = { kind: 'message'; channel: string; message: string } | { kind: 'resync' };
 
+/** A script to run after a turn's batches, in one transaction with them (see `Bus.turnWrite`). */
+export interface TurnWrite {
+  script: string;
+  /** The script's keys, then its arguments. */
+  keys: string[];
+  args: string[];
+  done(error: Error | null, reply: unknown): void;
+}
+
+/** One script call of a flush: its arguments for `eval`, and what to do with its reply. */
+interface Call {
+  args: [script: string, keys: number, ...args: string[]];
+  done(error: Error | null, reply: unknown): void;
+}
+
 /**
  * The node channels, on Redis pub/sub (the one part another transport could carry), with a log
  * behind them (docs/cluster.md, "The log behind the bus"): ops for a node are queued and sent once per
@@ -121,6 +136,13 @@ export class Bus {
   stateLost = 0;
 
   readonly retention: number;
+
+  /**
+   * What must run after this turn's batches and with them, or not at all (the session mirror's
+   * counts, which say those batches' frames were applied): asked for at each flush, the batches
+   * and it then go in one MULTI/EXEC, so a process killed mid-write leaves neither.
+   */
+  turnWrite: (() => TurnWrite | undefined) | undefined;
 
   constructor(
     private readonly pub: ClusterRedis,
@@ -217,6 +239,11 @@ export class Bus {
     const ops = this.outbox.get(node);
     if (ops) ops.push(op);
     else this.outbox.set(node, [op]);
+    this.schedule();
+  }
+
+  /** Flush at the end of this turn (`push` does; the session mirror asks when it has counts). */
+  schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => this.flush());
@@ -225,6 +252,7 @@ export class Bus {
   /** One script call per node with everything of this turn: numbered, logged, published. */
   flush(): void {
     this.scheduled = false;
+    const calls: Call[] = [];
     for (const [node, ops] of this.outbox) {
       let seq = this.sent.get(node);
       if (!seq) {
@@ -233,21 +261,34 @@ export class Bus {
       }
       const q = ++seq.q;
       const head = `"n":${JSON.stringify(this.nodeId)},"e":"${seq.e}","q":${q},"o":`;
-      this.pub
-        .eval(DELIVER, 3, this.stream(node), this.channel(node), this.leaseKey, this.leaseValue, head, JSON.stringify(ops), String(this.retention))
-        .then((result) => {
-          if (result !== -1) return;
-          // Refused before anything was written: the ops are whole, for the node to send again.
-          if (!this.stopped) this.handlers.refused?.(node, ops);
-          this.lose(node, 'fenced: this node’s lease is gone; the batch was not sent');
-        })
-        .catch((error: unknown) => {
-          this.log.warn({ err: error, node }, 'cluster: a publish failed');
-          this.lose(node, 'a publish failed');
-        });
+      calls.push({
+        args: [DELIVER, 3, this.stream(node), this.channel(node), this.leaseKey, this.leaseValue, head, JSON.stringify(ops), String(this.retention)],
+        done: (error, result) => {
+          if (error) {
+            this.log.warn({ err: error, node }, 'cluster: a publish failed');
+            this.lose(node, 'a publish failed');
+          } else if (result === -1) {
+            // Refused before anything was written: the ops are whole, for the node to send again.
+            if (!this.stopped) this.handlers.refused?.(node, ops);
+            this.lose(node, 'fenced: this node’s lease is gone; the batch was not sent');
+          }
+        },
+      });
     }
     this.outbox.clear();
     this.lastDelivery.clear();
+    const write = this.turnWrite?.();
+    if (write) calls.push({ args: [write.script, write.keys.length, ...write.keys, ...write.args], done: write.done });
+    if (calls.length === 1 || (calls.length > 1 && !this.turnWrite)) {
+      for (const call of calls) this.pub.eval(...call.args).then((reply) => call.done(null, reply), (error: Error) => call.done(error, undefined));
+    } else if (calls.length > 1) {
+      const tx = this.pub.multi();
+      for (const call of calls) tx.eval(...call.args);
+      tx.exec().then(
+        (replies) => calls.forEach((call, i) => (replies ? call.done(replies[i]![0], replies[i]![1]) : call.done(new Error('the transaction was discarded'), undefined))),
+        (error: Error) => calls.forEach((call) => call.done(error, undefined)),
+      );
+    }
   }
 
   private lose(node: string, reason: string): void {

@@ -135,6 +135,8 @@ export class Cluster {
   private readonly dead = new Map<string, string>();
   /** What this node sent, since it knew, to sessions of dead nodes: for whoever takes them over. */
   private readonly held = new HeldFrames();
+  /** Inside `direct`: frames to this node's sessions are sent, not logged first. */
+  private directDepth = 0;
   /** Sessions being handed over to this node by their live owner: what arrives for them is held. */
   private readonly arriving = new Set<string>();
   /** The epoch of the cluster's state in Redis: a change says Redis lost it (cluster/Epoch.ts). */
@@ -151,7 +153,8 @@ export class Cluster {
     private readonly log: Logger,
   ) {
     this.nodeId = options.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-    this.pub = openRedis(options.redis, `mwse-${this.nodeId}`);
+    // The bus's connection: its publishes and the session mirror's counts in the order sent.
+    this.pub = openRedis(options.redis, `mwse-${this.nodeId}`, true);
     this.sub = openRedis(options.redis, `mwse-${this.nodeId}-sub`);
     this.leases = openRedis(options.redis, `mwse-${this.nodeId}-lease`);
     this.leaseTtl = options.lease ?? LEASE_TTL;
@@ -223,11 +226,12 @@ export class Cluster {
     const records = openRedis(this.options.redis, `mwse-${this.nodeId}-rec`);
     records.on('error', ((error: Error) => this.log.warn({ err: error, node: this.nodeId }, 'cluster redis error')) as never);
     this.records = records;
-    // On the bus's connection, after its publishes: a count in Redis never runs ahead of them.
-    this.mirror = new SessionMirror(this.pub, this.nodeId, this.prefix, this.log, (peer) => this.record(peer));
+    // Written by the bus, after the turn's publishes and in one transaction with them.
+    const mirror = new SessionMirror(this.nodeId, this.prefix, this.log, (peer) => this.record(peer), () => this.bus.schedule());
+    this.mirror = mirror;
+    this.bus.turnWrite = () => mirror.take();
     this.mirror.onFenced = (ids) => this.log.warn({ sessions: ids.length }, 'cluster: sessions of this node are held by another node now');
     this.mirror.position = () => this.bus.appliedAt;
-    this.mirror.beforeWrite = () => this.bus.flush();
     this.mirror.lease = () => ({ key: this.leaseKey(this.nodeId), value: this.leaseValue });
     // The client drops what is acked from its resend buffer: only counts Redis holds are acked.
     this.mirror.confirmed = (peer, applied) => hub.sessions.confirm(peer, applied);
@@ -283,10 +287,12 @@ export class Cluster {
     this.arriving.delete(id);
     // What this node held for the session while its node was dead is delivered here now.
     const peer = this.hub.peer(id);
-    for (const item of this.held.take(id) ?? []) {
-      if ('op' in item) void this.apply(item.op);
-      else if (peer) this.hub.sendEncoded(peer, item.data, item.type as never);
-    }
+    this.direct(() => {
+      for (const item of this.held.take(id) ?? []) {
+        if ('op' in item) void this.apply(item.op);
+        else if (peer) this.hub.sendEncoded(peer, item.data, item.type as never);
+      }
+    });
     for (const node of this.tags.values()) if (node !== this.nodeId) this.bus.push(node, { o: 'x', n: MOVED, i: id, a: this.nodeId, from: this.nodeId });
     if (peer && from !== undefined && from !== this.nodeId) for (const hook of this.arrivedHooks) hook(peer, from);
   }
@@ -557,6 +563,31 @@ export class Cluster {
     });
   }
 
+  /**
+   * Takeover on: a counted frame for a session of this node goes through this node's own log
+   * first, as a frame from another node does, and is sent when the bus applies it (`apply`).
+   * So every frame a client of this node is sent is in Redis before it is sent, with the count
+   * of its sender's frame in the same transaction, and a taker of the session after a death
+   * finds in the log what the client may have missed (docs/cluster.md, "Node death"). Sends
+   * made while an op of the log is applied, or a takeover replays what it read, are the
+   * application itself: they go to the socket (`direct`).
+   */
+  throughLog(peer: Peer, data: WireData, type: string): boolean {
+    if (this.directDepth > 0) return false;
+    this.bus.deliver(this.nodeId, peer.id, data, type);
+    return true;
+  }
+
+  /** Run `send` with frames to this node's sessions sent as they are, not through the log. */
+  direct<T>(send: () => T): T {
+    this.directDepth++;
+    try {
+      return send();
+    } finally {
+      this.directDepth--;
+    }
+  }
+
   /** Queue a frame for a ghost (see `Bus.deliver`). */
   deliver(ghost: Peer, data: WireData, type: string): void {
     // A session of a dead node, away until taken over, or on its way here: held.
@@ -577,7 +608,12 @@ export class Cluster {
     }
   }
 
+  /** Apply one op of the bus: what it sends this node's sessions goes to their sockets. */
   private apply(op: Op): Promise<unknown> | undefined {
+    return this.direct(() => this.applyOp(op));
+  }
+
+  private applyOp(op: Op): Promise<unknown> | undefined {
     const { hub } = this;
     switch (op.o) {
       case 'd': {
@@ -1039,7 +1075,7 @@ export class Cluster {
 
   /**
    * After a fence, once this node has said hello: what its fence refused to publish goes to
-   * the nodes it was for, in order. Those frames were applied and counted here, so their clients
+   * the nodes it was for, in order (this node too: frames to its own sessions go through its log). Those frames were applied and counted here, so their clients
    * will not send them again. With resume on, deliveries and tunnel ops (direct messages,
    * requests, responses) of senders whose session is still this node's are sent (with the
    * sender's card: the other node forgot its ghost on the hello); the rest is dropped, as a dead
@@ -1049,7 +1085,7 @@ export class Cluster {
    */
   private resendRefused(): void {
     for (const [node, ops] of this.refused.take()) {
-      if (!this.hub.sessions.enabled || !this.isLive(node) || node === this.nodeId) {
+      if (!this.hub.sessions.enabled || !this.isLive(node)) {
         this.refused.dropped += ops.length;
         continue;
       }
@@ -1114,8 +1150,8 @@ export class Cluster {
     if (this.stopped) return;
     clearInterval(this.lease);
     this.takeover?.stop();
-    this.mirror?.flush();
     this.roomMirror?.flush();
+    // The session mirror's last write goes with it.
     this.bus.flush();
     this.bus.stop();
     this.stopped = true;

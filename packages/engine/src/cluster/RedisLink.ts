@@ -19,12 +19,26 @@ export interface ClusterRedis {
   eval(script: string, keys: number, ...args: string[]): Promise<unknown>;
   /** Any other command (`CLIENT LIST`). */
   call(command: string, ...args: string[]): Promise<unknown>;
+  /** A transaction: the scripts queued run together at `exec`, or none does. */
+  multi(): ClusterTransaction;
+}
+
+/** The part of an ioredis `multi()` the cluster uses. */
+export interface ClusterTransaction {
+  eval(script: string, keys: number, ...args: string[]): ClusterTransaction;
+  /** Each command's error or reply, in order; rejected when the transaction as a whole failed. */
+  exec(): Promise<[Error | null, unknown][] | null>;
 }
 
 type RedisConstructor = new (url: string, options: Record<string, unknown>) => ClusterRedis;
 
-/** ioredis, loaded only when cluster mode is asked for. */
-export function openRedis(url: string, name: string): ClusterRedis {
+/**
+ * ioredis, loaded only when cluster mode is asked for. `inOrder`: every command is written when
+ * it is called. Auto-pipelining (the default) holds a turn's commands until the last pipeline is
+ * answered, and a transaction (`multi`) does not wait for it, so the two would reach Redis out
+ * of the order they were called in; the bus's connection needs that order (Cluster.ts).
+ */
+export function openRedis(url: string, name: string, inOrder = false): ClusterRedis {
   let Redis: RedisConstructor;
   try {
     Redis = createRequire(import.meta.url)('ioredis') as RedisConstructor;
@@ -36,7 +50,7 @@ export function openRedis(url: string, name: string): ClusterRedis {
     lazyConnect: true,
     connectionName: name,
     maxRetriesPerRequest: 2,
-    enableAutoPipelining: true,
+    enableAutoPipelining: !inOrder,
     connectTimeout: 5000,
   });
 }

@@ -94,21 +94,43 @@ suite('session counts in Redis against the bus', () => {
     await redis?.stop();
   });
 
-  it('writes a session’s applied count only after the publishes of the frames it counts', async () => {
-    const { a, b, record, base } = await pairAcross(200);
+  it('writes a session’s applied count with the publishes of the frames it counts, in one transaction', async () => {
+    const { a, b, base } = await pairAcross(200);
 
-    // Redis's order of the two nodes' commands: A's publishes to B's log, A's writes of a's count.
+    // Redis's order of the nodes' commands, per connection: A's publishes to B's log, A's writes
+    // of a's count, and the MULTI/EXEC around them.
     const monitor = await admin.monitor();
+    type Block = { published: number; written: number };
     const seen: { published: number; written: number }[] = [];
+    const open = new Map<string, Block>();
+    const outside: number[] = [];
     let published = 0;
-    monitor.on('monitor', (_time: string, args: string[]) => {
-      if (args[0]?.toLowerCase() !== 'eval') return;
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      const command = args[0]?.toLowerCase();
+      if (command === 'multi') open.set(source, { published: 0, written: 0 });
+      if (command === 'exec') {
+        const block = open.get(source);
+        open.delete(source);
+        // Every frame of a published in this transaction is counted by a write in it.
+        if (block && block.published > block.written) outside.push(block.published);
+      }
+      if (command !== 'eval') return;
       const keys = args.slice(3, 3 + Number(args[2]));
       if (keys[0] === 'mwse:cluster:log:order-b') {
-        for (const m of args.join(' ').matchAll(/cap-(\d+)/g)) published = Math.max(published, Number(m[1]) + 1);
+        let top = 0;
+        for (const m of args.join(' ').matchAll(/cap-(\d+)/g)) top = Math.max(top, Number(m[1]) + 1);
+        if (top === 0) return;
+        published = Math.max(published, top);
+        const block = open.get(source);
+        if (block) block.published = Math.max(block.published, top);
+        else outside.push(top);
       } else if (keys[0] === 'mwse:cluster:sessions:order-a') {
         const at = args.indexOf(a.id);
-        if (at > 0 && args[at - 1] === 'c') seen.push({ published, written: Number(args[at + 1]!.split(',')[0]) - base });
+        if (at <= 0 || args[at - 1] !== 'c') return;
+        const written = Number(args[at + 1]!.split(',')[0]) - base;
+        seen.push({ published, written });
+        const block = open.get(source);
+        if (block) block.written = Math.max(block.written, written);
       }
     });
     const frames = 150;
@@ -123,6 +145,27 @@ suite('session counts in Redis against the bus', () => {
     expect(seen.length).toBeGreaterThan(5);
     expect(seen.at(-1)!.written).toBe(frames);
     expect(ahead, `${ahead.length} of ${seen.length} count writes ran ahead of the publishes`).toEqual([]);
+    expect(outside, 'publishes of frames whose count was not written in their transaction').toEqual([]);
+  });
+
+  it('sends a frame between two sessions of one node only once Redis holds it', async () => {
+    const [a, b] = [await Raw.open(engines[0]!.port), await Raw.open(engines[0]!.port)];
+    clients.push(a, b);
+    b.send({ type: 'session/set', id: 1, flags: { pairauth: false } });
+    await b.until((f) => f.type === 'result' && f.id === 1);
+    // Writes paused: the node's log cannot take the frame, so b may not get it yet.
+    await admin.call('CLIENT', 'PAUSE', '600', 'WRITE');
+    const paused = Date.now();
+    a.send({ type: 'pack/to', to: b.id, pack: { m: 'local' } });
+    await sleep(300);
+    const early = b.frames.some((f) => f.type === 'pack');
+    const got = await b.until((f) => f.type === 'pack');
+    expect(early, 'delivered while Redis wrote nothing').toBe(false);
+    expect(Date.now() - paused).toBeGreaterThanOrEqual(550);
+    expect((got.pack as { m: string }).m).toBe('local');
+    // It is an entry of the node's own log, for a taker of b to find.
+    const entries = (await admin.xrevrange('mwse:cluster:log:order-a', '+', '-', 'COUNT', 20)) as [string, string[]][];
+    expect(entries.some(([, fields]) => fields.join(' ').includes('local'))).toBe(true);
   });
 
   it('acks a client only the count Redis has confirmed', async () => {
@@ -136,7 +179,6 @@ suite('session counts in Redis against the bus', () => {
     const paused = Date.now();
     const before = a.acks().length;
     for (let id = 2; id <= 6; id++) a.send({ type: 'session/set', id, flags: { pairauth: false } });
-    await a.until((f) => f.type === 'result' && f.id === 6);
     await sleep(Math.max(0, paused + 500 - Date.now()));
     expect(a.acks().slice(before), 'acks while Redis wrote nothing').toEqual([]);
     // Once Redis holds the count, it is acked.

@@ -1,7 +1,7 @@
 import type { SessionFlags } from '@mwse/protocol';
 import type { Logger } from '../log/Logger.js';
 import type { Peer } from '../Peer.js';
-import type { ClusterRedis } from './RedisLink.js';
+import type { TurnWrite } from './Bus.js';
 
 /**
  * What Redis keeps of one resumable session so another node can take it over when its node dies
@@ -87,36 +87,35 @@ return out
  * event-loop turn is marked, and one script call at the turn's end writes every marked record
  * (or only its applied count, when only that changed) and deletes those of ended sessions.
  *
- * It writes on the bus's connection, after the bus has sent what it holds: Redis applies one
- * connection's commands in order and a killed process loses only a suffix of them, so an
- * applied count in Redis never runs ahead of what its frames published (docs/cluster.md, "Node
- * death"). What Redis confirmed is handed to {@link confirmed}, for the session's acks.
+ * The bus runs the script, after the turn's batches and in one MULTI/EXEC with them: an applied
+ * count in Redis never runs ahead of what its frames published, and a publish never stands
+ * without the count that says its frame was applied (a process killed mid-write leaves neither;
+ * docs/cluster.md, "Node death"). What Redis confirmed is handed to {@link confirmed}, for the
+ * session's acks.
  */
 export class SessionMirror {
   /** Per marked peer: true when its whole record must be written, false for its applied count. */
   private readonly marked = new Map<Peer, boolean>();
   private readonly ended = new Set<string>();
-  private scheduled = false;
-  /** Ids whose records another node holds now (told by the write script). */
+    /** Ids whose records another node holds now (told by the write script). */
   onFenced: ((ids: string[]) => void) | undefined;
   /**
    * How far this node has applied its bus log (`Bus.appliedAt`): written with every turn's
    * counts, so a taker of a session reads the log after it (docs/cluster.md, "Node death").
    */
   position: (() => string) | undefined;
-  /** Sends what the bus holds (`Bus.flush`): run before the counts are read. */
-  beforeWrite: (() => void) | undefined;
   /** The lease the counts are fenced with, as the bus's publishes are (`Bus.fence`). */
   lease: (() => { key: string; value: string }) | undefined;
   /** Redis holds `applied` as `peer`'s count now (its write answered). */
   confirmed: ((peer: Peer, applied: number) => void) | undefined;
 
   constructor(
-    private readonly redis: ClusterRedis,
     private readonly nodeId: string,
     private readonly prefix: string,
     private readonly log: Logger,
     private readonly snapshot: (peer: Peer) => SessionRecord,
+    /** Asks the bus to flush at the end of this turn: it takes this turn's write (`take`). */
+    private readonly schedule: () => void,
   ) {}
 
   /** Hooks a local session's peer so relation changes mark it. */
@@ -152,22 +151,12 @@ export class SessionMirror {
     this.schedule();
   }
 
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(this.flush);
-  }
-
-  /** Sessions marked or ended and not yet written (tests wait for 0). */
-  get pending(): number {
-    return this.marked.size + this.ended.size;
-  }
-
-  readonly flush = (): void => {
-    this.scheduled = false;
-    if (this.marked.size === 0 && this.ended.size === 0) return;
-    // First the publishes of every frame counted below: queued ahead of this write.
-    this.beforeWrite?.();
+  /**
+   * This turn's write, taken out: the bus runs it after the turn's batches, in one transaction
+   * with them, once it has queued them (so every count here is covered by a publish before it).
+   */
+  take(): TurnWrite | undefined {
+    if (this.marked.size === 0 && this.ended.size === 0) return undefined;
     const args: string[] = [this.nodeId, this.prefix, ''];
     const counted: [Peer, number][] | undefined = this.confirmed ? [] : undefined;
     for (const [peer, whole] of this.marked) {
@@ -185,18 +174,24 @@ export class SessionMirror {
     if (at !== undefined && args.length > 3) args.push('p', '', at);
     this.marked.clear();
     this.ended.clear();
-    if (args.length === 3) return;
+    if (args.length === 3) return undefined;
     const lease = this.lease?.();
     if (lease) args[2] = lease.value;
-    this.redis.eval(WRITE, 2, `${this.prefix}sessions:${this.nodeId}`, lease?.key ?? '', ...args).then(
-      (reply) => {
+    return {
+      script: WRITE,
+      keys: [`${this.prefix}sessions:${this.nodeId}`, lease?.key ?? ''],
+      args,
+      done: (error, reply) => {
+        if (error) {
+          this.log.warn({ err: error }, 'cluster: session records could not be written');
+          return;
+        }
         const [written, ...fenced] = reply as [number, ...string[]];
         if (fenced.length > 0) this.onFenced?.(fenced);
         if (written !== 1 || !counted) return;
         const skip = fenced.length > 0 ? new Set(fenced) : undefined;
         for (const [peer, applied] of counted) if (!skip?.has(peer.id)) this.confirmed!(peer, applied);
       },
-      (error: unknown) => this.log.warn({ err: error }, 'cluster: session records could not be written'),
-    );
-  };
+    };
+  }
 }

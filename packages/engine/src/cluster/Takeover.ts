@@ -93,6 +93,8 @@ export interface TakeoverNode {
   logFinal(dead: string): Promise<void>;
   /** Apply a tunnel op read back from a dead node's log. */
   replay(op: Op): void;
+  /** Run `send` with frames to local sessions sent as they are, not through the log. */
+  direct<T>(send: () => T): T;
 }
 
 const RELATIONS = [
@@ -374,12 +376,14 @@ export class Takeover {
     scratch.away = true;
     peer.session = scratch;
     try {
-      for (const item of items) {
-        if ('d' in item) {
-          const op = item.d;
-          this.hub.sendEncoded(peer, op.s ?? new Uint8Array(Buffer.from(op.b!, 'base64')), op.t as never);
-        } else this.node.replay(item.op);
-      }
+      this.node.direct(() => {
+        for (const item of items) {
+          if ('d' in item) {
+            const op = item.d;
+            this.hub.sendEncoded(peer, op.s ?? new Uint8Array(Buffer.from(op.b!, 'base64')), op.t as never);
+          } else this.node.replay(item.op);
+        }
+      });
     } finally {
       peer.session = real;
     }
