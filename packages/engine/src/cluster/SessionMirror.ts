@@ -38,12 +38,21 @@ export interface StoredSession {
    * position (`mwse:cluster:pos:<node>`): consistent with it, written in the same script.
    */
   s?: string;
+  /**
+   * A checkpoint its client is known to be past: `k` counted frames sent as of log position
+   * `q`, from an earlier write whose count the client has acked since. A taker reads the log
+   * after `q` when the client has fewer than `s` (the frames counted but lost with the dead
+   * node's socket).
+   */
+  k?: string;
+  q?: string;
   d: string;
 }
 
 /**
  * One turn's writes, one script: `w` writes a record, `a` its applied count, `c` its applied
- * count and its count of frames sent (`applied,sent`), `x` deletes it; `p` (no id) the node's
+ * count and its count of frames sent (`applied,sent`, then `,k,q` when its checkpoint is
+ * known), `x` deletes it; `p` (no id) the node's
  * position in its bus log, as of the counts written with it. A record another node has taken
  * over is left alone and its id returned: this node is fenced for that session (it was taken
  * for dead) and must drop its socket. The counts and the position are written only while the
@@ -70,8 +79,12 @@ for i = 4, #ARGV, 3 do
   elseif op == 'a' then
     if owner and counts then redis.call('HSET', key, 'a', v) end
   elseif op == 'c' then
-    local comma = string.find(v, ',', 1, true)
-    if owner and counts then redis.call('HSET', key, 'a', string.sub(v, 1, comma - 1), 's', string.sub(v, comma + 1)) end
+    if owner and counts then
+      local f = {}
+      for part in string.gmatch(v, '[^,]+') do f[#f + 1] = part end
+      redis.call('HSET', key, 'a', f[1], 's', f[2])
+      if f[4] then redis.call('HSET', key, 'k', f[3], 'q', f[4]) end
+    end
   elseif op == 'x' and owner then
     redis.call('DEL', key)
     redis.call('SREM', KEYS[1], id)
@@ -81,6 +94,15 @@ end
 if counts then out[1] = 1 end
 return out
 `;
+
+/** A session's written (count, position) pairs not acked yet, and its checkpoint. */
+interface Written {
+  pending: [sent: number, position: string][];
+  at: [sent: number, position: string] | undefined;
+}
+
+/** Pairs kept per session while its client has not acked them (see `checkpoint`). */
+const MAX_WRITTEN = 64;
 
 /**
  * Mirrors this node's resumable sessions into Redis, batched: a peer whose state changed this
@@ -96,6 +118,8 @@ return out
 export class SessionMirror {
   /** Per marked peer: true when its whole record must be written, false for its applied count. */
   private readonly marked = new Map<Peer, boolean>();
+  /** Per session, its counts written with a log position, for its checkpoint (`checkpoint`). */
+  private readonly written = new WeakMap<Peer, Written>();
   private readonly ended = new Set<string>();
     /** Ids whose records another node holds now (told by the write script). */
   onFenced: ((ids: string[]) => void) | undefined;
@@ -152,6 +176,27 @@ export class SessionMirror {
   }
 
   /**
+   * The latest of `peer`'s written (count, position) pairs whose count its client has acked:
+   * everything it was sent up to that position, it has. Pairs not acked yet wait (a few: acks
+   * come every 256 frames or 25 ms); past `MAX_WRITTEN` the oldest go, which only leaves the
+   * checkpoint older. This turn's pair is added after, as it is not acked yet.
+   */
+  private checkpoint(peer: Peer, session: { sent: number; acked: number }, at: string): [number, string] | undefined {
+    let w = this.written.get(peer);
+    if (!w) {
+      w = { pending: [], at: undefined };
+      this.written.set(peer, w);
+    }
+    while (w.pending.length > 0 && w.pending[0]![0] <= session.acked) w.at = w.pending.shift();
+    const last = w.pending.at(-1);
+    if (!last || last[0] !== session.sent) {
+      w.pending.push([session.sent, at]);
+      if (w.pending.length > MAX_WRITTEN) w.pending.shift();
+    }
+    return w.at;
+  }
+
+  /**
    * This turn's write, taken out: the bus runs it after the turn's batches, in one transaction
    * with them, once it has queued them (so every count here is covered by a publish before it).
    */
@@ -159,18 +204,22 @@ export class SessionMirror {
     if (this.marked.size === 0 && this.ended.size === 0) return undefined;
     const args: string[] = [this.nodeId, this.prefix, ''];
     const counted: [Peer, number][] | undefined = this.confirmed ? [] : undefined;
+    // The counts below are as of this position: read in the same synchronous step, and written
+    // in every script (one that failed must not leave counts newer than the position stored).
+    const at = this.position?.();
     for (const [peer, whole] of this.marked) {
-      if (peer.closed || !peer.session) continue;
-      const { applied, sent } = peer.session;
+      const { session } = peer;
+      if (peer.closed || !session) continue;
+      const { applied, sent } = session;
       if (whole) args.push('w', peer.id, JSON.stringify(this.snapshot(peer)));
-      if (this.position) args.push('c', peer.id, `${applied},${sent}`);
-      else args.push('a', peer.id, String(applied));
+      if (at === undefined) args.push('a', peer.id, String(applied));
+      else {
+        const mark = this.checkpoint(peer, session, at);
+        args.push('c', peer.id, mark ? `${applied},${sent},${mark[0]},${mark[1]}` : `${applied},${sent}`);
+      }
       counted?.push([peer, applied]);
     }
     for (const id of this.ended) args.push('x', id, '');
-    // The counts above are as of this position: read in the same synchronous step, and written
-    // in every script (one that failed must not leave counts newer than the position stored).
-    const at = this.position?.();
     if (at !== undefined && args.length > 3) args.push('p', '', at);
     this.marked.clear();
     this.ended.clear();

@@ -15,6 +15,8 @@ import { compareIds, type StreamRedis } from './busLog.js';
 
 /** What a dead node's log held for one of its sessions after its recorded position, in order. */
 type LogItem = { d: DeliverOp } | { op: Op };
+/** A dead node's log after the position its mirror last wrote (`at`), by session. */
+type DeadLog = { index: Map<string, LogItem[]>; at: string };
 
 /** Entries read per XRANGE from a dead node's log. */
 const LOG_PAGE = 512;
@@ -129,7 +131,7 @@ function sameHash(hex: string | undefined, presented: Buffer): boolean {
 export class Takeover {
   private readonly timers = new Set<NodeJS.Timeout>();
   /** Each dead node's log after its recorded position, by session (read once per death here). */
-  private readonly deadLogs = new Map<string, Promise<Map<string, LogItem[]> | undefined>>();
+  private readonly deadLogs = new Map<string, Promise<DeadLog | undefined>>();
   /** Frames read back from dead nodes' logs and delivered (a counter for the docs' figures). */
   replayed = 0;
   /** Dead nodes' logs found trimmed past their recorded position (frames then lost). */
@@ -209,6 +211,18 @@ export class Takeover {
     Object.assign(stored, await this.redis.hgetall(key));
     const record = check(stored.d);
     if (typeof record === 'string') return record;
+    // Numbered on from the record's count of frames sent, as of the log position; or, when the
+    // client has fewer (frames counted, then lost with the dead node's socket), from its
+    // checkpoint, reading the log again after that.
+    let from = stored.s === undefined ? undefined : Number(stored.s);
+    let items = deadLog?.index.get(id);
+    if (from !== undefined && frame.seq < from && stored.k !== undefined && stored.q !== undefined && deadLog) {
+      const earlier = await this.logWindow(stored.node, stored.q, deadLog.at, id).catch(() => undefined);
+      if (earlier) {
+        items = items ? [...earlier, ...items] : earlier;
+        from = Number(stored.k);
+      }
+    }
     // A peer that ended while this session was away on its dead node is no relation any more
     // (the dead node missed its end): every live session has a record.
     const related = [...new Set(RELATIONS.flatMap(([field]) => record[field]))];
@@ -236,8 +250,7 @@ export class Takeover {
     peer.session = hub.sessions.adopt(presented, frame.seq, applied);
     hub.adopt(peer, link);
     // Before what the other nodes held (announceMove delivers it and tells them).
-    const items = deadLog?.get(id);
-    if (items && stored.s !== undefined) this.replayLog(peer, items, Number(stored.s), frame.seq);
+    if (items && from !== undefined) this.replayLog(peer, items, from, frame.seq);
     node.announceMove(id);
     // Rooms homed on the dead node are re-homed on a live node, or gone (told `room/closed`).
     if (record.rooms.length) node.roomsTaken(peer, record.rooms.map(([room]) => room), stored.node);
@@ -305,9 +318,9 @@ export class Takeover {
   /**
    * `dead`'s log after the position its mirror last wrote, indexed by session: the frames (`d`
    * ops) and tunnel ops (`x`, no answer asked) other nodes published to it that it had not
-   * applied then. Read once per death on this node, after `logFinal`.
+   * applied then, and the position. Read once per death on this node, after `logFinal`.
    */
-  private deadLog(dead: string): Promise<Map<string, LogItem[]> | undefined> {
+  private deadLog(dead: string): Promise<DeadLog | undefined> {
     let read = this.deadLogs.get(dead);
     if (read) return read;
     read = (async () => {
@@ -315,43 +328,19 @@ export class Takeover {
       const at = await this.redis.get(positionKey(dead));
       if (at === null) return undefined;
       const streams = this.redis as unknown as StreamRedis;
-      const stream = logKey(dead);
-      const first = await streams.xrange(stream, '-', '+', 'COUNT', 1);
+      const first = await streams.xrange(logKey(dead), '-', '+', 'COUNT', 1);
       if (first[0] && compareIds(first[0][0], at) > 0 && at !== '0-0') {
         // Entries after the position were trimmed (past the log's bound): what they held is lost.
         this.logShort++;
         this.log.warn({ node: dead, position: at, first: first[0][0] }, 'cluster: the log of a dead node no longer reaches its position; frames in it are lost');
       }
       const index = new Map<string, LogItem[]>();
-      const add = (id: string, item: LogItem) => {
+      await this.readLog(dead, at, '+', (id, item) => {
         const list = index.get(id);
         if (list) list.push(item);
         else index.set(id, [item]);
-      };
-      let from = `(${at}`;
-      for (let page = 0; page < 100_000; page++) {
-        const entries = await streams.xrange(stream, from, '+', 'COUNT', LOG_PAGE);
-        for (const [entryId, fields] of entries) {
-          const ops = fields[fields.indexOf('o') + 1];
-          if (ops === undefined) continue;
-          let parsed: Op[];
-          try {
-            parsed = JSON.parse(ops) as Op[];
-          } catch {
-            continue;
-          }
-          for (const op of parsed) {
-            if (op.o === 'd') for (const id of op.to) add(id, { d: op });
-            else if (op.o === 'x' && op.c === undefined && op.n.startsWith('tunnel/')) {
-              const to = (op.a as { to?: unknown } | null)?.to;
-              if (typeof to === 'string') add(to, { op });
-            }
-          }
-          from = `(${entryId}`;
-        }
-        if (entries.length < LOG_PAGE) break;
-      }
-      return index;
+      });
+      return { index, at };
     })().catch((error: unknown) => {
       // Read again by the next takeover (the log stays final).
       if (this.deadLogs.get(dead) === read) this.deadLogs.delete(dead);
@@ -359,6 +348,50 @@ export class Takeover {
     });
     this.deadLogs.set(dead, read);
     return read;
+  }
+
+  /**
+   * What `dead`'s log holds for session `id` after `from` up to `to` (included): entries its
+   * node had applied, read again for a client that lost frames counted by then (see
+   * `StoredSession.k`). Undefined when the log no longer reaches `from`.
+   */
+  private async logWindow(dead: string, from: string, to: string, id: string): Promise<LogItem[] | undefined> {
+    const first = await (this.redis as unknown as StreamRedis).xrange(logKey(dead), '-', '+', 'COUNT', 1);
+    if (!first[0] || compareIds(first[0][0], from) > 0) return undefined;
+    const items: LogItem[] = [];
+    await this.readLog(dead, from, to, (target, item) => {
+      if (target === id) items.push(item);
+    });
+    return items;
+  }
+
+  /** Read `dead`'s log after `from` up to `to` in pages, handing each item with the session it is for. */
+  private async readLog(dead: string, from: string, to: string, add: (id: string, item: LogItem) => void): Promise<void> {
+    const streams = this.redis as unknown as StreamRedis;
+    const stream = logKey(dead);
+    let after = `(${from}`;
+    for (let page = 0; page < 100_000; page++) {
+      const entries = await streams.xrange(stream, after, to, 'COUNT', LOG_PAGE);
+      for (const [entryId, fields] of entries) {
+        after = `(${entryId}`;
+        const ops = fields[fields.indexOf('o') + 1];
+        if (ops === undefined) continue;
+        let parsed: Op[];
+        try {
+          parsed = JSON.parse(ops) as Op[];
+        } catch {
+          continue;
+        }
+        for (const op of parsed) {
+          if (op.o === 'd') for (const id of op.to) add(id, { d: op });
+          else if (op.o === 'x' && op.c === undefined && op.n.startsWith('tunnel/')) {
+            const target = (op.a as { to?: unknown } | null)?.to;
+            if (typeof target === 'string') add(target, { op });
+          }
+        }
+      }
+      if (entries.length < LOG_PAGE) break;
+    }
   }
 
   /**
