@@ -383,10 +383,14 @@ export async function clusterEngine(o: SpikeOptions): Promise<void> {
     const two: Topology = { name: 'engine, two nodes, every pair split', nodes: [redis.url, redis.url], engine: true };
     const kept: Topology = { name: 'engine, two nodes, every pair split, resume on, takeover off', nodes: [redis.url, redis.url], engine: true, resume: 'local' };
     const mirrored: Topology = { name: 'engine, two nodes, every pair split, resume on, sessions mirrored', nodes: [redis.url, redis.url], engine: true, resume: 'mirrored' };
-    const topologies = [one, two, kept, mirrored];
+    // Every pair on one node of a cluster: with sessions mirrored, each frame goes through the
+    // node's own log in Redis before its socket (docs/cluster.md, "Node death").
+    const alone: Topology = { name: 'engine, one node on Redis, resume on, sessions mirrored', nodes: [redis.url], engine: true, resume: 'mirrored' };
+    const topologies = [one, two, kept, mirrored, alone];
     // --baseline <ref>: the engine built at another commit, two nodes, measured in the same run.
     if (o.baseline) {
       const base = buildBaseline(o.baseline, REPO);
+      topologies.push({ name: `engine, one node on Redis, resume on, sessions mirrored (${base.commit})`, nodes: [redis.url], engine: true, engineModule: base.engine, resume: 'mirrored' });
       topologies.push({ name: `engine, two nodes, every pair split (${base.commit})`, nodes: [redis.url, redis.url], engine: true, engineModule: base.engine });
       topologies.push({ name: `engine, two nodes, every pair split, resume on, sessions mirrored (${base.commit})`, nodes: [redis.url, redis.url], engine: true, engineModule: base.engine, resume: 'mirrored' });
     }
