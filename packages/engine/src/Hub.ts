@@ -660,9 +660,22 @@ export class Hub {
     if (this.mirror !== undefined && peer.session && this.cluster!.throughLog(peer, data, type)) return;
     // A byte array's `length` is its size, and unlike `byteLength` V8 reads it inline.
     this.metrics.countOut(type, data.length);
+    this.deliver(peer, data, log);
+  }
+
+  /**
+   * Queue `data` for `peer`, a peer of this node that is not closed, as `sendEncoded` does once
+   * it has counted the frame. A fan-out on one node calls this for each of its peers and counts
+   * them all at once (`PackFanOut`).
+   */
+  deliver(peer: Peer, data: WireData, log?: FrameLog): void {
     const { session } = peer;
-    if (session && !peer.closing) {
-      if (!(log ? session.keepShared(log) : session.record(data))) {
+    // Compared rather than tested for truth: V8 tests the truth of a value it has no type for
+    // (an object, or a call's result) in a dozen instructions, and this runs for every member of
+    // a room.
+    if (session !== undefined && !peer.closing) {
+      const kept = log !== undefined ? session.keepShared(log) : session.record(data);
+      if (kept === false) {
         // Away, and more is missed than is kept: the session ends as a slow consumer would.
         this.metrics.inc('mwse_dropped_total', 'away-overflow');
         this.sessions.end(peer, 'overflow');
