@@ -60,18 +60,16 @@ const BINARY_TYPE = ['', 'pack/to', 'pack/room', 'request/to', 'response/to', 's
 /** Frames that only carry something to a peer or a room: they leave the session record as it is. */
 const TUNNEL_TYPES = new Set<ClientFrame['type']>(['pack/to', 'pack/room', 'request/to', 'response/to', 'signal/to', 'request/cancel']);
 
-/** How session control frames start as the SDK writes them: routed before counting and rate limits. */
-const SESSION_ACK = '{"type":"session/ack"';
-const SESSION_END = '{"type":"session/end"';
-const SESSION_RESUME = '{"type":"session/resume"';
+/**
+ * How session control frames start as the SDK writes them (`session/ack`, `session/end`,
+ * `session/resume`): routed before counting and rate limits. A pattern rather than `startsWith`,
+ * for the reason `readAck` gives.
+ */
+const SESSION_CONTROL = /^\{"type":"session\/(?:ack|end|resume)"/;
 
 /** A session control frame (not `session/set`, an ordinary frame), read by its first bytes. */
 function isSessionControl(data: WireData): data is string {
-  return (
-    typeof data === 'string' &&
-    data.charCodeAt(0) === 123 &&
-    (data.startsWith(SESSION_ACK) || data.startsWith(SESSION_END) || data.startsWith(SESSION_RESUME))
-  );
+  return typeof data === 'string' && data.charCodeAt(0) === 123 && SESSION_CONTROL.test(data);
 }
 
 /** Features announced in the hello. */

@@ -40,6 +40,8 @@ export class FrameLog {
   at = -1;
   /** Its size. */
   size = 0;
+  /** The size of the frames of `chunk` up to it, itself included (`chunk.ends[at]`). */
+  end = 0;
 
   /** Append the frame the fan-out is about to send to its sessions. */
   append(data: WireData): void {
@@ -53,7 +55,8 @@ export class FrameLog {
     }
     const size = data.length;
     this.at = chunk.frames.push(data) - 1;
-    ends.push(before + size);
+    this.end = before + size;
+    ends.push(this.end);
     this.size = size;
   }
 }
