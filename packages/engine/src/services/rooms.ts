@@ -322,8 +322,8 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     // With sessions, members keep each message once for all of them, in the room's log of its codec.
     const logs = hub.sessions.enabled ? (room.logs ??= [new FrameLog(), new FrameLog()]) : undefined;
     const out = new PackFanOut(hub, frame, raw, peer, logs);
-    for (const m of room.members) if (m !== peer) out.send(m);
-    for (const m of room.audience) out.send(m);
+    out.sendAll(room.members, peer);
+    out.sendAll(room.audience);
     out.counted();
   }
 
