@@ -50,11 +50,11 @@ export class Metrics {
     this.bytesIn += bytes;
   }
 
-  /** One frame of `type` and `bytes` queued to a peer (hot path). */
-  countOut(type: string, bytes: number): void {
+  /** `frames` frames of `type`, `bytes` in all, queued to peers (hot path; a fan-out counts once). */
+  countOut(type: string, bytes: number, frames = 1): void {
     let count = this.lastOut;
     if (count === undefined || count.type !== type) count = this.lastOut = cell(this.messagesOut, type);
-    count.n += 1;
+    count.n += frames;
     this.bytesOut += bytes;
   }
 

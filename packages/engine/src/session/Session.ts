@@ -58,7 +58,8 @@ export class Session {
    * The run in the newest slot, when that slot is one: `keepShared` extends it in place and
    * counts nothing else, so `count`, `bytes` and `total` leave out its frames from `settledTo`
    * on until `settle` adds them. `limit` and `byteLimit` say how far it may grow within the
-   * bounds: its next frame `i` fits while `i < limit` and `chunk.ends[i] <= byteLimit`.
+   * bounds: its next frame `i` fits while `i < limit` and `chunk.ends[i] <= byteLimit` (the
+   * log's `end` when it is the log's frame appended last).
    */
   private tail: Run | undefined;
   private settledTo = 0;
@@ -130,7 +131,7 @@ export class Session {
   keepShared(log: FrameLog): boolean {
     const { tail } = this;
     const { at, chunk } = log;
-    if (tail !== undefined && tail.to === at && at < this.limit && tail.chunk === chunk && chunk.ends[at]! <= this.byteLimit) {
+    if (tail !== undefined && tail.to === at && at < this.limit && tail.chunk === chunk && log.end <= this.byteLimit) {
       tail.to = at + 1;
       return true;
     }

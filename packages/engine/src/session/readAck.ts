@@ -1,7 +1,11 @@
 /** A `session/ack` exactly as the SDK writes it, up to its count. */
 const ACK_PREFIX = '{"type":"session/ack","seq":';
-/** Digits of `Number.MAX_SAFE_INTEGER`, the largest count the schema takes. */
-const MAX_DIGITS = 16;
+/**
+ * The whole of such an ack: a count of 1 to 16 digits (those of `Number.MAX_SAFE_INTEGER`), no
+ * leading zero. One match of a compiled pattern costs less than `startsWith`, which V8 inlines
+ * as a comparison per character, each a dispatch on how the string is stored.
+ */
+const ACK = /^\{"type":"session\/ack","seq":(?:0|[1-9][0-9]{0,15})\}$/;
 
 /**
  * The count of a `session/ack` written exactly as the SDK writes it, `{"type":"session/ack","seq":N}`
@@ -12,18 +16,10 @@ const MAX_DIGITS = 16;
  * reads, the schema reads the same.
  */
 export function readAck(data: string): number | undefined {
+  if (!ACK.test(data)) return undefined;
   const last = data.length - 1;
-  const first = ACK_PREFIX.length;
-  const digits = last - first;
-  if (digits < 1 || digits > MAX_DIGITS || data.charCodeAt(last) !== 125 /* } */ || !data.startsWith(ACK_PREFIX)) return undefined;
-  // A leading zero is not JSON, except for 0 itself.
-  if (digits > 1 && data.charCodeAt(first) === 48) return undefined;
   let seq = 0;
-  for (let i = first; i < last; i++) {
-    const digit = data.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9) return undefined;
-    seq = seq * 10 + digit;
-  }
+  for (let i = ACK_PREFIX.length; i < last; i++) seq = seq * 10 + (data.charCodeAt(i) - 48);
   // Exact up to 15 digits; past 2^53 the last step rounds, but never to a safe integer.
   return seq <= Number.MAX_SAFE_INTEGER ? seq : undefined;
 }

@@ -18,6 +18,7 @@ if (redisMissing()) {
   await import('./pairing.test.js');
   await import('./info.test.js');
   await import('./rooms.test.js');
+  await import('./roomPackCounts.test.js');
   await import('./roomInfo.test.js');
   await import('./presence.test.js');
   await import('./pairOnce.test.js');
