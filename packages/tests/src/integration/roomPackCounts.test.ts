@@ -15,7 +15,7 @@ async function member(url: string, binary: boolean) {
     bytes += data.length;
     if (isBinary) {
       const frame = decodeServerBinary(new Uint8Array(data));
-      if (frame.kind === BinaryKind.RoomPack) packs.push(frame.payload);
+      if (frame?.kind === BinaryKind.RoomPack) packs.push(frame.payload);
       return;
     }
     const frame = JSON.parse(data.toString()) as { type: string; id?: number; socketId?: string; pack?: unknown };
