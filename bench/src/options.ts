@@ -27,12 +27,19 @@ export interface BenchOptions {
   nodeFootprint: boolean;
   /** Benchmark the engine's cluster mode: one node against two with every pair split. */
   clusterEngine: boolean;
+  /** `--cluster-engine` only: the topologies to run (keys of `CLUSTER_TOPOLOGIES`), all by default. */
+  topologies?: string[];
+  /** `--cluster-engine` only: throughput alone, no latency part. */
+  skipLatency: boolean;
   /** Extra node flags for every server process, e.g. `--max-semi-space-size=2`. */
   serverFlags: string[];
   /** A git ref: each MWSE system also runs with the engine built at that commit. */
   baseline?: string;
   out?: string;
 }
+
+/** The cluster engine bench's topologies (bench/src/cluster/spike.ts, `clusterEngine`). */
+export const CLUSTER_TOPOLOGIES = ['one', 'two', 'kept', 'mirrored', 'alone'];
 
 export const WORKLOADS: WorkloadName[] = ['pairs', 'room10', 'room150', 'requests', 'idle'];
 
@@ -58,6 +65,10 @@ export const USAGE = `pnpm bench [options]
   --cluster-engine   @mwse/engine in cluster mode on a redis-server of its own: one node (no
                      Redis) against two nodes with every pair split across them (msg/s, msg
                      per CPU-s with Redis's CPU), then request latency at 1,000 req/s
+  --topologies <list>
+                     with --cluster-engine: ${CLUSTER_TOPOLOGIES.join(',')} (default: all)
+  --skip-latency     with --cluster-engine: throughput only; with BENCH_CALLGRIND_DIR and
+                     BENCH_SERVER_WRAP (see README) it also counts the nodes' instructions per message
   --cluster-spike    the cluster spike on a redis-server of its own (/usr/bin/redis-server):
                      the batched deliver script alone, then one node against two nodes with
                      every pair split across them (msg/s, msg per CPU-s with Redis's CPU),
@@ -105,6 +116,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       'cluster-spike': { type: 'boolean', default: false },
       'node-footprint': { type: 'boolean', default: false },
       'cluster-engine': { type: 'boolean', default: false },
+      topologies: { type: 'string' },
+      'skip-latency': { type: 'boolean', default: false },
       'server-flags': { type: 'string' },
       baseline: { type: 'string' },
       out: { type: 'string' },
@@ -133,6 +146,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     clusterSpike: values['cluster-spike'],
     nodeFootprint: values['node-footprint'],
     clusterEngine: values['cluster-engine'],
+    skipLatency: values['skip-latency'],
+    ...(values.topologies ? { topologies: list(values.topologies, CLUSTER_TOPOLOGIES, 'topology') } : {}),
     serverFlags: values['server-flags']?.split(/\s+/).filter(Boolean) ?? [],
     out: values.out,
     ...(values.baseline ? { baseline: values.baseline } : {}),

@@ -11,6 +11,7 @@ import { machineBusySeconds, processCpuSeconds } from '../procStats.js';
 import { buildBaseline } from '../baseline.js';
 import { ServerProcess } from '../ServerProcess.js';
 import { median, percentile } from '../stats.js';
+import { callgrindControl, callgrindDump } from '../workloads/measure.js';
 import { DELIVER_LUA, packFrames } from './deliverScript.js';
 
 /*
@@ -32,6 +33,12 @@ export interface SpikeOptions {
   rate: number;
   /** `--baseline <ref>`: also two nodes of the engine built at that commit. */
   baseline?: string;
+  /** `--cluster-engine`: the topologies to run (`CLUSTER_TOPOLOGIES`); all when unset. */
+  topologies?: string[];
+  /** `--cluster-engine`: throughput only. */
+  skipLatency?: boolean;
+  /** Extra node flags for the engine nodes (`--server-flags`, e.g. `--cpu-prof`). */
+  serverFlags?: string[];
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -124,6 +131,8 @@ async function scriptAlone(redis: TestRedis, framesPerCall: number, targets: num
 
 interface Topology {
   name: string;
+  /** Its key in `--topologies` (engine topologies only). */
+  key?: string;
   /** One entry per node: its Redis URL or `local`. */
   nodes: string[];
   /** Script calls a node may have outstanding (0: one call per turn, unbounded). */
@@ -143,7 +152,7 @@ let starts = 0;
  * Start the nodes of `topology`; the caller stops them. Engine nodes of one start never reuse
  * the ids of an earlier one on the shared Redis (its lease, bus log and session records).
  */
-async function startNodes(topology: Topology): Promise<ServerProcess[]> {
+async function startNodes(topology: Topology, nodeFlags: string[] = []): Promise<ServerProcess[]> {
   const start = ++starts;
   return Promise.all(
     topology.nodes.map((url, i) =>
@@ -152,6 +161,7 @@ async function startNodes(topology: Topology): Promise<ServerProcess[]> {
             file: ENGINE,
             args: url === 'local' ? ['uws'] : ['uws', url, `node${i + 1}-${start}`, ...(topology.resume ? [topology.resume === 'local' ? 'resume-local' : 'resume'] : [])],
             maxLifetimeMs: 600_000,
+            nodeFlags,
             ...(topology.engineModule ? { env: { MWSE_BENCH_ENGINE: topology.engineModule } } : {}),
           })
         : ServerProcess.start({ file: RELAY, args: [`node${i + 1}`, url, String(topology.inFlight ?? 0)], maxLifetimeMs: 600_000 }),
@@ -172,7 +182,7 @@ async function openPairs(nodes: ServerProcess[], connections: number): Promise<[
 
 /** 2. Closed-loop throughput of a topology (the pairs workload, split across nodes). */
 async function throughput(topology: Topology, redis: TestRedis, admin: Redis, o: SpikeOptions) {
-  const nodes = await startNodes(topology);
+  const nodes = await startNodes(topology, o.serverFlags);
   const pairs = await openPairs(nodes, o.connections);
   const conns = pairs.flat();
   try {
@@ -196,11 +206,15 @@ async function throughput(topology: Topology, redis: TestRedis, admin: Redis, o:
     const pids = [...nodes.map((n) => n.pid), ...(clustered ? [redis.pid!] : [])];
     const count = topology.engine ? publishCalls : scriptCalls;
     const calls0 = clustered ? await count(admin) : 0;
+    // Under callgrind (BENCH_SERVER_WRAP, BENCH_CALLGRIND_DIR): the nodes' instructions in the window.
+    const callgrind = topology.engine ? process.env.BENCH_CALLGRIND_DIR : undefined;
+    if (callgrind) for (const n of nodes) callgrindControl(n.pid, '--zero');
     const d0 = delivered;
     const cpu = cpuWindow(pids);
     await sleep(o.duration * 1000);
     const used = cpu();
     const frames = delivered - d0;
+    const instructions = callgrind ? nodes.reduce((sum, n) => sum + callgrindDump(n.pid, callgrind), 0) : 0;
     const calls = clustered ? (await count(admin)) - calls0 - (topology.engine ? 0 : 1) : 0;
     // The engine's bus logs: what the streams behind the channels hold at the end of the window.
     let logBytes = 0;
@@ -227,6 +241,7 @@ async function throughput(topology: Topology, redis: TestRedis, admin: Redis, o:
       callsPerSec: calls / used.seconds,
       logMb: logBytes / 1e6,
       logSeconds,
+      instructionsPerMsg: frames > 0 ? instructions / frames : 0,
     };
   } finally {
     for (const conn of conns) conn.close();
@@ -343,7 +358,7 @@ export async function clusterSpike(o: SpikeOptions): Promise<void> {
       const m = (key: keyof (typeof rs)[number]) => median(rs.map((r) => r[key]));
       medians.set(t.name, { msgPerSec: m('msgPerSec'), perCpu: m('msgPerServerCpuSec') });
       console.log(
-        `${t.name} | ${fmt(m('msgPerSec'))} | ${fmt(m('msgPerServerCpuSec'))} | ${m('serverCpu').toFixed(2)} | ${m('redisCpu').toFixed(2)} | ${m('framesPerCall').toFixed(1)} | ${fmt(m('callsPerSec'))} | ${m('generatorCpu').toFixed(2)} | ${m('otherCpu').toFixed(2)}`,
+        `${t.name} | ${fmt(m('msgPerSec'))} | ${fmt(m('msgPerServerCpuSec'))} | ${m('serverCpu').toFixed(2)} | ${m('redisCpu').toFixed(2)} | ${m('framesPerCall').toFixed(1)} | ${fmt(m('callsPerSec'))} | ${m('generatorCpu').toFixed(2)} | ${m('otherCpu').toFixed(2)} | ${m('instructionsPerMsg') ? fmt(m('instructionsPerMsg')) : '-'}`,
       );
     }
     const a = medians.get(one.name)!;
@@ -379,20 +394,21 @@ export async function clusterEngine(o: SpikeOptions): Promise<void> {
   const admin = new Redis(redis.url);
   try {
     console.log(`redis-server ${(await admin.info('server')).match(/redis_version:(\S+)/)?.[1]} on port ${redis.port} (own, no persistence)\n`);
-    const one: Topology = { name: 'engine, one node (no Redis)', nodes: ['local'], engine: true };
-    const two: Topology = { name: 'engine, two nodes, every pair split', nodes: [redis.url, redis.url], engine: true };
-    const kept: Topology = { name: 'engine, two nodes, every pair split, resume on, takeover off', nodes: [redis.url, redis.url], engine: true, resume: 'local' };
-    const mirrored: Topology = { name: 'engine, two nodes, every pair split, resume on, sessions mirrored', nodes: [redis.url, redis.url], engine: true, resume: 'mirrored' };
+    const one: Topology = { name: 'engine, one node (no Redis)', key: 'one', nodes: ['local'], engine: true };
+    const two: Topology = { name: 'engine, two nodes, every pair split', key: 'two', nodes: [redis.url, redis.url], engine: true };
+    const kept: Topology = { name: 'engine, two nodes, every pair split, resume on, takeover off', key: 'kept', nodes: [redis.url, redis.url], engine: true, resume: 'local' };
+    const mirrored: Topology = { name: 'engine, two nodes, every pair split, resume on, sessions mirrored', key: 'mirrored', nodes: [redis.url, redis.url], engine: true, resume: 'mirrored' };
     // Every pair on one node of a cluster: with sessions mirrored, each frame goes through the
     // node's own log in Redis before its socket (docs/cluster.md, "Node death").
-    const alone: Topology = { name: 'engine, one node on Redis, resume on, sessions mirrored', nodes: [redis.url], engine: true, resume: 'mirrored' };
-    const topologies = [one, two, kept, mirrored, alone];
+    const alone: Topology = { name: 'engine, one node on Redis, resume on, sessions mirrored', key: 'alone', nodes: [redis.url], engine: true, resume: 'mirrored' };
+    // --topologies: the ones chosen (and their baselines); one and two are always measured, the ratios need them.
+    const chosen = (t: Topology) => !o.topologies || o.topologies.includes(t.key!);
+    const topologies = [one, two, kept, mirrored, alone].filter((t) => t === one || t === two || chosen(t));
     // --baseline <ref>: the engine built at another commit, two nodes, measured in the same run.
     if (o.baseline) {
       const base = buildBaseline(o.baseline, REPO);
-      topologies.push({ name: `engine, one node on Redis, resume on, sessions mirrored (${base.commit})`, nodes: [redis.url], engine: true, engineModule: base.engine, resume: 'mirrored' });
-      topologies.push({ name: `engine, two nodes, every pair split (${base.commit})`, nodes: [redis.url, redis.url], engine: true, engineModule: base.engine });
-      topologies.push({ name: `engine, two nodes, every pair split, resume on, sessions mirrored (${base.commit})`, nodes: [redis.url, redis.url], engine: true, engineModule: base.engine, resume: 'mirrored' });
+      const of = (t: Topology): Topology => ({ ...t, name: `${t.name} (${base.commit})`, engineModule: base.engine });
+      for (const t of [alone, two, mirrored]) if (t === two || chosen(t)) topologies.push(of(t));
     }
     const results = new Map<string, Awaited<ReturnType<typeof throughput>>[]>();
     for (let round = 0; round < o.rounds; round++) {
@@ -402,22 +418,23 @@ export async function clusterEngine(o: SpikeOptions): Promise<void> {
       }
     }
     console.log(`relay throughput, closed loop (${o.connections} connections, window ${o.window}, ${o.rounds} rounds, medians)`);
-    console.log('topology | msg/s | msg per server CPU-s | server CPU (cores, Redis incl.) | Redis CPU | frames/publish | bus logs (MB, seconds held) | generator CPU | other CPU');
+    console.log('topology | msg/s | msg per server CPU-s | server CPU (cores, Redis incl.) | Redis CPU | frames/publish | bus logs (MB, seconds held) | generator CPU | other CPU | node instructions/msg');
     const medians = new Map<string, { msgPerSec: number; perCpu: number }>();
     for (const t of topologies) {
       const rs = results.get(t.name)!;
       const m = (key: keyof (typeof rs)[number]) => median(rs.map((r) => r[key]));
       medians.set(t.name, { msgPerSec: m('msgPerSec'), perCpu: m('msgPerServerCpuSec') });
       console.log(
-        `${t.name} | ${fmt(m('msgPerSec'))} | ${fmt(m('msgPerServerCpuSec'))} | ${m('serverCpu').toFixed(2)} | ${m('redisCpu').toFixed(2)} | ${m('framesPerCall').toFixed(1)} | ${m('logMb').toFixed(1)}, ${m('logSeconds').toFixed(1)} s | ${m('generatorCpu').toFixed(2)} | ${m('otherCpu').toFixed(2)}`,
+        `${t.name} | ${fmt(m('msgPerSec'))} | ${fmt(m('msgPerServerCpuSec'))} | ${m('serverCpu').toFixed(2)} | ${m('redisCpu').toFixed(2)} | ${m('framesPerCall').toFixed(1)} | ${m('logMb').toFixed(1)}, ${m('logSeconds').toFixed(1)} s | ${m('generatorCpu').toFixed(2)} | ${m('otherCpu').toFixed(2)} | ${m('instructionsPerMsg') ? fmt(m('instructionsPerMsg')) : '-'}`,
       );
     }
     const a = medians.get(one.name)!;
     const b = medians.get(two.name)!;
     console.log(`two nodes / one node: ${(b.msgPerSec / a.msgPerSec).toFixed(2)}x msg/s, ${(b.perCpu / a.perCpu).toFixed(2)}x msg per CPU-s`);
-    const k = medians.get(kept.name)!;
-    const c = medians.get(mirrored.name)!;
-    console.log(`two nodes with resume, sessions mirrored / takeover off: ${(c.msgPerSec / k.msgPerSec).toFixed(2)}x msg/s, ${(c.perCpu / k.perCpu).toFixed(2)}x msg per CPU-s`);
+    const k = medians.get(kept.name);
+    const c = medians.get(mirrored.name);
+    if (k && c) console.log(`two nodes with resume, sessions mirrored / takeover off: ${(c.msgPerSec / k.msgPerSec).toFixed(2)}x msg/s, ${(c.perCpu / k.perCpu).toFixed(2)}x msg per CPU-s`);
+    if (o.skipLatency) return;
     // Half the maximum two-node rate: a request is two relayed messages (there and back).
     const half = Math.round(b.msgPerSec / 2 / 2);
     console.log(`\nrequest/response latency (round trip: two relayed messages), open loop, at ${fmt(LOW_RATE)} req/s and at half the maximum two-node rate (${fmt(half)} req/s)`);
@@ -425,7 +442,7 @@ export async function clusterEngine(o: SpikeOptions): Promise<void> {
     const lat = new Map<string, Awaited<ReturnType<typeof latency>>>();
     // At the high rate one node, two nodes, two with sessions mirrored and the baseline's two
     // nodes only (each run queues for long on a loaded machine).
-    const atHalf = [one, two, mirrored, ...topologies.filter((t) => t.engineModule && !t.resume)];
+    const atHalf = topologies.filter((t) => t === one || t === two || t === mirrored || (t.engineModule && !t.resume));
     for (const rate of [LOW_RATE, half]) {
       for (const t of rate === LOW_RATE ? topologies : atHalf) {
         const r = await latency(t, rate, o, redis, admin);

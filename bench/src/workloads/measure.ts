@@ -130,12 +130,13 @@ export function startCpuWindow(server: ServerProcess): () => CpuWindow {
   };
 }
 
-function callgrindControl(pid: number, command: string): void {
+/** Run `callgrind_control <command>` on a server running under callgrind. */
+export function callgrindControl(pid: number, command: string): void {
   execFileSync('callgrind_control', [command, String(pid)], { stdio: 'ignore', timeout: 60_000 });
 }
 
 /** Dump the counts since the last zero and read their total (the `summary:` or `totals:` line). */
-function callgrindDump(pid: number, dir: string): number {
+export function callgrindDump(pid: number, dir: string): number {
   const before = new Set(readdirSync(dir));
   callgrindControl(pid, '--dump');
   const name = readdirSync(dir).find((f) => !before.has(f) && f.startsWith(`callgrind.out.${pid}`));
