@@ -26,7 +26,8 @@ const resumeGrace = process.argv[3] === 'resume' || process.argv[5]?.startsWith(
 const takeover = process.argv[5] !== 'resume-local';
 const redis = process.argv[3]?.startsWith('redis') ? process.argv[3] : undefined;
 const engine = await createEngine({
-  ...(redis ? { cluster: { redis, nodeId: process.argv[4], takeover } } : {}),
+  // BENCH_CLUSTER_LEASE: a longer lease for nodes too slow to renew a 3 s one (under callgrind).
+  ...(redis ? { cluster: { redis, nodeId: process.argv[4], takeover, ...(process.env.BENCH_CLUSTER_LEASE ? { lease: Number(process.env.BENCH_CLUSTER_LEASE) } : {}) } } : {}),
   host: '127.0.0.1',
   port: 0,
   transport,
