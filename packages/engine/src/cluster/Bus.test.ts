@@ -3,6 +3,8 @@ import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bus, type Op } from './Bus.js';
 import { type ClusterRedis, openRedis } from './RedisLink.js';
+import { batchHead, batchOf } from './busLog.js';
+import { writeOps } from './busOps.js';
 
 // The bus and its log against a redis-server of the test's own (AOF on): sequence numbers, gaps
 // filled from the log, duplicates skipped, a restarted source, state lost, fencing. Batches the
@@ -90,16 +92,15 @@ suite('cluster bus and its log', () => {
   /** The header the bus gave the last batch in `target`'s log: source, epoch, sequence. */
   async function lastHeader(target: string): Promise<{ n: string; e: string; q: number }> {
     const [entry] = await admin.xrevrange(log(target), '+', '-', 'COUNT', 1);
-    const head = entry![1][1]!;
-    return JSON.parse(`{${head.slice(0, head.lastIndexOf(',"o":'))}}`) as { n: string; e: string; q: number };
+    return batchOf(entry![0], entry![1][1]!, '');
   }
 
   /** Append a batch to `target`'s log as the bus would, and publish it only if `publish`. */
   async function forge(target: string, head: { n: string; e: string; q: number }, ids: string[], publish: boolean): Promise<string> {
-    const h = `"n":${JSON.stringify(head.n)},"e":"${head.e}","q":${head.q},"o":`;
-    const o = JSON.stringify(ids.map((id) => ({ o: 'g', id })));
+    const h = batchHead(head.n, head.e, head.q);
+    const o = writeOps(ids.map((id) => ({ o: 'g', id })), head.n);
     const id = (await admin.xadd(log(target), '*', 'h', h, 'o', o))!;
-    if (publish) await admin.publish(channel(target), `{"i":"${id}",${h}${o}}`);
+    if (publish) await admin.publish(channel(target), `{"i":"${id}",${h}}\n${o}`);
     return id;
   }
 

@@ -3,7 +3,8 @@ import type { WireData } from '@mwse/protocol';
 import type { Logger } from '../log/Logger.js';
 import type { PeerCard } from './Cluster.js';
 import type { ClusterRedis } from './RedisLink.js';
-import { type Batch, compareIds, DELIVER, PROBE, type StreamRedis } from './busLog.js';
+import { type Batch, batchHead, batchOf, compareIds, DELIVER, opsOf, PROBE, readMessage, type StreamRedis } from './busLog.js';
+import { writeOps } from './busOps.js';
 
 /** The shared channel: node announcements. */
 const ALL = 'mwse:cluster:all';
@@ -259,10 +260,9 @@ export class Bus {
         seq = { e: `${this.incarnation}.${this.sequences++}`, q: 0 };
         this.sent.set(node, seq);
       }
-      const q = ++seq.q;
-      const head = `"n":${JSON.stringify(this.nodeId)},"e":"${seq.e}","q":${q},"o":`;
+      const head = batchHead(this.nodeId, seq.e, ++seq.q);
       calls.push({
-        args: [DELIVER, 3, this.stream(node), this.channel(node), this.leaseKey, this.leaseValue, head, JSON.stringify(ops), String(this.retention)],
+        args: [DELIVER, 3, this.stream(node), this.channel(node), this.leaseKey, this.leaseValue, head, writeOps(ops, this.nodeId), String(this.retention)],
         done: (error, result) => {
           if (error) {
             this.log.warn({ err: error, node }, 'cluster: a publish failed');
@@ -333,7 +333,7 @@ export class Bus {
         }
         let parsed: Batch | { p: string };
         try {
-          parsed = JSON.parse(arrival.message) as Batch | { p: string };
+          parsed = readMessage(arrival.message);
         } catch (error) {
           this.arrivals.shift();
           this.log.error({ err: error, node: this.nodeId }, 'cluster: a bus message failed');
@@ -372,7 +372,13 @@ export class Bus {
           const head = fields[fields.indexOf('h') + 1];
           const ops = fields[fields.indexOf('o') + 1];
           if (head === undefined || ops === undefined) continue;
-          const batch = JSON.parse(`{"i":"${id}",${head}${ops}}`) as Batch;
+          let batch: Batch;
+          try {
+            batch = batchOf(id, head, ops);
+          } catch (error) {
+            this.log.error({ err: error, node: this.nodeId }, 'cluster: a bus message failed');
+            continue;
+          }
           if (this.take(batch, true) === 'applied') this.recovered++;
         }
         if (entries.length < FILL_PAGE) {
@@ -403,7 +409,7 @@ export class Bus {
     if (compareIds(batch.i, this.position) <= 0) return 'skipped';
     if (!this.handlers.live(batch.n)) {
       this.skip(batch.i);
-      this.guard(() => this.handlers.strayed?.(batch.n, batch.o));
+      this.guard(() => this.handlers.strayed?.(batch.n, opsOf(batch)));
       return 'skipped';
     }
     const last = this.applied.get(batch.n);
@@ -424,12 +430,21 @@ export class Bus {
       // A sequence seen here for the first time, not from its start: its start may be in the log.
       return 'gap';
     }
+    let ops: Op[];
+    try {
+      ops = opsOf(batch);
+    } catch (error) {
+      // Never from a node of this version; a batch that cannot be read is lost like a trimmed one.
+      this.log.error({ err: error, node: this.nodeId }, 'cluster: a bus message failed');
+      this.lose(batch.n, 'a batch could not be read');
+      ops = [];
+    }
     this.position = batch.i;
     this.applied.set(batch.n, { e: batch.e, q: batch.q });
     // Its id goes first: a batch whose op went async counts as applied from its first op on, so
     // a taker may miss the rest of it but never replays what was applied (see `appliedAt`).
     this.inbound.push({ o: '$', i: batch.i });
-    for (const op of batch.o) this.inbound.push(op);
+    for (const op of ops) this.inbound.push(op);
     if (!this.draining) void this.drain();
     return 'applied';
   }

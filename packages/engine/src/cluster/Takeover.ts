@@ -11,7 +11,7 @@ import type { Released } from './Cluster.js';
 import { Session } from '../session/Session.js';
 import type { DeliverOp, Op } from './Bus.js';
 import { logKey, positionKey } from './Bus.js';
-import { compareIds, type StreamRedis } from './busLog.js';
+import { batchOf, compareIds, opsOf, type StreamRedis } from './busLog.js';
 
 /** What a dead node's log held for one of its sessions after its recorded position, in order. */
 type LogItem = { d: DeliverOp } | { op: Op };
@@ -374,11 +374,12 @@ export class Takeover {
       const entries = await streams.xrange(stream, after, to, 'COUNT', LOG_PAGE);
       for (const [entryId, fields] of entries) {
         after = `(${entryId}`;
+        const head = fields[fields.indexOf('h') + 1];
         const ops = fields[fields.indexOf('o') + 1];
-        if (ops === undefined) continue;
+        if (head === undefined || ops === undefined) continue;
         let parsed: Op[];
         try {
-          parsed = JSON.parse(ops) as Op[];
+          parsed = opsOf(batchOf(entryId, head, ops));
         } catch {
           continue;
         }
