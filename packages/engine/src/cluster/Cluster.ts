@@ -610,7 +610,13 @@ export class Cluster {
 
   /** Apply one op of the bus: what it sends this node's sessions goes to their sockets. */
   private apply(op: Op): Promise<unknown> | undefined {
-    return this.direct(() => this.applyOp(op));
+    // `direct`, without a closure per op.
+    this.directDepth++;
+    try {
+      return this.applyOp(op);
+    } finally {
+      this.directDepth--;
+    }
   }
 
   private applyOp(op: Op): Promise<unknown> | undefined {
@@ -665,31 +671,21 @@ export class Cluster {
         // Without a card (the sender took this node to hold a ghost already: an op that made it
         // may have been lost with a pub/sub connection) the ghost is made from the id alone.
         const ghost = hub.peer(id) ?? this.ghostFor(id, op.f);
-        const answer = (v: unknown, e?: [string, string]) => {
-          if (op.c === undefined) return;
-          this.bus.push(op.from, e ? { o: 'r', c: op.c, e } : v === undefined ? { o: 'r', c: op.c } : { o: 'r', c: op.c, v });
-        };
         if (!ghost) return;
-        const fail = (error: unknown) => {
-          if (error instanceof ServiceError) answer(undefined, [error.code, error.message]);
-          else {
-            this.log.error({ err: error, op: op.n }, 'cluster: a remote half failed');
-            answer(undefined, ['internal', 'the server failed to handle this frame']);
-          }
-        };
-        // A ghost left relating to nothing here is dropped once the op is done.
-        const idle = () => {
-          if (ghost.remote !== undefined) this.forgetIfIdle(ghost);
-        };
         try {
           const own = this.ops.get(op.n);
           const result = own ? own(ghost, op.a as never) : hub.runRemote(op.n, ghost, op.a);
-          if (result instanceof Promise) return result.then((v) => answer(v), fail).finally(idle);
-          answer(result);
+          if (result instanceof Promise) {
+            return result.then(
+              (v) => this.answer(op, v),
+              (error: unknown) => this.failed(op, error),
+            ).finally(() => this.idle(ghost));
+          }
+          this.answer(op, result);
         } catch (error) {
-          fail(error);
+          this.failed(op, error);
         }
-        idle();
+        this.idle(ghost);
         return;
       }
       case 'r': {
@@ -711,6 +707,26 @@ export class Cluster {
         return;
       }
     }
+  }
+
+  /** Answer the call `op` made, if it made one, with `v` or the error `e`. */
+  private answer(op: Extract<Op, { o: 'x' }>, v: unknown, e?: [string, string]): void {
+    if (op.c === undefined) return;
+    this.bus.push(op.from, e ? { o: 'r', c: op.c, e } : v === undefined ? { o: 'r', c: op.c } : { o: 'r', c: op.c, v });
+  }
+
+  /** A remote half threw or rejected: its caller is told (a refusal as is, anything else as internal). */
+  private failed(op: Extract<Op, { o: 'x' }>, error: unknown): void {
+    if (error instanceof ServiceError) this.answer(op, undefined, [error.code, error.message]);
+    else {
+      this.log.error({ err: error, op: op.n }, 'cluster: a remote half failed');
+      this.answer(op, undefined, ['internal', 'the server failed to handle this frame']);
+    }
+  }
+
+  /** A ghost left relating to nothing here is dropped once the op is done. */
+  private idle(ghost: Peer): void {
+    if (ghost.remote !== undefined) this.forgetIfIdle(ghost);
   }
 
   private announced(message: Announcement): void {

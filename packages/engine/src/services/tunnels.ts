@@ -21,10 +21,14 @@ interface RemoteTunnel {
 
 const utf8 = new TextDecoder();
 
-/** The payload of a tunnel frame as it crosses to another node. */
-function carried(value: unknown, raw: RawPayload | undefined): Pick<RemoteTunnel, 'text' | 'value' | 'rawError'> {
-  if (!raw) return { value };
-  return { text: raw.text ?? utf8.decode(raw.bytes), rawError: raw.error };
+/** `tunnel` with the payload of its frame as it crosses to another node (set on it, not copied). */
+function carried(tunnel: RemoteTunnel, value: unknown, raw: RawPayload | undefined): RemoteTunnel {
+  if (!raw) tunnel.value = value;
+  else {
+    tunnel.text = raw.text ?? utf8.decode(raw.bytes);
+    tunnel.rawError = raw.error;
+  }
+  return tunnel;
 }
 
 /** The payload a remote tunnel frame carried, back as a raw payload (or none). */
@@ -50,7 +54,7 @@ export function createTunnelService(hub: Hub): Service<TunnelFrames> {
       // Watching each other already: the target's node holds a ghost of `from` (the mirror).
       const known = from.watchers.has(ghost);
       from.watch(ghost);
-      const tunnel = { to, type, ...carried(value, raw) } satisfies RemoteTunnel;
+      const tunnel = carried({ to, type }, value, raw);
       if (known) cluster!.sendKnown(ghost.remote!, 'tunnel/direct', from, tunnel);
       else cluster!.send(ghost.remote!, 'tunnel/direct', from, tunnel);
       return;
@@ -70,7 +74,7 @@ export function createTunnelService(hub: Hub): Service<TunnelFrames> {
       checkPending(from, id);
       from.watch(peer);
       from.pendingRequests!.set(id, { target: peer, at: performance.now() });
-      cluster!.send(peer.remote, 'tunnel/request', from, { to, id, ...carried(body, raw) } satisfies RemoteTunnel);
+      cluster!.send(peer.remote, 'tunnel/request', from, carried({ to, id }, body, raw));
       return;
     }
     from.watch(peer);
@@ -100,7 +104,7 @@ export function createTunnelService(hub: Hub): Service<TunnelFrames> {
     if (!requester && cluster) {
       // The request is recorded on the requester's node, which settles it.
       const node = cluster.nodeOf(to);
-      if (node) cluster.send(node, 'tunnel/response', from, { to, id, error, ...carried(body, raw) } satisfies RemoteTunnel);
+      if (node) cluster.send(node, 'tunnel/response', from, carried({ to, id, error }, body, raw));
       return;
     }
     const pending = requester?.pendingRequests?.get(id);
