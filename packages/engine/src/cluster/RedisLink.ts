@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { requireIoredis } from '../requireIoredis.js';
 
 /** The part of an ioredis client the cluster uses, so the engine's types need no ioredis. */
 export interface ClusterRedis {
@@ -41,7 +41,7 @@ type RedisConstructor = new (url: string, options: Record<string, unknown>) => C
 export function openRedis(url: string, name: string, inOrder = false): ClusterRedis {
   let Redis: RedisConstructor;
   try {
-    Redis = createRequire(import.meta.url)('ioredis') as RedisConstructor;
+    Redis = requireIoredis() as RedisConstructor;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`cluster mode needs the "ioredis" package (npm install ioredis): ${reason}`);

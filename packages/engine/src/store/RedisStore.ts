@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { requireIoredis } from '../requireIoredis.js';
 import type { NotificationQuotas, QuotaRefusal, StoredNotification } from '../services/NotificationStore.js';
 import { MAX_REPLY_ROUTES } from './MemoryStore.js';
 import * as scripts from './redisScripts.js';
@@ -43,7 +43,7 @@ type RedisConstructor = new (url: string, options: Record<string, unknown>) => R
 /** ioredis, loaded on first use: the engine does not need it unless a Redis store is asked for. */
 function loadIoredis(): RedisConstructor {
   try {
-    return createRequire(import.meta.url)('ioredis') as RedisConstructor;
+    return requireIoredis() as RedisConstructor;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`the redis store needs the "ioredis" package (npm install ioredis): ${reason}`);
