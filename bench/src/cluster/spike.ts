@@ -2,8 +2,6 @@ import { startRedis, type TestRedis } from '@mwse/testkit/redis';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { openConnections } from '../generator/openConnections.js';
-import type { Connection } from '../generator/Connection.js';
 import { mwseDialect } from '../generator/mwseDialect.js';
 import { makePack, timedBody } from '../generator/payload.js';
 import { probeDirect } from '../generator/probe.js';
@@ -13,6 +11,8 @@ import { ServerProcess } from '../ServerProcess.js';
 import { median, percentile } from '../stats.js';
 import { callgrindControl, callgrindDump } from '../workloads/measure.js';
 import { DELIVER_LUA, packFrames } from './deliverScript.js';
+import { oneWayLatency, type OneWayResult } from './oneWayLatency.js';
+import { openPairs, startNodes, type Topology } from './topology.js';
 
 /*
  * The cluster spike (docs/cluster.md, "Spike"), `pnpm bench --cluster-spike`. In one run, on a
@@ -42,14 +42,13 @@ export interface SpikeOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-// Bundled into dist/run.js: the node's own bundle sits next to it.
-const RELAY = fileURLToPath(new URL('./servers/clusterRelay.js', import.meta.url));
-const ENGINE = fileURLToPath(new URL('./servers/mwseEngine.js', import.meta.url));
 /** The repository (dist/run.js is in bench/dist). */
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const PREFIX = 'spike:';
-/** The second, low offered rate of the latency part (requests/s). */
+/** The low offered rate of the latency part (requests/s; twice as many messages one way). */
 const LOW_RATE = 1000;
+/** Generator processes of the one-way latency part: one per core, so the offered rate is met. */
+const LATENCY_WORKERS = 2;
 
 /** CPU seconds of `pids` and of this process, and the machine's busy seconds, over a window. */
 function cpuWindow(pids: number[]) {
@@ -72,6 +71,12 @@ function cpuWindow(pids: number[]) {
 async function publishCalls(client: Redis): Promise<number> {
   const info = await client.info('commandstats');
   return Number(info.match(/cmdstat_publish:calls=(\d+)/)?.[1] ?? 0);
+}
+
+/** Drop the engine's bus logs, so the next topology on this Redis measures its own (and its memory). */
+async function clearLogs(admin: Redis): Promise<void> {
+  const keys = await admin.keys('mwse:cluster:log:*');
+  if (keys.length > 0) await admin.del(...keys);
 }
 
 /** Script calls Redis has run so far (EVALSHA and EVAL). */
@@ -129,61 +134,10 @@ async function scriptAlone(redis: TestRedis, framesPerCall: number, targets: num
   };
 }
 
-interface Topology {
-  name: string;
-  /** Its key in `--topologies` (engine topologies only). */
-  key?: string;
-  /** One entry per node: its Redis URL or `local`. */
-  nodes: string[];
-  /** Script calls a node may have outstanding (0: one call per turn, unbounded). */
-  inFlight?: number;
-  /** The real engine (`--cluster-engine`) rather than the spike's bare relay. */
-  engine?: boolean;
-  /** Another build of the engine (its dist/index.js) than the workspace's. */
-  engineModule?: string;
-  /** Engine nodes keep sessions: `mirrored` into Redis for takeover, or `local` to their node. */
-  resume?: 'mirrored' | 'local';
-}
-
-/** Topologies started so far: each start's engine nodes get ids of their own. */
-let starts = 0;
-
-/**
- * Start the nodes of `topology`; the caller stops them. Engine nodes of one start never reuse
- * the ids of an earlier one on the shared Redis (its lease, bus log and session records).
- */
-async function startNodes(topology: Topology, nodeFlags: string[] = []): Promise<ServerProcess[]> {
-  const start = ++starts;
-  return Promise.all(
-    topology.nodes.map((url, i) =>
-      topology.engine
-        ? ServerProcess.start({
-            file: ENGINE,
-            args: url === 'local' ? ['uws'] : ['uws', url, `node${i + 1}-${start}`, ...(topology.resume ? [topology.resume === 'local' ? 'resume-local' : 'resume'] : [])],
-            maxLifetimeMs: 600_000,
-            nodeFlags,
-            ...(topology.engineModule ? { env: { MWSE_BENCH_ENGINE: topology.engineModule } } : {}),
-          })
-        : ServerProcess.start({ file: RELAY, args: [`node${i + 1}`, url, String(topology.inFlight ?? 0)], maxLifetimeMs: 600_000 }),
-    ),
-  );
-}
-
-/** Pairs: with two nodes, a[i] on the first and b[i] on the second. */
-async function openPairs(nodes: ServerProcess[], connections: number): Promise<[Connection, Connection][]> {
-  const half = connections / 2;
-  const sides = nodes.length === 1 ? [await openConnections(nodes[0]!.port, mwseDialect, connections)] : await Promise.all(nodes.map((n) => openConnections(n.port, mwseDialect, half)));
-  const pairs: [Connection, Connection][] = [];
-  for (let i = 0; i < half; i++) {
-    pairs.push(sides.length === 1 ? [sides[0]![2 * i]!, sides[0]![2 * i + 1]!] : [sides[0]![i]!, sides[1]![i]!]);
-  }
-  return pairs;
-}
-
 /** 2. Closed-loop throughput of a topology (the pairs workload, split across nodes). */
 async function throughput(topology: Topology, redis: TestRedis, admin: Redis, o: SpikeOptions) {
   const nodes = await startNodes(topology, o.serverFlags);
-  const pairs = await openPairs(nodes, o.connections);
+  const pairs = await openPairs(nodes, o.connections, topology);
   const conns = pairs.flat();
   try {
     const pack = makePack();
@@ -226,9 +180,7 @@ async function throughput(topology: Topology, redis: TestRedis, admin: Redis, o:
         const [last] = await admin.xrevrange(key, '+', '-', 'COUNT', 1);
         if (first && last) logSeconds = Math.max(logSeconds, (Number(last[0].split('-')[0]) - Number(first[0].split('-')[0])) / 1000);
       }
-      // Gone before the next topology runs on this Redis, so each measures its own.
-      const keys = await admin.keys('mwse:cluster:log:*');
-      if (keys.length > 0) await admin.del(...keys);
+      await clearLogs(admin);
     }
     return {
       msgPerSec: frames / used.seconds,
@@ -252,7 +204,7 @@ async function throughput(topology: Topology, redis: TestRedis, admin: Redis, o:
 /** 3. Round-trip latency (request there, response back: two crossings) at `rate` requests/s, open loop. */
 async function latency(topology: Topology, rate: number, o: SpikeOptions, redis?: TestRedis, admin?: Redis) {
   const nodes = await startNodes(topology);
-  const pairs = await openPairs(nodes, o.connections);
+  const pairs = await openPairs(nodes, o.connections, topology);
   let timer: NodeJS.Timeout | undefined;
   try {
     const samples: number[] = [];
@@ -385,9 +337,10 @@ export async function clusterSpike(o: SpikeOptions): Promise<void> {
  * `pnpm bench --cluster-engine`: @mwse/engine itself, one node without Redis against two cluster
  * nodes on a redis-server of its own with every pair split across them; "calls" are PUBLISHes
  * (one per target node per turn, plus each node's lease probe). Then request/response latency of
- * every topology, open loop, at 1,000 req/s and at half the maximum two-node rate (its closed-loop
- * msg/s over two messages per request, over two). `--baseline <ref>` adds that build's two nodes,
- * plain and with sessions mirrored.
+ * every topology, open loop, at 1,000 req/s, and the one-way latency of direct messages at 2,000
+ * msg/s and at half the maximum two-node rate (its closed-loop msg/s over two), from two generator
+ * processes (oneWayLatency.ts). `--baseline <ref>` adds that build's two nodes, plain and with
+ * sessions mirrored.
  */
 export async function clusterEngine(o: SpikeOptions): Promise<void> {
   const redis = await startRedis({ appendonly: false });
@@ -435,23 +388,31 @@ export async function clusterEngine(o: SpikeOptions): Promise<void> {
     const c = medians.get(mirrored.name);
     if (k && c) console.log(`two nodes with resume, sessions mirrored / takeover off: ${(c.msgPerSec / k.msgPerSec).toFixed(2)}x msg/s, ${(c.perCpu / k.perCpu).toFixed(2)}x msg per CPU-s`);
     if (o.skipLatency) return;
-    // Half the maximum two-node rate: a request is two relayed messages (there and back).
-    const half = Math.round(b.msgPerSec / 2 / 2);
-    console.log(`\nrequest/response latency (round trip: two relayed messages), open loop, at ${fmt(LOW_RATE)} req/s and at half the maximum two-node rate (${fmt(half)} req/s)`);
+    console.log(`\nrequest/response latency (round trip: two relayed messages), open loop, at ${fmt(LOW_RATE)} req/s (one generator process)`);
     console.log('topology | offered req/s | achieved | p50 ms | p99 ms | samples | answered twice | Redis CPU | script calls/s');
-    const lat = new Map<string, Awaited<ReturnType<typeof latency>>>();
+    for (const t of topologies) {
+      const r = await latency(t, LOW_RATE, o, redis, admin);
+      console.log(`${t.name} | ${fmt(r.rate)} | ${fmt(r.achieved)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.samples} | ${r.doubled} | ${r.redisCpu.toFixed(2)} | ${fmt(r.scriptCallsPerSec)}`);
+    }
+    // Half the maximum two-node rate, in messages: each one crosses from one node to the other.
+    const half = Math.round(b.msgPerSec / 2);
+    console.log(`\none-way latency of direct messages, open loop, at ${fmt(LOW_RATE * 2)} msg/s and at half the maximum two-node rate (${fmt(half)} msg/s), ${LATENCY_WORKERS} generator processes`);
+    console.log('topology | offered msg/s | sent | delivered | p50 ms | p99 ms | p99.9 ms | max ms | samples | send lag p99 ms | generator loop delay p99 ms | busiest generator CPU | server CPU (Redis incl.) | other CPU');
     // At the high rate one node, two nodes, two with sessions mirrored and the baseline's two
-    // nodes only (each run queues for long on a loaded machine).
+    // nodes only (each run may queue for long on a loaded machine).
     const atHalf = topologies.filter((t) => t === one || t === two || t === mirrored || (t.engineModule && !t.resume));
-    for (const rate of [LOW_RATE, half]) {
-      for (const t of rate === LOW_RATE ? topologies : atHalf) {
-        const r = await latency(t, rate, o, redis, admin);
-        lat.set(`${t.name}@${rate}`, r);
-        console.log(`${t.name} | ${fmt(r.rate)} | ${fmt(r.achieved)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.samples} | ${r.doubled} | ${r.redisCpu.toFixed(2)} | ${fmt(r.scriptCallsPerSec)}`);
+    const oneWay = new Map<string, OneWayResult>();
+    for (const rate of [LOW_RATE * 2, half]) {
+      for (const t of atHalf) {
+        const clustered = t.nodes.some((url) => url !== 'local');
+        const r = await oneWayLatency(t, rate, o, LATENCY_WORKERS, clustered ? redis.pid : undefined);
+        oneWay.set(`${t.name}@${rate}`, r);
+        console.log(`${t.name} | ${fmt(r.rate)} | ${fmt(r.offered)} | ${fmt(r.achieved)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.p999.toFixed(2)} | ${r.max.toFixed(1)} | ${r.samples} | ${r.lagP99.toFixed(2)} | ${r.loopDelayP99.toFixed(2)} | ${r.generatorCpu.toFixed(2)} | ${r.serverCpu.toFixed(2)} | ${r.otherCpu.toFixed(2)}`);
+        await clearLogs(admin);
       }
     }
-    const l1 = lat.get(`${one.name}@${half}`)!;
-    const l2 = lat.get(`${two.name}@${half}`)!;
+    const l1 = oneWay.get(`${one.name}@${half}`)!;
+    const l2 = oneWay.get(`${two.name}@${half}`)!;
     console.log(`at half the maximum two-node rate, two nodes / one node: p50 ${(l2.p50 / l1.p50).toFixed(1)}x, p99 ${(l2.p99 / l1.p99).toFixed(1)}x`);
   } finally {
     await admin.quit();

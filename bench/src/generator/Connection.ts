@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { FrameReader } from './FrameReader.js';
+import { readStamp } from './stamps.js';
 import { Opcode, maskedFrame } from './wsFrames.js';
 import type { RawWebSocket } from './openWebSocket.js';
 
@@ -113,6 +114,20 @@ export class Connection {
   countOnly(keepUpTo = 0): void {
     this.reader.decode = false;
     this.reader.keepUpTo = keepUpTo;
+  }
+
+  /**
+   * Count frames as {@link countOnly} does and read the send stamp of each longer one
+   * (stamps.ts): `onStamp` gets it in microseconds (-1 for a frame without one).
+   */
+  stampOnly(keepUpTo: number, onStamp: (sentMicros: number) => void): void {
+    this.countOnly(keepUpTo);
+    this.reader.sample = (payload) => onStamp(readStamp(payload));
+  }
+
+  /** Write bytes as they are (frames built by the caller, e.g. {@link StampedFrame.fill}). */
+  write(frames: Buffer): void {
+    if (!this.closed) this.socket.write(frames);
   }
 
   decodeAll(): void {

@@ -15,6 +15,11 @@ export class FrameReader {
   decode = true;
   /** Data frames of at most this many bytes are kept even in count mode. */
   keepUpTo = 0;
+  /**
+   * In count mode, longer data frames are still counted and also handed here (no UTF-8 decode:
+   * the one-way latency reads a stamp from their bytes).
+   */
+  sample: ((payload: Buffer) => void) | undefined;
   /** Complete data frames skipped since the last {@link take}. */
   private counted = 0;
   /** Payload bytes of the data frames counted so far (a running total, for session acks). */
@@ -26,6 +31,7 @@ export class FrameReader {
   private opcode = 0;
   private fin = false;
   private parts: Buffer[] | undefined;
+  private sampling = false;
 
   constructor(private readonly onFrame: FrameHandler) {}
 
@@ -70,7 +76,8 @@ export class FrameReader {
     if (opcode !== 0) this.opcode = opcode;
     this.remaining = len;
     if (opcode < 8) this.countedBytes += len;
-    this.parts = this.decode || this.opcode >= 8 || len <= this.keepUpTo ? [] : undefined;
+    this.sampling = !this.decode && this.opcode < 8 && len > this.keepUpTo && this.sample !== undefined;
+    this.parts = this.decode || this.opcode >= 8 || len <= this.keepUpTo || this.sampling ? [] : undefined;
     if (len === 0) this.finish();
   }
 
@@ -78,7 +85,11 @@ export class FrameReader {
     const parts = this.parts;
     this.parts = undefined;
     if (this.opcode >= 8 || this.fin) {
-      if (parts) this.onFrame(this.opcode, parts.length === 1 ? parts[0]! : parts.length ? Buffer.concat(parts) : EMPTY);
+      const payload = parts === undefined ? undefined : parts.length === 1 ? parts[0]! : parts.length ? Buffer.concat(parts) : EMPTY;
+      if (this.sampling) {
+        this.sample!(payload!);
+        this.counted++;
+      } else if (payload) this.onFrame(this.opcode, payload);
       else this.counted++;
     }
   }

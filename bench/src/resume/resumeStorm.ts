@@ -1,11 +1,12 @@
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import MWSE, { type BackoffOptions } from '@mwse/client';
 import { pinSelf } from '../cpuPinning.js';
-import { machineBusySeconds, processCpuSeconds } from '../procStats.js';
+import { Child } from '../Child.js';
+import { machineBusySeconds } from '../procStats.js';
 import { ServerProcess, type NodeMemory } from '../ServerProcess.js';
 import { type Stamps } from './clock.js';
 import { listenOverflows } from './listenOverflows.js';
@@ -115,38 +116,6 @@ async function until(done: () => boolean | Promise<boolean>, timeoutMs: number):
     await sleep(20);
   }
   return done();
-}
-
-/** A forked child spoken to over IPC: `ask` sends and waits for the next reply of a kind. */
-class Child<To, From extends { op: string }> {
-  readonly process: ChildProcess;
-  private readonly waiting = new Map<string, ((message: From) => void)[]>();
-
-  constructor(file: string, execArgv: string[] = []) {
-    this.process = fork(file, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
-    this.process.on('message', (message: From) => {
-      const queue = this.waiting.get(message.op);
-      queue?.shift()?.(message);
-    });
-  }
-
-  next<K extends From['op']>(op: K): Promise<Extract<From, { op: K }>> {
-    return new Promise((resolve) => {
-      const queue = this.waiting.get(op) ?? [];
-      queue.push(resolve as (message: From) => void);
-      this.waiting.set(op, queue);
-    });
-  }
-
-  async ask<K extends From['op']>(message: To, op: K): Promise<Extract<From, { op: K }>> {
-    const reply = this.next(op);
-    this.process.send(message as object);
-    return reply;
-  }
-
-  cpuSeconds(): number {
-    return processCpuSeconds(this.process.pid!);
-  }
 }
 
 /** The steps of one resume on the shared clock, taken from the cut; the server's where it has them. */
