@@ -25,6 +25,8 @@ export interface BenchOptions {
   /** Run the cluster spike (Redis deliver script, two nodes) instead of the comparison. */
   clusterSpike: boolean;
   nodeFootprint: boolean;
+  /** Memory per idle connection of a cluster node, and in Redis, instead of benchmarking. */
+  clusterIdle: boolean;
   /** Benchmark the engine's cluster mode: one node against two with every pair split. */
   clusterEngine: boolean;
   /** `--cluster-engine` only: the topologies to run (keys of `CLUSTER_TOPOLOGIES`), all by default. */
@@ -64,7 +66,8 @@ export const USAGE = `pnpm bench [options]
                      (@mwse/engine, uWebSockets.js, ws, socket.io), then exit
   --cluster-engine   @mwse/engine in cluster mode on a redis-server of its own: one node (no
                      Redis) against two nodes with every pair split across them (msg/s, msg
-                     per CPU-s with Redis's CPU), then request latency at 1,000 req/s
+                     per CPU-s with Redis's CPU), then request latency at 1,000 req/s and
+                     one-way latency at 2,000 msg/s and at half the two-node maximum
   --topologies <list>
                      with --cluster-engine: ${CLUSTER_TOPOLOGIES.join(',')} (default: all)
   --skip-latency     with --cluster-engine: throughput only; with BENCH_CALLGRIND_DIR and
@@ -76,6 +79,9 @@ export const USAGE = `pnpm bench [options]
                      --connections --window (docs/cluster.md)
   --node-footprint   idle RSS of mwse-server: a single node, a cluster node and --workers 2
                      (the primary and each worker), on a redis-server of its own (docs/cluster.md)
+  --cluster-idle     memory per idle connection (--idle-connections) of one engine node: single,
+                     cluster with resume off, cluster with sessions mirrored; and the bytes and
+                     keys Redis holds per connection (docs/cluster.md, "Sizing")
   --server-flags=<f> extra node flags for the servers, space-separated; write it with "=",
                      e.g. --server-flags="--max-semi-space-size=2"
   --baseline <ref>   also run each chosen MWSE system (mwse-*) with the engine built at that git
@@ -115,6 +121,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       footprint: { type: 'boolean', default: false },
       'cluster-spike': { type: 'boolean', default: false },
       'node-footprint': { type: 'boolean', default: false },
+      'cluster-idle': { type: 'boolean', default: false },
       'cluster-engine': { type: 'boolean', default: false },
       topologies: { type: 'string' },
       'skip-latency': { type: 'boolean', default: false },
@@ -145,6 +152,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     footprint: values.footprint,
     clusterSpike: values['cluster-spike'],
     nodeFootprint: values['node-footprint'],
+    clusterIdle: values['cluster-idle'],
     clusterEngine: values['cluster-engine'],
     skipLatency: values['skip-latency'],
     ...(values.topologies ? { topologies: list(values.topologies, CLUSTER_TOPOLOGIES, 'topology') } : {}),

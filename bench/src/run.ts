@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { baselineTwin, buildBaseline } from './baseline.js';
 import { canPin, pinSelf } from './cpuPinning.js';
 import { clusterEngine, clusterSpike } from './cluster/spike.js';
+import { clusterIdle } from './cluster/clusterIdle.js';
 import { nodeFootprint } from './cluster/nodeFootprint.js';
 import { footprint } from './footprint.js';
 import { checkFileLimit } from './generator/connectionLimits.js';
@@ -67,6 +68,11 @@ if (options.clusterEngine) {
 if (options.clusterSpike) {
   console.log('cluster spike: processes not pinned (nodes, Redis and the generator share the CPUs)');
   await clusterSpike(options);
+  process.exit(0);
+}
+
+if (options.clusterIdle) {
+  await clusterIdle(options);
   process.exit(0);
 }
 
