@@ -279,9 +279,10 @@ export class Bus {
     this.lastDelivery.clear();
     const write = this.turnWrite?.();
     if (write) calls.push({ args: [write.script, write.keys.length, ...write.keys, ...write.args], done: write.done });
-    if (calls.length === 1 || (calls.length > 1 && !this.turnWrite)) {
+    // With a session mirror (`turnWrite`), a turn of several calls is one transaction; else each goes alone.
+    if (calls.length < 2 || !this.turnWrite) {
       for (const call of calls) this.pub.eval(...call.args).then((reply) => call.done(null, reply), (error: Error) => call.done(error, undefined));
-    } else if (calls.length > 1) {
+    } else {
       const tx = this.pub.multi();
       for (const call of calls) tx.eval(...call.args);
       tx.exec().then(

@@ -54,6 +54,11 @@ const KEEP_LOG_MARGIN = 60_000;
 const MAX_STRAYS = 4096;
 /** The remote half that asks a live node to hand one of its sessions over (a resume reached another node). */
 const RELEASE = 'cluster/release';
+/**
+ * What a node sends itself, through its own log, when it releases a session: once applied, every
+ * frame for the session that was on its way through that log has followed it (see `leaving`).
+ */
+const RELEASED = 'cluster/released';
 
 /** What a node hands over with a session it releases: its state, and the frames its client missed. */
 export interface Released {
@@ -139,6 +144,13 @@ export class Cluster {
   private directDepth = 0;
   /** Sessions being handed over to this node by their live owner: what arrives for them is held. */
   private readonly arriving = new Set<string>();
+  /**
+   * Sessions this node handed over whose frames may still be on their way through its own log
+   * (a frame from a peer here goes there first, see `throughLog`): each follows the session when
+   * the log applies it. What this node sends such a session meanwhile is held, so it goes after
+   * them, once the log has applied the release's marker (`RELEASED`).
+   */
+  private readonly leaving = new Set<string>();
   /** The epoch of the cluster's state in Redis: a change says Redis lost it (cluster/Epoch.ts). */
   readonly epoch: Epoch;
   /** What the fence refused to publish, for the nodes it was for once this node serves again. */
@@ -285,6 +297,7 @@ export class Cluster {
     const from = this.moved.get(id) ?? this.tags.get(tag) ?? this.dead.get(tag);
     this.moved.set(id, this.nodeId);
     this.arriving.delete(id);
+    this.leaving.delete(id);
     // What this node held for the session while its node was dead is delivered here now.
     const peer = this.hub.peer(id);
     this.direct(() => {
@@ -426,6 +439,9 @@ export class Cluster {
     peer.remote = to;
     this.ghosts.set(id, peer);
     this.moved.set(id, to);
+    // Behind whatever this node's log still carries for the session.
+    this.leaving.add(id);
+    this.bus.push(this.nodeId, { o: 'x', n: RELEASED, i: id, a: to, from: this.nodeId });
     return released;
   }
 
@@ -502,15 +518,20 @@ export class Cluster {
   /** Run the remote half `name` on `node` for `from`; nothing comes back. */
   send(node: string, name: string, from: Peer, args: unknown): void {
     const op: Op = { o: 'x', n: name, f: this.card(from), a: args, from: this.nodeId };
-    if (this.isDead(node) || this.arrivingFor(args)) this.holdFor(args, op);
+    if (this.isDead(node) || this.heldFor(args)) this.holdFor(args, op);
     else this.bus.push(node, op);
   }
 
-  /** The op's target (`to`) is a session on its way here: held until it is, to keep its order. */
-  private arrivingFor(args: unknown): boolean {
-    if (this.arriving.size === 0) return false;
+  /** The op's target (`to`) is a session on its way here, or leaving: held, to keep its order. */
+  private heldFor(args: unknown): boolean {
+    if (this.arriving.size === 0 && this.leaving.size === 0) return false;
     const to = (args as { to?: unknown } | null)?.to;
-    return typeof to === 'string' && this.arriving.has(to);
+    return typeof to === 'string' && this.holding(to);
+  }
+
+  /** Frames and ops for session `id` are held here (see `arriving` and `leaving`). */
+  private holding(id: string): boolean {
+    return (this.arriving.size > 0 && this.arriving.has(id)) || (this.leaving.size > 0 && this.leaving.has(id));
   }
 
   /** An op for a dead node's session (a tunnel frame names it in `to`) waits for its takeover. */
@@ -525,7 +546,7 @@ export class Cluster {
    */
   sendKnown(node: string, name: string, from: Peer, args: unknown): void {
     // The card goes with a held op: the taker may hold no ghost of the sender.
-    if (this.isDead(node) || this.arrivingFor(args)) this.holdFor(args, { o: 'x', n: name, f: this.card(from), a: args, from: this.nodeId });
+    if (this.isDead(node) || this.heldFor(args)) this.holdFor(args, { o: 'x', n: name, f: this.card(from), a: args, from: this.nodeId });
     else this.bus.push(node, { o: 'x', n: name, i: from.id, a: args, from: this.nodeId });
   }
 
@@ -590,6 +611,16 @@ export class Cluster {
 
   /** Queue a frame for a ghost (see `Bus.deliver`). */
   deliver(ghost: Peer, data: WireData, type: string): void {
+    // Behind the frames this node's log still carries for a session it released.
+    if (this.leaving.size > 0 && this.leaving.has(ghost.id)) {
+      this.held.hold(ghost.id, { data, type });
+      return;
+    }
+    this.forward(ghost, data, type);
+  }
+
+  /** {@link deliver}, for a frame that follows a session that moved on from here. */
+  private forward(ghost: Peer, data: WireData, type: string): void {
     // A session of a dead node, away until taken over, or on its way here: held.
     if (this.isDead(ghost.remote!) || (this.arriving.size > 0 && this.arriving.has(ghost.id))) {
       if (this.takeover) this.held.hold(ghost.id, { data, type });
@@ -628,14 +659,18 @@ export class Cluster {
           const peer = hub.peer(id) ?? (this.takeover ? this.ghosts.get(id) : undefined);
           if (peer && peer.remote === undefined) hub.sendEncoded(peer, data, op.t as never);
           else if (this.arriving.has(id)) this.held.hold(id, { data, type: op.t });
-          // A session that moved on from here: the frame follows it.
-          else if (peer && this.moved.has(id)) hub.sendEncoded(peer, data, op.t as never);
+          // A session that moved on from here: the frame follows it (ahead of what is held for it).
+          else if (peer && !peer.closed && this.moved.has(id)) this.forward(peer, data, op.t);
         }
         return;
       }
       case 'x': {
         if (op.n === MOVED) {
           this.moveArrived(op.i!, op.a as string);
+          return;
+        }
+        if (op.n === RELEASED) {
+          if (op.from === this.nodeId) this.leftLog(op.i!);
           return;
         }
         if (op.n === RELEASE) {
@@ -804,11 +839,35 @@ export class Cluster {
     const ghost = this.ghosts.get(id);
     if (ghost) ghost.remote = node;
     else if (this.hub.peer(id)) this.log.warn({ peer: id, node }, 'cluster: a session of this node was taken over by another');
-    for (const item of this.held.take(id) ?? []) {
+    // A session released here whose frames this node's log still carries: they go first.
+    if (!this.leaving.has(id)) this.sendHeld(id, node);
+    if (ghost) for (const hook of this.ghostMovedHooks) hook(ghost);
+  }
+
+  /**
+   * The marker of a release (`RELEASED`) came through this node's log: every frame that log
+   * carried for session `id` has followed it, and what was held behind them goes now.
+   */
+  private leftLog(id: string): void {
+    if (!this.leaving.delete(id)) return;
+    const node = this.moved.get(id);
+    if (node !== undefined && node !== this.nodeId) this.sendHeld(id, node);
+  }
+
+  /** What is held here for session `id`, sent in order to `node`, which holds it now. */
+  private sendHeld(id: string, node: string): void {
+    const items = this.held.take(id);
+    if (!items) return;
+    if (this.isDead(node)) {
+      // Its new node died meanwhile: held on for whoever takes the session over.
+      for (const item of items) this.held.hold(id, item);
+      return;
+    }
+    if (!this.isLive(node)) return;
+    for (const item of items) {
       if ('op' in item) this.bus.push(node, item.op);
       else this.bus.deliver(node, id, item.data, item.type);
     }
-    if (ghost) for (const hook of this.ghostMovedHooks) hook(ghost);
   }
 
   /** Run after a fence, before this node says hello again and serves (see {@link onRecover}). */
@@ -1126,6 +1185,9 @@ export class Cluster {
     if (!this.healthy || this.stopped) return;
     this.healthy = false;
     this.log.error({ node: this.nodeId, reason }, 'cluster: Redis lost; closing this node’s connections');
+    // A release's marker may never come back through the log: relations across nodes end anyway.
+    for (const id of this.leaving) this.held.forget(id);
+    this.leaving.clear();
     for (const node of this.nodes) if (node !== this.nodeId) this.nodeGone(node, 'forgotten');
     this.onLost?.();
   }

@@ -327,12 +327,11 @@ export class Takeover {
       await this.node.logFinal(dead);
       const at = await this.redis.get(positionKey(dead));
       if (at === null) return undefined;
-      const streams = this.redis as unknown as StreamRedis;
-      const first = await streams.xrange(logKey(dead), '-', '+', 'COUNT', 1);
-      if (first[0] && compareIds(first[0][0], at) > 0 && at !== '0-0') {
+      const first = await this.firstEntry(dead);
+      if (first !== undefined && compareIds(first, at) > 0 && at !== '0-0') {
         // Entries after the position were trimmed (past the log's bound): what they held is lost.
         this.logShort++;
-        this.log.warn({ node: dead, position: at, first: first[0][0] }, 'cluster: the log of a dead node no longer reaches its position; frames in it are lost');
+        this.log.warn({ node: dead, position: at, first }, 'cluster: the log of a dead node no longer reaches its position; frames in it are lost');
       }
       const index = new Map<string, LogItem[]>();
       await this.readLog(dead, at, '+', (id, item) => {
@@ -356,13 +355,19 @@ export class Takeover {
    * `StoredSession.k`). Undefined when the log no longer reaches `from`.
    */
   private async logWindow(dead: string, from: string, to: string, id: string): Promise<LogItem[] | undefined> {
-    const first = await (this.redis as unknown as StreamRedis).xrange(logKey(dead), '-', '+', 'COUNT', 1);
-    if (!first[0] || compareIds(first[0][0], from) > 0) return undefined;
+    const first = await this.firstEntry(dead);
+    if (first === undefined || compareIds(first, from) > 0) return undefined;
     const items: LogItem[] = [];
     await this.readLog(dead, from, to, (target, item) => {
       if (target === id) items.push(item);
     });
     return items;
+  }
+
+  /** The id of the oldest entry left in `dead`'s log (trimmed past its bound); undefined when it is empty. */
+  private async firstEntry(dead: string): Promise<string | undefined> {
+    const first = await (this.redis as unknown as StreamRedis).xrange(logKey(dead), '-', '+', 'COUNT', 1);
+    return first[0]?.[0];
   }
 
   /** Read `dead`'s log after `from` up to `to` in pages, handing each item with the session it is for. */
