@@ -33,6 +33,8 @@ export interface BenchOptions {
   topologies?: string[];
   /** `--cluster-engine` only: throughput alone, no latency part. */
   skipLatency: boolean;
+  /** `--cluster-engine` only: the one-way latency's offered rates (msg/s) instead of 2,000 and half the maximum. */
+  latencyRates?: number[];
   /** Extra node flags for every server process, e.g. `--max-semi-space-size=2`. */
   serverFlags: string[];
   /** A git ref: each MWSE system also runs with the engine built at that commit. */
@@ -70,6 +72,9 @@ export const USAGE = `pnpm bench [options]
                      one-way latency at 2,000 msg/s and at half the two-node maximum
   --topologies <list>
                      with --cluster-engine: ${CLUSTER_TOPOLOGIES.join(',')} (default: all)
+  --latency-rates <list>
+                     with --cluster-engine: the one-way latency's offered msg/s, comma-separated
+                     (default: 2000 and half the two-node maximum)
   --skip-latency     with --cluster-engine: throughput only; with BENCH_CALLGRIND_DIR and
                      BENCH_SERVER_WRAP (see README) it also counts the nodes' instructions per message
   --cluster-spike    the cluster spike on a redis-server of its own (/usr/bin/redis-server):
@@ -125,6 +130,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'cluster-engine': { type: 'boolean', default: false },
       topologies: { type: 'string' },
       'skip-latency': { type: 'boolean', default: false },
+      'latency-rates': { type: 'string' },
       'server-flags': { type: 'string' },
       baseline: { type: 'string' },
       out: { type: 'string' },
@@ -155,6 +161,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     clusterIdle: values['cluster-idle'],
     clusterEngine: values['cluster-engine'],
     skipLatency: values['skip-latency'],
+    ...(values['latency-rates'] ? { latencyRates: values['latency-rates'].split(',').map((r) => positive(r, 0, 'latency-rates')) } : {}),
     ...(values.topologies ? { topologies: list(values.topologies, CLUSTER_TOPOLOGIES, 'topology') } : {}),
     serverFlags: values['server-flags']?.split(/\s+/).filter(Boolean) ?? [],
     out: values.out,

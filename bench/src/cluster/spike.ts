@@ -37,6 +37,8 @@ export interface SpikeOptions {
   topologies?: string[];
   /** `--cluster-engine`: throughput only. */
   skipLatency?: boolean;
+  /** `--cluster-engine`: the one-way latency's offered rates (msg/s). */
+  latencyRates?: number[];
   /** Extra node flags for the engine nodes (`--server-flags`, e.g. `--cpu-prof`). */
   serverFlags?: string[];
 }
@@ -402,7 +404,7 @@ export async function clusterEngine(o: SpikeOptions): Promise<void> {
     // nodes only (each run may queue for long on a loaded machine).
     const atHalf = topologies.filter((t) => t === one || t === two || t === mirrored || (t.engineModule && !t.resume));
     const oneWay = new Map<string, OneWayResult>();
-    for (const rate of [LOW_RATE * 2, half]) {
+    for (const rate of o.latencyRates ?? [LOW_RATE * 2, half]) {
       for (const t of atHalf) {
         const clustered = t.nodes.some((url) => url !== 'local');
         const r = await oneWayLatency(t, rate, o, LATENCY_WORKERS, clustered ? redis.pid : undefined);
@@ -411,9 +413,9 @@ export async function clusterEngine(o: SpikeOptions): Promise<void> {
         await clearLogs(admin);
       }
     }
-    const l1 = oneWay.get(`${one.name}@${half}`)!;
-    const l2 = oneWay.get(`${two.name}@${half}`)!;
-    console.log(`at half the maximum two-node rate, two nodes / one node: p50 ${(l2.p50 / l1.p50).toFixed(1)}x, p99 ${(l2.p99 / l1.p99).toFixed(1)}x`);
+    const l1 = oneWay.get(`${one.name}@${half}`);
+    const l2 = oneWay.get(`${two.name}@${half}`);
+    if (l1 && l2) console.log(`at half the maximum two-node rate, two nodes / one node: p50 ${(l2.p50 / l1.p50).toFixed(1)}x, p99 ${(l2.p99 / l1.p99).toFixed(1)}x`);
   } finally {
     await admin.quit();
     await redis.stop();
