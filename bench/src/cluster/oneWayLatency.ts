@@ -55,14 +55,14 @@ export async function oneWayLatency(topology: Topology, rate: number, o: { conne
     const pairs = o.connections / 2;
     const ports = nodes.map((n) => n.port);
     // Each worker its share of the pairs (at least one) and of the rate, in proportion.
-    const shares = children.map((_, k) => Math.floor(((k + 1) * pairs) / workers) - Math.floor((k * pairs) / workers));
-    await Promise.all(started.map((w, k) => w.ask({ op: 'open', ports, pairs: Math.max(1, shares[k]!), resume: topology.resume }, 'opened')));
-    const total = shares.reduce((a, b) => a + Math.max(1, b), 0);
+    const shares = children.map((_, k) => Math.max(1, Math.floor(((k + 1) * pairs) / workers) - Math.floor((k * pairs) / workers)));
+    await Promise.all(started.map((w, k) => w.ask({ op: 'open', ports, pairs: shares[k]!, resume: topology.resume }, 'opened')));
+    const total = shares.reduce((a, b) => a + b, 0);
     const serverPids = [...nodes.map((n) => n.pid), ...(redisPid === undefined ? [] : [redisPid])];
     const cpu0 = [...serverPids, ...children.map((c) => c.process.pid!)].map(processCpuSeconds);
     const busy0 = machineBusySeconds();
     const t0 = performance.now();
-    const runs = started.map((w, k) => w.ask({ op: 'run', rate: (rate * Math.max(1, shares[k]!)) / total, warmupMs: o.warmup * 1000, durationMs: o.duration * 1000 }, 'done'));
+    const runs = started.map((w, k) => w.ask({ op: 'run', rate: (rate * shares[k]!) / total, warmupMs: o.warmup * 1000, durationMs: o.duration * 1000 }, 'done'));
     const done: LatencyShare[] = await Promise.all(runs);
     // CPU over the whole run (warm-up included): the load is steady, the window is most of it.
     const seconds = (performance.now() - t0) / 1000;
