@@ -32,7 +32,6 @@ import { FlushScheduler, OutboundQueue, type QueueStats } from './OutboundQueue.
 import { Peer } from './Peer.js';
 import type { FrameHandler, FrameHandlers, RawTunnelHandler, Service } from './Service.js';
 import { ServiceError } from './ServiceError.js';
-import type { FrameLog } from './session/FrameLog.js';
 import type { Link } from './session/Link.js';
 import { readAck } from './session/readAck.js';
 import { Sessions } from './session/Sessions.js';
@@ -230,6 +229,7 @@ export class Hub {
     if (this.sessions.enabled) {
       const minted = this.sessions.mint();
       peer.session = minted.session;
+      minted.session.carry(peer.queue);
       resume = { token: minted.token, grace: this.sessions.grace };
       this.mirror?.track(peer);
     }
@@ -262,6 +262,8 @@ export class Hub {
       },
       this.queueStats,
     );
+    // A resume's new socket: its queue keeps what it writes for the session.
+    peer.session?.carry(peer.queue);
   }
 
   /**
@@ -392,7 +394,7 @@ export class Hub {
     if (peer.closed || !peer.socketOpen) return;
     const data = this.codec.encode(frame);
     this.metrics.countOut(frame.type, data.length);
-    peer.queue.push(data);
+    peer.queue.pushControl(data);
   }
 
   /**
@@ -642,12 +644,8 @@ export class Hub {
     this.sendEncoded(peer, this.codec.encode(frame), frame.type);
   }
 
-  /**
-   * Queue already-encoded data (one encode for a fan-out); `type` labels the metrics. A fan-out
-   * to many sessions may pass the `log` it appended `data` to last: their sessions then keep the
-   * frame once, in the log, instead of once each.
-   */
-  sendEncoded(peer: Peer, data: WireData, type: ServerFrame['type'], log?: FrameLog): void {
+  /** Queue already-encoded data (one encode for a fan-out); `type` labels the metrics. */
+  sendEncoded(peer: Peer, data: WireData, type: ServerFrame['type']): void {
     if (peer.closed) return;
     if (peer.remote !== undefined) {
       // A ghost: the frame travels to the node the peer is on, which counts it.
@@ -658,32 +656,33 @@ export class Hub {
     if (this.mirror !== undefined && peer.session && this.cluster!.throughLog(peer, data, type)) return;
     // A byte array's `length` is its size, and unlike `byteLength` V8 reads it inline.
     this.metrics.countOut(type, data.length);
-    this.deliver(peer, data, log);
+    this.deliver(peer, data);
   }
 
   /**
    * Queue `data` for `peer`, a peer of this node that is not closed, as `sendEncoded` does once
    * it has counted the frame. A fan-out on one node calls this for each of its peers and counts
-   * them all at once (`PackFanOut`).
+   * them all at once (`PackFanOut`). A session's frame is kept by the queue that writes it, so
+   * only an away session keeps it here.
    */
-  deliver(peer: Peer, data: WireData, log?: FrameLog): void {
+  deliver(peer: Peer, data: WireData): void {
     const { session } = peer;
     // Compared rather than tested for truth: V8 tests the truth of a value it has no type for
     // (an object, or a call's result) in a dozen instructions, and this runs for every member of
     // a room.
-    if (session !== undefined && !peer.closing) {
-      const kept = log !== undefined ? session.keepShared(log) : session.record(data);
-      if (kept === false) {
+    if (session !== undefined && session.away === true) {
+      if (peer.closing) return;
+      if (session.record(data) === false) {
         // Away, and more is missed than is kept: the session ends as a slow consumer would.
         this.metrics.inc('mwse_dropped_total', 'away-overflow');
         this.sessions.end(peer, 'overflow');
         return;
       }
-      // Cluster takeover: the count of frames sent is mirrored with the node's log position.
-      this.mirror?.mark(peer, false);
-      if (session.away) return;
+    } else {
+      peer.queue.push(data);
     }
-    peer.queue.push(data);
+    // Cluster takeover: the count of frames sent is mirrored with the node's log position.
+    if (session !== undefined) this.mirror?.mark(peer, false);
   }
 
   /**

@@ -1,31 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { WireData } from '@mwse/protocol';
 import { FlushScheduler, HIGH_WATER_MARK, OutboundQueue, type QueueLimits } from './OutboundQueue.js';
-import type { TransportSocket } from './transports/Transport.js';
-
-class FakeSocket implements TransportSocket {
-  readonly remoteAddress = '127.0.0.1';
-  sent: WireData[] = [];
-  corks = 0;
-  buffered = 0;
-  /** A reader that keeps up: the kernel takes every byte at once. */
-  drains = false;
-  send(data: WireData) {
-    this.sent.push(data);
-    if (!this.drains) this.buffered += data.length;
-    return false;
-  }
-  cork(fn: () => void) {
-    this.corks++;
-    fn();
-  }
-  bufferedAmount() {
-    return this.buffered;
-  }
-  ping() {}
-  close() {}
-  terminate() {}
-}
+import { FakeSocket } from './testing/FakeSocket.js';
 
 const nextTurn = () => new Promise((r) => setImmediate(r));
 const limits = (messages: number, bytes = Infinity): QueueLimits => ({ messages, bytes });

@@ -22,6 +22,17 @@ export interface QueueStats {
 }
 
 /**
+ * Keeps what a queue writes, until its client acknowledges it: a resumable session
+ * (`session/Session.ts`). Frames queued with `pushControl` are not its.
+ */
+export interface Keeper {
+  /** `frames[from … to - 1]`, `bytes` in all, were written (the array is the keeper's to keep). */
+  written(frames: WireData[], from: number, to: number, bytes: number): void;
+  /** The queue closed, after it handed over what it held unwritten. */
+  closed(queue: OutboundQueue): void;
+}
+
+/**
  * A connection's outbound messages, handed to the transport once per event-loop turn inside one
  * cork. Sending once per message costs a syscall each: batching is what lets a relay run several
  * times faster (see docs/performance.md).
@@ -40,6 +51,14 @@ export class OutboundQueue {
   private closed = false;
   /** The last flush stopped at the high-water mark: ask the transport before sending again. */
   private blocked = false;
+  /**
+   * With a resumable session: it keeps what is written, so a flush hands it the written range
+   * of `items` instead of clearing each slot (see `Session`), and what is left unwritten when
+   * the queue closes.
+   */
+  keeper: Keeper | undefined;
+  /** With a keeper: where in `items` the frames not written yet that are not its are, ascending. */
+  private controls: number[] = [];
   /** Most messages and bytes this queue has held at once. */
   highWater = 0;
   highWaterBytes = 0;
@@ -56,7 +75,32 @@ export class OutboundQueue {
     return this.items.length - this.head;
   }
 
+  /** Counted frames queued and not written yet: with a keeper, sent but not yet its. */
+  get pending(): number {
+    return this.items.length - this.head - this.controls.length;
+  }
+
+  /** Queue a frame. */
   push(data: WireData): void {
+    this.add(data, false);
+  }
+
+  /** Queue a frame that a keeper does not keep (hello, acks: never replayed). */
+  pushControl(data: WireData): void {
+    this.add(data, true);
+  }
+
+  /** Append the counted frames not written yet to `out`, in order. */
+  unwritten(out: WireData[]): void {
+    const { items, controls } = this;
+    let c = 0;
+    for (let i = this.head; i < items.length; i++) {
+      if (c < controls.length && controls[c] === i) c += 1;
+      else out.push(items[i]!);
+    }
+  }
+
+  private add(data: WireData, control: boolean): void {
     if (this.closed) return;
     const size = data.length;
     if (this.full(size)) {
@@ -67,6 +111,7 @@ export class OutboundQueue {
         return;
       }
     }
+    if (control && this.keeper !== undefined) this.controls.push(this.items.length);
     this.items.push(data);
     this.bytes += size;
     this.record();
@@ -97,11 +142,16 @@ export class OutboundQueue {
     // Asked only after a flush stopped short, so a socket that keeps up costs no native call.
     if (this.blocked && this.socket.bufferedAmount() >= HIGH_WATER_MARK) return;
     this.blocked = false;
+    const { keeper } = this;
+    const from = this.head;
+    const bytes = this.bytes;
     this.socket.cork(() => {
       const { items, socket } = this;
       while (this.head < items.length) {
         const data = items[this.head]!;
-        items[this.head++] = '';
+        // Without a keeper, a written slot is let go of at once (the rest may wait for a drain).
+        if (keeper === undefined) items[this.head] = '';
+        this.head++;
         this.bytes -= data.length;
         if (!socket.send(data) && socket.bufferedAmount() >= HIGH_WATER_MARK) {
           this.blocked = true;
@@ -109,17 +159,47 @@ export class OutboundQueue {
         }
       }
     });
+    if (keeper !== undefined) this.hand(keeper, from, this.head, bytes - this.bytes);
     if (this.head === this.items.length) {
       this.items = [];
       this.head = 0;
     } else if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
+      const { head } = this;
+      this.items = this.items.slice(head);
+      this.controls = this.controls.map((at) => at - head);
       this.head = 0;
     }
   }
 
+  /**
+   * Give `keeper` `items[from … to - 1]` (`bytes` in all), the frames that are not its left out:
+   * a control frame splits the range in two, so nothing is copied.
+   */
+  private hand(keeper: Keeper, from: number, to: number, bytes: number): void {
+    const { items, controls } = this;
+    let at = from;
+    let left = bytes;
+    while (controls.length > 0 && controls[0]! < to) {
+      const control = controls.shift()!;
+      let size = 0;
+      for (let i = at; i < control; i++) size += items[i]!.length;
+      keeper.written(items, at, control, size);
+      left -= size + items[control]!.length;
+      at = control + 1;
+    }
+    keeper.written(items, at, to, left);
+  }
+
   /** Drop what is queued and refuse what comes: the connection is going away. */
   close(): void {
+    const { keeper } = this;
+    if (keeper !== undefined) {
+      // Counted as sent already: the keeper keeps them for a resume to replay.
+      this.keeper = undefined;
+      this.hand(keeper, this.head, this.items.length, this.bytes);
+      keeper.closed(this);
+    }
+    this.controls = [];
     this.closed = true;
     this.items = [];
     this.head = 0;

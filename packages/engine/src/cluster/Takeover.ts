@@ -307,8 +307,9 @@ export class Takeover {
     hub.adopt(peer, link);
     for (const f of released.frames) {
       const data = f.s ?? new Uint8Array(Buffer.from(f.b!, 'base64'));
-      session.record(data);
+      // A queue keeps what it writes; a session no socket carries keeps the frame itself.
       if (peer.socketOpen) peer.queue.push(data);
+      else session.record(data);
     }
     node.announceMove(id);
     this.log.debug({ peer: id, from: stored.node, replayed: released.frames.length }, 'session handed over');
@@ -429,8 +430,8 @@ export class Takeover {
     const frames = scratch.missed(sent) ?? [];
     const fresh = frames.slice(Math.max(0, seq - sent));
     for (const data of fresh) {
-      real.record(data);
       if (peer.socketOpen) peer.queue.push(data);
+      else real.record(data);
     }
     this.replayed += fresh.length;
     this.log.debug({ peer: peer.id, read: items.length, counted: frames.length, delivered: fresh.length }, 'cluster: frames read back from a dead node’s log');

@@ -2,7 +2,6 @@ import type { ServerFrameOf, WireData } from '@mwse/protocol';
 import type { Hub } from '../Hub.js';
 import type { Cluster } from '../cluster/Cluster.js';
 import type { Peer } from '../Peer.js';
-import type { FrameLog } from '../session/FrameLog.js';
 import type { RawPayload } from '../tunnelEncoding.js';
 
 /** The message in one codec: encoded for the first peer of that codec, and how many got it. */
@@ -10,17 +9,13 @@ class Copy {
   data: WireData | undefined;
   peers = 0;
 
-  constructor(
-    readonly binary: boolean,
-    /** The room's log of this codec, when sessions are on. */
-    readonly log: FrameLog | undefined,
-  ) {}
+  constructor(readonly binary: boolean) {}
 }
 
 /**
  * One room message on its way to the stage and the audience, each peer sent it in its codec.
- * Each codec's copy is encoded once, on the first peer of that codec, and appended to the
- * room's log of that codec, so that the peers' sessions keep it once for all of them.
+ * Each codec's copy is encoded once, on the first peer of that codec, and the same data is
+ * queued to every peer of that codec (their sessions keep it as their queues write it).
  *
  * On one node every peer's copy is queued as it comes (`Hub.deliver`) and the frames are counted
  * once, by `counted`: a room of 150 counts one frame type and one size, not 149. In cluster mode
@@ -37,11 +32,9 @@ export class PackFanOut {
     private readonly frame: ServerFrameOf<'room/pack'>,
     private readonly raw: RawPayload | undefined,
     private readonly sender: Peer,
-    /** The room's logs, JSON then binary; none without sessions. */
-    logs: readonly [FrameLog, FrameLog] | undefined,
   ) {
-    this.json = new Copy(false, logs?.[0]);
-    this.binary = new Copy(true, logs?.[1]);
+    this.json = new Copy(false);
+    this.binary = new Copy(true);
     this.cluster = hub.cluster;
   }
 
@@ -57,10 +50,10 @@ export class PackFanOut {
     const copy = peer.binary === true ? this.binary : this.json;
     const data = (copy.data ??= this.encode(copy));
     if (this.cluster !== undefined) {
-      this.hub.sendEncoded(peer, data, 'room/pack', copy.log);
+      this.hub.sendEncoded(peer, data, 'room/pack');
     } else if (!peer.closed) {
       copy.peers += 1;
-      this.hub.deliver(peer, data, copy.log);
+      this.hub.deliver(peer, data);
     }
   }
 
@@ -72,8 +65,6 @@ export class PackFanOut {
   }
 
   private encode(copy: Copy): WireData {
-    const data = this.hub.encodeTunnel(this.frame, this.raw, copy.binary, this.sender);
-    copy.log?.append(data);
-    return data;
+    return this.hub.encodeTunnel(this.frame, this.raw, copy.binary, this.sender);
   }
 }

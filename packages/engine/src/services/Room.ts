@@ -1,6 +1,5 @@
 import type { JoinType, PublishPolicy, RoomDescription, RoomMode, RoomSummary } from '@mwse/protocol';
 import type { Peer } from '../Peer.js';
-import type { FrameLog } from '../session/FrameLog.js';
 import type { RoomSubnet } from '../addressing/AddressBook.js';
 import type { InfoPool } from './InfoPool.js';
 import type { PasswordHash } from './passwords.js';
@@ -47,8 +46,6 @@ export class Room {
   audienceTold = 0;
   audienceToldAt = 0;
   audienceTimer: NodeJS.Timeout | undefined;
-  /** With sessions: the room's messages as its members keep them, in JSON and in binary. */
-  logs: [FrameLog, FrameLog] | undefined;
 
   constructor(
     readonly name: string,

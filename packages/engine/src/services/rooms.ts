@@ -13,7 +13,6 @@ import { InfoPool } from './InfoPool.js';
 import { PasswordGate } from './PasswordGate.js';
 import { Room } from './Room.js';
 import { RoomPresence } from './RoomPresence.js';
-import { FrameLog } from '../session/FrameLog.js';
 import { PackFanOut } from './PackFanOut.js';
 
 type RoomFrames =
@@ -319,9 +318,7 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
     const room = member(peer, name);
     presence.flush(room);
     const frame = { type: 'room/pack', room: name, from: peer.id, pack } as const;
-    // With sessions, members keep each message once for all of them, in the room's log of its codec.
-    const logs = hub.sessions.enabled ? (room.logs ??= [new FrameLog(), new FrameLog()]) : undefined;
-    const out = new PackFanOut(hub, frame, raw, peer, logs);
+    const out = new PackFanOut(hub, frame, raw, peer);
     out.sendAll(room.members, peer);
     out.sendAll(room.audience);
     out.counted();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CHUNK_BYTES, CHUNK_FRAMES, FrameLog } from './FrameLog.js';
+import { FlushScheduler, OutboundQueue } from '../OutboundQueue.js';
+import { FakeSocket } from '../testing/FakeSocket.js';
 import { Session } from './Session.js';
 
 const session = (frames = 1024, bytes = 8 * 1024 * 1024) => new Session(Buffer.alloc(32), { frames, bytes });
@@ -110,108 +111,161 @@ describe('Session replay buffer', () => {
     const s = session();
     record(s, 1, 1000);
     s.ack(1000);
-    const ring = (s as unknown as { ring: unknown[] }).ring;
-    expect(ring.length).toBeLessThanOrEqual(16);
+    const slots = () => (s as unknown as { slots: (string[] | undefined)[] }).slots;
+    expect(slots().length).toBeLessThanOrEqual(16);
     record(s, 1001, 1010);
     s.ack(1005);
-    const slots = (s as unknown as { ring: unknown[] }).ring;
-    expect(slots.filter((x) => x !== undefined)).toEqual([1006, 1007, 1008, 1009, 1010].map(frame));
+    expect(slots().filter((x) => x !== undefined)).toEqual([1006, 1007, 1008, 1009, 1010].map((n) => [frame(n)]));
   });
 });
 
-describe('Session replay buffer, frames kept in a shared log', () => {
-  /** A room's fan-out: append each frame once, then every session keeps it from the log. */
-  function fanOut(log: FrameLog, sessions: Session[], data: string): boolean[] {
-    log.append(data);
-    return sessions.map((s) => s.keepShared(log));
+describe('Session replay buffer, frames kept as their queue writes them', () => {
+  function carried(frames = 1024, bytes = 8 * 1024 * 1024) {
+    const socket = new FakeSocket();
+    socket.drains = true;
+    const queue = new OutboundQueue(socket, { messages: 1 << 20, bytes: Infinity }, new FlushScheduler(), () => {});
+    const s = session(frames, bytes);
+    s.carry(queue);
+    return { s, queue, socket };
   }
 
-  it('keeps one frame object for every session, and replays it to each after its own ack', () => {
-    const log = new FrameLog();
-    const [a, b] = [session(), session()];
-    for (let n = 1; n <= 100; n++) fanOut(log, [a, b], frame(n));
-    a.ack(30);
-    b.ack(75);
-    expect(a.missed(30)).toEqual(Array.from({ length: 70 }, (_, i) => frame(31 + i)));
-    expect(b.missed(75)).toEqual(Array.from({ length: 25 }, (_, i) => frame(76 + i)));
-    // The same strings, not copies.
-    expect(a.missed(99)![0]).toBe(b.missed(99)![0]);
-    expect(a).toMatchObject({ kept: 70, sent: 100 });
-    expect(a.keptBytes).toBe(frame(31).length * 69 + frame(100).length);
-    // 100 frames over chunks of CHUNK_FRAMES: a few runs, not a slot per frame.
-    const slots = (a as unknown as { ring: unknown[] }).ring.filter((x) => x !== undefined);
-    expect(slots.length).toBeLessThanOrEqual(Math.ceil(70 / CHUNK_FRAMES) + 1);
+  it('keeps what a flush wrote, counts what is still queued as sent, and replays that last', () => {
+    const { s, queue, socket } = carried();
+    for (let n = 1; n <= 10; n++) queue.push(frame(n));
+    expect(s).toMatchObject({ sent: 10, kept: 0 });
+    queue.flush();
+    expect(socket.sent).toEqual(Array.from({ length: 10 }, (_, i) => frame(i + 1)));
+    expect(s).toMatchObject({ sent: 10, kept: 10, keptBytes: 10 * 7 + 1 });
+    for (let n = 11; n <= 13; n++) queue.push(frame(n));
+    expect(s.sent).toBe(13);
+    // A client cannot have received what was not written: that ack is ignored.
+    s.ack(12);
+    expect(s.acked).toBe(0);
+    s.ack(4);
+    expect(s).toMatchObject({ acked: 4, kept: 6, sent: 13 });
+    expect(s.missed(4)).toEqual(Array.from({ length: 9 }, (_, i) => frame(i + 5)));
+    expect(s.missed(13)).toEqual([]);
+    expect(s.missed(3)).toBeUndefined();
+    expect(s.missed(14)).toBeUndefined();
   });
 
-  it('interleaves shared and own frames in the order they were sent, across wraps and uneven acks', () => {
-    const logs = [new FrameLog(), new FrameLog()];
-    const s = session();
-    const other = session();
-    const sent: string[] = [];
-    let acked = 0;
-    for (let round = 0; round < 300; round++) {
-      // Runs of room frames from two rooms, a direct frame between some of them.
-      const n = 1 + ((round * 29) % 70);
-      for (let i = 0; i < n; i++) {
-        const data = `r${round}.${i}`;
-        const log = logs[(round + (i >> 3)) % 2]!;
-        log.append(data);
-        expect(s.keepShared(log)).toBe(true);
-        expect(other.keepShared(log)).toBe(true);
-        sent.push(data);
-        if ((round + i) % 11 === 0) {
-          s.record(`d${round}.${i}`);
-          sent.push(`d${round}.${i}`);
-        }
+  it('one array per flush, not a slot per frame, and the same frame object in every session', () => {
+    const members = [carried(), carried(), carried()];
+    for (let turn = 0; turn < 5; turn++) {
+      for (let n = 1; n <= 40; n++) {
+        const data = frame(turn * 40 + n);
+        for (const { queue } of members) queue.push(data);
       }
-      expect(s.missed(acked)).toEqual(sent.slice(acked));
-      acked = Math.max(acked, sent.length - ((round * 17) % 90));
-      s.ack(acked);
-      expect(s.kept).toBe(sent.length - acked);
-      expect(s.keptBytes).toBe(sent.slice(acked).reduce((sum, f) => sum + f.length, 0));
+      for (const { queue } of members) queue.flush();
     }
-    expect(s.sent).toBe(sent.length);
-    // The other session never acked: it keeps the newest room frames up to its bound.
-    const room = sent.filter((f) => f.startsWith('r'));
-    expect(other.kept).toBe(1024);
-    expect(other.missed(other.sent - 1024)).toEqual(room.slice(-1024));
+    const [a, b] = members.map((m) => m.s);
+    a!.ack(30);
+    expect(a!.missed(30)).toEqual(Array.from({ length: 170 }, (_, i) => frame(31 + i)));
+    expect(a!.missed(199)![0]).toBe(b!.missed(199)![0]);
+    const slots = (a as unknown as { slots: unknown[] }).slots.filter((x) => x !== undefined);
+    expect(slots).toHaveLength(5);
   });
 
-  it('starts a new chunk past its byte bound, and keeps the bounds of the session as record() does', () => {
-    const log = new FrameLog();
-    const big = 'x'.repeat(CHUNK_BYTES);
-    log.append(big);
-    const first = log.chunk;
-    log.append('y');
-    expect(log.chunk).not.toBe(first);
+  it('never keeps, counts or replays control frames, wherever they fall among flushes, drains and acks', () => {
+    const socket = new FakeSocket();
+    const queue = new OutboundQueue(socket, { messages: 1 << 20, bytes: Infinity }, new FlushScheduler(), () => {});
+    const s = session(1 << 20, 1 << 30);
+    s.carry(queue);
+    const counted: string[] = [];
+    const written: string[] = [];
+    let acked = 0;
+    let stopped = 0;
+    for (let round = 0; round < 400; round++) {
+      const n = 1 + ((round * 31) % 23);
+      for (let i = 0; i < n; i++) {
+        if ((round + i) % 7 === 0) queue.pushControl(`c${round}.${i}`);
+        // Some frames large enough to stop a flush at the high-water mark part-way.
+        const data = (round + i) % 13 === 0 ? `b${round}.${i}:${'x'.repeat(300_000)}` : `f${round}.${i}`;
+        queue.push(data);
+        counted.push(data);
+      }
+      if (round % 3 !== 2) {
+        // The reader takes a random share of what the socket buffers, then the queue flushes.
+        socket.buffered = Math.max(0, socket.buffered - ((round * 977_777) % 2_000_000));
+        queue.flush();
+        if (queue.length > 0) stopped += 1;
+      }
+      written.splice(0, written.length, ...socket.sent.map(String).filter((d) => !d.startsWith('c')));
+      expect(s.sent).toBe(counted.length);
+      expect(s.missed(acked)).toEqual(counted.slice(acked));
+      acked = Math.max(acked, written.length - ((round * 17) % 40));
+      s.ack(acked);
+      expect(s.acked).toBe(acked);
+      expect(s.kept).toBe(written.length - acked);
+      expect(s.keptBytes).toBe(written.slice(acked).reduce((sum, f) => sum + f.length, 0));
+    }
+    // Everything written reached the socket in order, the control frames among them, and some
+    // flushes stopped part-way.
+    expect(written).toEqual(counted.slice(0, written.length));
+    expect(stopped).toBeGreaterThan(3);
+  });
 
-    const s = session(4, 1024);
-    for (let n = 1; n <= 10; n++) fanOut(log, [s], frame(n));
+  it('takes over what the queue held unwritten when it closes, then keeps frames itself', () => {
+    const { s, queue } = carried();
+    for (let n = 1; n <= 5; n++) queue.push(frame(n));
+    queue.flush();
+    queue.pushControl('ack');
+    for (let n = 6; n <= 8; n++) queue.push(frame(n));
+    s.away = true;
+    queue.close();
+    expect(s).toMatchObject({ sent: 8, kept: 8 });
+    queue.push(frame(99));
+    expect(s.sent).toBe(8);
+    expect(s.record(frame(9))).toBe(true);
+    expect(s.missed(2)).toEqual([3, 4, 5, 6, 7, 8, 9].map(frame));
+  });
+
+  it('a resume queues the missed frames again under the numbers they had', () => {
+    const { s, queue } = carried();
+    for (let n = 1; n <= 6; n++) queue.push(frame(n));
+    queue.flush();
+    s.ack(2);
+    s.away = true;
+    queue.close();
+    const missed = s.missed(4)!;
+    s.away = false;
+    s.rewind(4);
+    const socket = new FakeSocket();
+    const next = new OutboundQueue(socket, { messages: 100, bytes: Infinity }, new FlushScheduler(), () => {});
+    s.carry(next);
+    for (const data of missed) next.push(data);
+    next.push(frame(7));
+    next.flush();
+    expect(socket.sent).toEqual([5, 6, 7].map(frame));
+    expect(s).toMatchObject({ sent: 7, kept: 3, acked: 4 });
+    expect(s.missed(5)).toEqual([6, 7].map(frame));
+  });
+
+  it('keeps the bounds on what is written: the oldest make room, a frame alone stays whatever its size', () => {
+    const { s, queue } = carried(4, 100);
+    for (let n = 1; n <= 10; n++) queue.push(frame(n));
+    queue.flush();
     expect(s).toMatchObject({ kept: 4, sent: 10 });
     expect(s.missed(6)).toEqual([7, 8, 9, 10].map(frame));
-    s.away = true;
-    log.append(frame(11));
-    expect(s.keepShared(log)).toBe(false);
-    expect(s).toMatchObject({ kept: 4, sent: 10 });
+    expect(s.missed(5)).toBeUndefined();
+    const big = 'x'.repeat(40);
+    for (let i = 0; i < 3; i++) queue.push(big);
+    queue.flush();
+    expect(s).toMatchObject({ kept: 2, keptBytes: 80, sent: 13 });
+    queue.push('y'.repeat(500));
+    queue.flush();
+    expect(s).toMatchObject({ kept: 1, keptBytes: 500, sent: 14 });
   });
 
-  it('keeps the byte bound on shared frames, live (the oldest make room) and away (the end)', () => {
-    const log = new FrameLog();
-    const s = session(1024, 100);
-    const big = 'x'.repeat(40);
-    expect(fanOut(log, [s], big)).toEqual([true]);
-    expect(fanOut(log, [s], big)).toEqual([true]);
-    expect(fanOut(log, [s], big)).toEqual([true]);
-    expect(s).toMatchObject({ kept: 2, keptBytes: 80, sent: 3 });
-    s.away = true;
-    expect(fanOut(log, [s], 'y'.repeat(20))).toEqual([true]);
-    expect(fanOut(log, [s], 'z')).toEqual([false]);
-    expect(s).toMatchObject({ kept: 3, keptBytes: 100, sent: 4 });
-    expect(s.missed(1)).toEqual([big, big, 'y'.repeat(20)]);
-    // Acked while away (a resume that replays): room again, and the run goes on.
-    s.ack(3);
-    expect(fanOut(log, [s], 'w'.repeat(70))).toEqual([true]);
-    expect(s).toMatchObject({ kept: 2, keptBytes: 90, sent: 5 });
-    expect(s.missed(3)).toEqual(['y'.repeat(20), 'w'.repeat(70)]);
+  it('lets go of the frames an ack drops from the middle of a flush', () => {
+    const { s, queue } = carried();
+    const frames = Array.from({ length: 8 }, (_, i) => frame(i + 1));
+    for (const data of frames) queue.push(data);
+    queue.flush();
+    s.ack(5);
+    const [kept] = (s as unknown as { slots: (string[] | undefined)[] }).slots.filter((x) => x !== undefined);
+    expect(kept!.slice(0, 5)).toEqual(['', '', '', '', '']);
+    expect(s.missed(5)).toEqual(frames.slice(5));
+    expect(s.keptBytes).toBe(frames.slice(5).reduce((sum, f) => sum + f.length, 0));
   });
 });

@@ -1,5 +1,5 @@
 import type { WireData } from '@mwse/protocol';
-import { type FrameLog, Run } from './FrameLog.js';
+import type { Keeper, OutboundQueue } from '../OutboundQueue.js';
 
 /** What one session keeps for its client at most (`replayFrames`, `replayBytes`). */
 export interface ReplayLimits {
@@ -15,12 +15,19 @@ export type EndReason = 'expired' | 'overflow' | 'ended' | 'state-lost';
  * The part of a peer that lets it outlive its socket: frames counted both ways since the hello
  * (implicit sequence numbers, so the wire format carries none), the server frames its client has
  * not acknowledged yet (to replay them on resume), and the hash of its current resume token.
+ *
+ * While a socket carries the session, a frame queued is a frame kept: the socket's outbound
+ * queue hands the session the array of frames it wrote at each flush (`written`), and the
+ * session keeps that array, with the range written, as one entry until the client acks it. So
+ * a frame costs the session nothing as it is queued, a room message sent to 149 members is 149
+ * queue stores as without sessions, and the session stores one entry per flush. Frames for a
+ * session with no socket (away, or rebuilt in a takeover) are kept one by one (`record`).
  */
-export class Session {
+export class Session implements Keeper {
   /** Counted server frames queued for this client so far: frame n is the n-th after the hello. */
   get sent(): number {
-    this.settle();
-    return this.total;
+    const { queue } = this;
+    return queue !== undefined ? this.total + queue.pending : this.total;
   }
   /** Counted client frames the server has handled so far. */
   applied = 0;
@@ -41,31 +48,24 @@ export class Session {
   /** Set before the session is ended for a reason other than a plain close. */
   endReason: EndReason | undefined;
   /**
-   * Frames numbered `base + 1` … `sent`, oldest first: a ring of `entries` slots from `start`
-   * (its length a power of two), each a frame or a `Run` of frames kept in a shared `FrameLog`,
-   * `count` frames in all. An ack is an index move, and a session that keeps acking reuses the
-   * same slots instead of growing and dropping an array every few hundred frames.
+   * Frames numbered `base + 1` … `total`, oldest first: a ring of `entries` slots from `start`
+   * (its length a power of two), each an array of frames of which the entry holds those from
+   * `meta[3i]` to `meta[3i + 1]` (exclusive), of `meta[3i + 2]` bytes; `count` frames in all.
+   * The ranges live in a typed array, so keeping an entry stores one pointer, and an ack is an
+   * index move over slots the session keeps using.
    */
-  private ring: (WireData | Run | undefined)[] = emptyRing();
+  private slots: (WireData[] | undefined)[] = emptySlots();
+  private meta = new Int32Array(3 * INITIAL_SLOTS);
   private start = 0;
   private entries = 0;
   private count = 0;
   private bytes = 0;
   private base = 0;
-  /** `sent`, without the frames `tail` took since it was last settled. */
+  /** Frames numbered so far that left the queue: written to the socket, or kept while away. */
   private total = 0;
-  /**
-   * The run in the newest slot, when that slot is one: `keepShared` extends it in place and
-   * counts nothing else, so `count`, `bytes` and `total` leave out its frames from `settledTo`
-   * on until `settle` adds them. `limit` and `byteLimit` say how far it may grow within the
-   * bounds: its next frame `i` fits while `i < limit` and `chunk.ends[i] <= byteLimit` (the
-   * log's `end` when it is the log's frame appended last).
-   */
-  private tail: Run | undefined;
-  private settledTo = 0;
-  private limit = 0;
-  private byteLimit = 0;
-  /** `limits`, read on every frame. */
+  /** The queue of the socket carrying the session; what it holds unwritten counts as sent. */
+  private queue: OutboundQueue | undefined;
+  /** `limits`, read on every entry. */
   private readonly maxFrames: number;
   private readonly maxBytes: number;
 
@@ -89,89 +89,70 @@ export class Session {
    * counted frames and of whose frames `applied` were handled there. Nothing before is kept.
    */
   continueFrom(sent: number, applied: number): void {
-    this.settle();
+    this.clear();
     this.total = this.base = this.acked = sent;
     this.applied = this.appliedTold = this.confirmed = applied;
   }
 
-  /** Frames kept for replay. */
+  /**
+   * A resume: the client received `seq` frames, and those after it are queued again on its new
+   * socket, numbered as they were. Nothing is kept from here on but what that queue writes.
+   */
+  rewind(seq: number): void {
+    this.clear();
+    this.total = this.base = this.acked = seq;
+  }
+
+  /** `queue` carries the session's frames from now on: what it writes, the session keeps. */
+  carry(queue: OutboundQueue): void {
+    this.queue = queue;
+    queue.keeper = this;
+  }
+
+  /** Called by `queue` as it closes, after it handed over what it held unwritten. */
+  closed(queue: OutboundQueue): void {
+    if (this.queue === queue) this.queue = undefined;
+  }
+
+  /** Frames kept for replay that left the queue (written, or kept while away). */
   get kept(): number {
-    this.settle();
     return this.count;
   }
 
-  /** Bytes kept for replay. */
+  /** Bytes of those frames. */
   get keptBytes(): number {
-    this.settle();
     return this.bytes;
   }
 
   /**
-   * Keep `data` as the next counted frame. While the socket is live, the oldest frames make room
-   * when the bounds are reached (its client most likely has them: a resume that still needs one
-   * is refused with `overflow`). While away, nothing may be lost: false means the session must end.
+   * The queue wrote `frames[from … to - 1]` (`bytes` in all), counted frames in the order they
+   * were queued: they are kept as one entry. The oldest frames make room when the bounds are
+   * passed (the client most likely has them: a resume that still needs one is refused with
+   * `overflow`); a frame alone is kept whatever its size.
    */
-  record(data: WireData): boolean {
-    this.settle();
-    const size = data.length;
-    if (!this.makeRoom(size)) return false;
-    this.push(data);
-    this.tail = undefined;
-    this.count += 1;
-    this.bytes += size;
-    this.total += 1;
-    return true;
+  written(frames: WireData[], from: number, to: number, bytes: number): void {
+    const n = to - from;
+    if (n === 0) return;
+    this.push(frames, from, to, bytes);
+    this.count += n;
+    this.bytes += bytes;
+    this.total += n;
+    if (this.count > this.maxFrames || this.bytes > this.maxBytes) this.trim();
   }
 
   /**
-   * Keep the frame `log` appended last as the next counted frame, as `record` would, but as a
-   * place in the log: when the frame before it was the log's frame before, in the same chunk, this
-   * only extends that run. The hot path of a room's fan-out: one store, no count.
+   * Keep `data` as the next counted frame, for a session no queue carries (away, or rebuilt
+   * in a takeover); a queue keeps what it writes itself. While away, nothing may be lost: false
+   * means the session must end.
    */
-  keepShared(log: FrameLog): boolean {
-    const { tail } = this;
-    const { at, chunk } = log;
-    if (tail !== undefined && tail.to === at && at < this.limit && tail.chunk === chunk && log.end <= this.byteLimit) {
-      tail.to = at + 1;
-      return true;
-    }
-    return this.keepSharedSlow(log);
-  }
-
-  private keepSharedSlow(log: FrameLog): boolean {
-    this.settle();
-    const { chunk, at, size } = log;
+  record(data: WireData): boolean {
+    const size = data.length;
     if (!this.makeRoom(size)) return false;
-    const { tail } = this;
-    if (tail !== undefined && tail.to === at && tail.chunk === chunk) tail.to = at + 1;
-    else this.push((this.tail = new Run(chunk, at, at + 1)));
-    this.settledTo = at + 1;
+    this.push([data], 0, 1, size);
     this.count += 1;
     this.bytes += size;
     this.total += 1;
-    this.arm();
     return true;
-  }
-
-  /** Count what `tail` took since it was last settled. */
-  private settle(): void {
-    const { tail } = this;
-    if (tail === undefined || tail.to === this.settledTo) return;
-    const taken = tail.to - this.settledTo;
-    this.count += taken;
-    this.bytes += tail.chunk.size(this.settledTo, tail.to);
-    this.total += taken;
-    this.settledTo = tail.to;
-    this.arm();
-  }
-
-  /** How far `tail` may grow from `settledTo` within the bounds (see `tail`). */
-  private arm(): void {
-    const { tail } = this;
-    if (tail === undefined) return;
-    const { ends } = tail.chunk;
-    this.limit = this.settledTo + (this.maxFrames - this.count);
-    this.byteLimit = this.maxBytes - this.bytes + (this.settledTo > 0 ? ends[this.settledTo - 1]! : 0);
   }
 
   /** Within the bounds, room for one more frame of `size`; false when away and there is none. */
@@ -183,100 +164,123 @@ export class Session {
     return true;
   }
 
-  /** Put `entry` in the next slot. */
-  private push(entry: WireData | Run): void {
-    let { ring } = this;
-    if (this.entries === ring.length) ring = this.grow();
-    ring[(this.start + this.entries) & (ring.length - 1)] = entry;
+  /** Past a bound: drop the oldest frames until within it, keeping at least the newest. */
+  private trim(): void {
+    if (this.count > this.maxFrames) this.drop(this.count - this.maxFrames);
+    while (this.count > 1 && this.bytes > this.maxBytes) this.drop(1);
+  }
+
+  /** Put an entry in the next slot. */
+  private push(frames: WireData[], from: number, to: number, bytes: number): void {
+    if (this.entries === this.slots.length) this.grow();
+    const at = (this.start + this.entries) & (this.slots.length - 1);
+    this.slots[at] = frames;
+    const { meta } = this;
+    meta[3 * at] = from;
+    meta[3 * at + 1] = to;
+    meta[3 * at + 2] = bytes;
     this.entries += 1;
   }
 
   /** The client received `seq` counted frames: forget those. Out-of-range values are ignored. */
   ack(seq: number): void {
-    if (seq <= this.acked || seq > this.sent) return;
+    // A client can have received only what was written: frames still queued are not acked.
+    if (seq <= this.acked || seq > this.total) return;
     this.acked = seq;
-    // `base + kept` is `sent`, so this is at most `kept`.
+    // `base + kept` is `total`, so this is at most `kept`.
     if (seq > this.base) this.drop(seq - this.base);
-    this.arm();
   }
 
   /**
-   * The frames after the client's `seq`, to replay in order; undefined when some of them are no
-   * longer kept, or `seq` is more than was ever sent.
+   * The frames after the client's `seq`, to replay in order, those its queue holds unwritten
+   * last; undefined when some of them are no longer kept, or `seq` is more than was ever sent.
    */
   missed(seq: number): WireData[] | undefined {
     if (seq < this.base || seq > this.sent) return undefined;
-    // `sent` settled the counts.
-    const { ring } = this;
-    const mask = ring.length - 1;
-    const missed: WireData[] = [];
-    let skip = seq - this.base;
+    const { slots, meta } = this;
+    const mask = slots.length - 1;
+    const kept: WireData[] = [];
     for (let i = 0; i < this.entries; i++) {
-      const entry = ring[(this.start + i) & mask]!;
-      if (!(entry instanceof Run)) {
-        if (skip > 0) skip -= 1;
-        else missed.push(entry);
-        continue;
-      }
-      const from = entry.from + Math.min(skip, entry.to - entry.from);
-      skip -= from - entry.from;
-      for (let n = from; n < entry.to; n++) missed.push(entry.chunk.frames[n]!);
+      const at = (this.start + i) & mask;
+      const frames = slots[at]!;
+      for (let n = meta[3 * at]!, to = meta[3 * at + 1]!; n < to; n++) kept.push(frames[n]!);
     }
-    return missed;
+    this.queue?.unwritten(kept);
+    return seq === this.base ? kept : kept.slice(seq - this.base);
   }
 
-  /** Forget the `n` oldest frames kept (at most `kept`; the counts settled). */
+  /** Forget the `n` oldest frames kept (at most `kept`). */
   private drop(n: number): void {
-    const { ring } = this;
-    const mask = ring.length - 1;
+    const { slots, meta } = this;
+    const mask = slots.length - 1;
     let at = this.start;
     let bytes = this.bytes;
     let left = n;
     while (left > 0) {
-      const entry = ring[at]!;
-      if (entry instanceof Run) {
-        const end = Math.min(entry.to, entry.from + left);
-        bytes -= entry.chunk.size(entry.from, end);
-        left -= end - entry.from;
-        entry.from = end;
-        // Partly dropped: the rest of the run stays the oldest entry.
-        if (end < entry.to) break;
-        if (entry === this.tail) this.tail = undefined;
-      } else {
-        bytes -= entry.length;
-        left -= 1;
+      const from = meta[3 * at]!;
+      const to = meta[3 * at + 1]!;
+      if (to - from > left) {
+        // Partly dropped: the rest of the entry stays the oldest. Its dropped frames are let go
+        // of here (no other reader is below `from`: the queue reads only what it has not written).
+        const frames = slots[at]!;
+        let size = 0;
+        for (let i = from; i < from + left; i++) {
+          size += frames[i]!.length;
+          frames[i] = '';
+        }
+        meta[3 * at] = from + left;
+        meta[3 * at + 2] = meta[3 * at + 2]! - size;
+        bytes -= size;
+        break;
       }
-      ring[at] = undefined;
+      bytes -= meta[3 * at + 2]!;
+      left -= to - from;
+      slots[at] = undefined;
       at = (at + 1) & mask;
       this.entries -= 1;
     }
     this.bytes = bytes;
     this.count -= n;
     this.base += n;
-    if (this.count === 0 && ring.length > INITIAL_RING) {
+    if (this.count === 0 && slots.length > INITIAL_SLOTS) {
       // Emptied: an idle or away session holds no more than a fresh one.
-      this.ring = emptyRing();
-      this.start = 0;
+      this.clear();
     } else {
       this.start = at;
     }
   }
 
+  /** Forget every frame kept (the counts are the caller's to set). */
+  private clear(): void {
+    if (this.slots.length > INITIAL_SLOTS) {
+      this.slots = emptySlots();
+      this.meta = new Int32Array(3 * INITIAL_SLOTS);
+    } else {
+      this.slots.fill(undefined);
+    }
+    this.start = this.entries = this.count = this.bytes = 0;
+  }
+
   /** Twice the slots, the kept entries first in order. */
-  private grow(): (WireData | Run | undefined)[] {
-    const { ring, start, entries } = this;
-    const mask = ring.length - 1;
-    const grown = new Array<WireData | Run | undefined>(ring.length * 2).fill(undefined);
-    for (let i = 0; i < entries; i++) grown[i] = ring[(start + i) & mask];
-    this.ring = grown;
+  private grow(): void {
+    const { slots, meta, start, entries } = this;
+    const mask = slots.length - 1;
+    const grown = new Array<WireData[] | undefined>(slots.length * 2).fill(undefined);
+    const grownMeta = new Int32Array(meta.length * 2);
+    for (let i = 0; i < entries; i++) {
+      const at = (start + i) & mask;
+      grown[i] = slots[at];
+      grownMeta.set(meta.subarray(3 * at, 3 * at + 3), 3 * i);
+    }
+    this.slots = grown;
+    this.meta = grownMeta;
     this.start = 0;
-    return grown;
   }
 }
 
 /** Slots of a new session's ring: a power of two. */
-const INITIAL_RING = 16;
+const INITIAL_SLOTS = 16;
 
-function emptyRing(): (WireData | Run | undefined)[] {
-  return new Array<WireData | Run | undefined>(INITIAL_RING).fill(undefined);
+function emptySlots(): (WireData[] | undefined)[] {
+  return new Array<WireData[] | undefined>(INITIAL_SLOTS).fill(undefined);
 }

@@ -249,7 +249,8 @@ export class Sessions {
       if (session.away) this.awayCount -= 1;
     }
     session.away = false;
-    session.ack(frame.seq);
+    // The missed frames are queued again on the new socket, with the numbers they had.
+    session.rewind(frame.seq);
     this.host.attach(peer, link);
     peer.lastSeen = Date.now();
     session.appliedTold = session.applied;

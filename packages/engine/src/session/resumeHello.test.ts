@@ -1,28 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { jsonCodec, type WireData } from '@mwse/protocol';
+import { jsonCodec } from '@mwse/protocol';
 import { ENGINE_DEFAULTS, type ResolvedEngineOptions } from '../EngineOptions.js';
 import { Hub } from '../Hub.js';
 import type { Logger } from '../log/Logger.js';
-import type { TransportSocket } from '../transports/Transport.js';
+import { FakeSocket } from '../testing/FakeSocket.js';
 import { Link } from './Link.js';
-
-class FakeSocket implements TransportSocket {
-  readonly remoteAddress = '127.0.0.1';
-  sent: string[] = [];
-  send(data: WireData) {
-    this.sent.push(String(data));
-    return true;
-  }
-  cork(fn: () => void) {
-    fn();
-  }
-  bufferedAmount() {
-    return 0;
-  }
-  ping() {}
-  close() {}
-  terminate() {}
-}
 
 const silent: Logger = { error() {}, warn() {}, info() {}, debug() {} };
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
@@ -34,7 +16,7 @@ describe('a resume', () => {
     const first = new FakeSocket();
     const peer = hub.open(new Link(first, admitted(false)));
     await nextTurn();
-    const hello = JSON.parse(first.sent[0]!) as { socketId: string; resume: { token: string } };
+    const hello = JSON.parse(String(first.sent[0])) as { socketId: string; resume: { token: string } };
     // Two frames for the client while it is away: both are replayed after the resumed hello.
     hub.send(peer, { type: 'pack', from: 'server', pack: 1 });
     await nextTurn();
@@ -45,7 +27,7 @@ describe('a resume', () => {
     const resumeFrame = JSON.stringify({ type: 'session/resume', socketId: hello.socketId, token: hello.resume.token, seq: 0, from: 0 });
     expect(hub.resumeLink(new Link(second, admitted(true)), resumeFrame)).toBe(peer);
     // Nothing has had a turn of the event loop since the frame was read.
-    const frames = second.sent.map((text) => JSON.parse(text) as { type: string; resumed?: boolean; pack?: number });
+    const frames = second.sent.map((text) => JSON.parse(String(text)) as { type: string; resumed?: boolean; pack?: number });
     expect(frames.map((f) => f.type)).toEqual(['hello', 'pack', 'pack']);
     expect(frames[0]!.resumed).toBe(true);
     expect(frames.slice(1).map((f) => f.pack)).toEqual([1, 2]);
