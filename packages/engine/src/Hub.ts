@@ -68,7 +68,9 @@ const SESSION_CONTROL = /^\{"type":"session\/(?:ack|end|resume)"/;
 
 /** A session control frame (not `session/set`, an ordinary frame), read by its first bytes. */
 function isSessionControl(data: WireData): data is string {
-  return typeof data === 'string' && data.charCodeAt(0) === 123 && SESSION_CONTROL.test(data);
+  // `{"type":"s…`: every JSON frame of a resumable session is asked this, and the pattern is
+  // run only for the few whose type starts with an s (character 9).
+  return typeof data === 'string' && data.charCodeAt(9) === 115 && data.charCodeAt(0) === 123 && SESSION_CONTROL.test(data);
 }
 
 /** Features announced in the hello. */
@@ -644,8 +646,11 @@ export class Hub {
     this.sendEncoded(peer, this.codec.encode(frame), frame.type);
   }
 
-  /** Queue already-encoded data (one encode for a fan-out); `type` labels the metrics. */
-  sendEncoded(peer: Peer, data: WireData, type: ServerFrame['type']): void {
+  /**
+   * Queue already-encoded data (one encode for a fan-out, which says so with `shared`); `type`
+   * labels the metrics.
+   */
+  sendEncoded(peer: Peer, data: WireData, type: ServerFrame['type'], shared = false): void {
     if (peer.closed) return;
     if (peer.remote !== undefined) {
       // A ghost: the frame travels to the node the peer is on, which counts it.
@@ -656,16 +661,16 @@ export class Hub {
     if (this.mirror !== undefined && peer.session && this.cluster!.throughLog(peer, data, type)) return;
     // A byte array's `length` is its size, and unlike `byteLength` V8 reads it inline.
     this.metrics.countOut(type, data.length);
-    this.deliver(peer, data);
+    this.deliver(peer, data, shared);
   }
 
   /**
    * Queue `data` for `peer`, a peer of this node that is not closed, as `sendEncoded` does once
    * it has counted the frame. A fan-out on one node calls this for each of its peers and counts
-   * them all at once (`PackFanOut`). A session's frame is kept by the queue that writes it, so
-   * only an away session keeps it here.
+   * them all at once (`PackFanOut`), `shared`: the same data goes to other peers. A session's
+   * frame is kept by the queue that writes it, so only an away session keeps it here.
    */
-  deliver(peer: Peer, data: WireData): void {
+  deliver(peer: Peer, data: WireData, shared = false): void {
     const { session } = peer;
     // Compared rather than tested for truth: V8 tests the truth of a value it has no type for
     // (an object, or a call's result) in a dozen instructions, and this runs for every member of
@@ -678,6 +683,8 @@ export class Hub {
         this.sessions.end(peer, 'overflow');
         return;
       }
+    } else if (shared) {
+      peer.queue.pushShared(data);
     } else {
       peer.queue.push(data);
     }

@@ -26,8 +26,12 @@ export interface QueueStats {
  * (`session/Session.ts`). Frames queued with `pushControl` are not its.
  */
 export interface Keeper {
-  /** `frames[from … to - 1]`, `bytes` in all, were written (the array is the keeper's to keep). */
-  written(frames: WireData[], from: number, to: number, bytes: number): void;
+  /**
+   * `frames[from … to - 1]`, `bytes` in all, were written (the array is the keeper's to keep).
+   * `own`: no other queue was given any of them (they are not a fan-out's), so the keeper may
+   * copy them rather than hold on to each.
+   */
+  written(frames: WireData[], from: number, to: number, bytes: number, own: boolean): void;
   /** The queue closed, after it handed over what it held unwritten. */
   closed(queue: OutboundQueue): void;
 }
@@ -59,6 +63,8 @@ export class OutboundQueue {
   keeper: Keeper | undefined;
   /** With a keeper: where in `items` the frames not written yet that are not its are, ascending. */
   private controls: number[] = [];
+  /** Frames queued with `pushShared` since `items` was last a new array. */
+  private shared = 0;
   /** Most messages and bytes this queue has held at once. */
   highWater = 0;
   highWaterBytes = 0;
@@ -83,6 +89,12 @@ export class OutboundQueue {
   /** Queue a frame. */
   push(data: WireData): void {
     this.add(data, false);
+  }
+
+  /** Queue a frame that other queues are given too (one encode for a fan-out). */
+  pushShared(data: WireData): void {
+    this.add(data, false);
+    this.shared += 1;
   }
 
   /** Queue a frame that a keeper does not keep (hello, acks: never replayed). */
@@ -159,10 +171,11 @@ export class OutboundQueue {
         }
       }
     });
-    if (keeper !== undefined) this.hand(keeper, from, this.head, bytes - this.bytes);
+    if (keeper !== undefined) this.hand(keeper, from, this.head, bytes - this.bytes, this.shared === 0);
     if (this.head === this.items.length) {
       this.items = [];
       this.head = 0;
+      this.shared = 0;
     } else if (this.head > 1024 && this.head * 2 > this.items.length) {
       const { head } = this;
       this.items = this.items.slice(head);
@@ -175,7 +188,7 @@ export class OutboundQueue {
    * Give `keeper` `items[from … to - 1]` (`bytes` in all), the frames that are not its left out:
    * a control frame splits the range in two, so nothing is copied.
    */
-  private hand(keeper: Keeper, from: number, to: number, bytes: number): void {
+  private hand(keeper: Keeper, from: number, to: number, bytes: number, own: boolean): void {
     const { items, controls } = this;
     let at = from;
     let left = bytes;
@@ -183,11 +196,11 @@ export class OutboundQueue {
       const control = controls.shift()!;
       let size = 0;
       for (let i = at; i < control; i++) size += items[i]!.length;
-      keeper.written(items, at, control, size);
+      keeper.written(items, at, control, size, own);
       left -= size + items[control]!.length;
       at = control + 1;
     }
-    keeper.written(items, at, to, left);
+    keeper.written(items, at, to, left, own);
   }
 
   /** Drop what is queued and refuse what comes: the connection is going away. */
@@ -196,7 +209,7 @@ export class OutboundQueue {
     if (keeper !== undefined) {
       // Counted as sent already: the keeper keeps them for a resume to replay.
       this.keeper = undefined;
-      this.hand(keeper, this.head, this.items.length, this.bytes);
+      this.hand(keeper, this.head, this.items.length, this.bytes, false);
       keeper.closed(this);
     }
     this.controls = [];

@@ -268,4 +268,53 @@ describe('Session replay buffer, frames kept as their queue writes them', () => 
     expect(s.missed(5)).toEqual(frames.slice(5));
     expect(s.keptBytes).toBe(frames.slice(5).reduce((sum, f) => sum + f.length, 0));
   });
+
+  it("copies a flush of a pair's binary frames into one buffer, and replays and trims them as they were", () => {
+    const { s, queue } = carried(1024, 1 << 20);
+    const frames = Array.from({ length: 40 }, (_, i) => Buffer.from(Array.from({ length: 1 + ((i * 37) % 300) }, (_, j) => (i + j) & 0xff)));
+    for (let turn = 0; turn < 4; turn++) {
+      for (const data of frames.slice(turn * 10, turn * 10 + 10)) queue.push(data);
+      queue.flush();
+    }
+    const slots = (s as unknown as { slots: unknown[] }).slots.filter((x) => x !== undefined);
+    // One buffer per flush, not the frames themselves.
+    expect(slots).toHaveLength(4);
+    expect(slots.every((x) => x instanceof Uint8Array)).toBe(true);
+    const size = (list: Uint8Array[]) => list.reduce((sum, f) => sum + f.length, 0);
+    expect(s).toMatchObject({ sent: 40, kept: 40, keptBytes: size(frames) });
+    expect(s.missed(0)).toEqual(frames);
+    // Acks that end inside a flush, then on its boundary.
+    for (const seq of [3, 17, 20, 33]) {
+      s.ack(seq);
+      expect(s.missed(seq)).toEqual(frames.slice(seq));
+      expect(s.keptBytes).toBe(size(frames.slice(seq)));
+    }
+    expect(s.missed(32)).toBeUndefined();
+  });
+
+  it("keeps a fan-out's frames, and any flush with text in it, by reference", () => {
+    const [a, b] = [carried(), carried()];
+    const shared = Uint8Array.of(1, 2, 3);
+    for (const { queue } of [a, b]) {
+      queue.pushShared(shared);
+      queue.push(Uint8Array.of(4));
+      queue.flush();
+    }
+    expect(a.s.missed(0)![0]).toBe(shared);
+    expect(b.s.missed(0)![0]).toBe(shared);
+    // Own frames again, now in a new array: copied; with a text frame among them: not.
+    a.queue.push(Uint8Array.of(5));
+    a.queue.push(Uint8Array.of(6));
+    a.queue.flush();
+    const text = 'seven';
+    const own = Uint8Array.of(8);
+    a.queue.push(own);
+    a.queue.push(text);
+    a.queue.flush();
+    const slots = (a.s as unknown as { slots: unknown[] }).slots.filter((x) => x !== undefined);
+    expect(slots.map((x) => x instanceof Uint8Array)).toEqual([false, true, false]);
+    const missed = a.s.missed(0)!;
+    expect(missed.map((f) => (typeof f === 'string' ? f : [...f]))).toEqual([[1, 2, 3], [4], [5], [6], [8], 'seven']);
+    expect(missed[4]).toBe(own);
+  });
 });

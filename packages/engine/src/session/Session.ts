@@ -20,8 +20,11 @@ export type EndReason = 'expired' | 'overflow' | 'ended' | 'state-lost';
  * queue hands the session the array of frames it wrote at each flush (`written`), and the
  * session keeps that array, with the range written, as one entry until the client acks it. So
  * a frame costs the session nothing as it is queued, a room message sent to 149 members is 149
- * queue stores as without sessions, and the session stores one entry per flush. Frames for a
- * session with no socket (away, or rebuilt in a takeover) are kept one by one (`record`).
+ * queue stores as without sessions, and the session stores one entry per flush. Binary frames
+ * no other queue was given (a pair's, not a room's) are copied into one buffer per flush: one
+ * object alive until the ack instead of one per frame, for the garbage collector to copy at
+ * each young-generation collection (docs/performance.md). Frames for a session with no socket
+ * (away, or rebuilt in a takeover) are kept one by one (`record`).
  */
 export class Session implements Keeper {
   /** Counted server frames queued for this client so far: frame n is the n-th after the hello. */
@@ -49,13 +52,15 @@ export class Session implements Keeper {
   endReason: EndReason | undefined;
   /**
    * Frames numbered `base + 1` … `total`, oldest first: a ring of `entries` slots from `start`
-   * (its length a power of two), each an array of frames of which the entry holds those from
-   * `meta[3i]` to `meta[3i + 1]` (exclusive), of `meta[3i + 2]` bytes; `count` frames in all.
-   * The ranges live in a typed array, so keeping an entry stores one pointer, and an ack is an
-   * index move over slots the session keeps using.
+   * (its length a power of two), `count` frames in all. Slot `i` holds frames `meta[4i]` to
+   * `meta[4i + 1]` (exclusive) of `meta[4i + 2]` bytes, of an array of frames when
+   * `meta[4i + 3]` is -1, else of a buffer of copied frames (each after its length in 4 bytes,
+   * little-endian), frame `meta[4i]` starting at byte `meta[4i + 3]`. The ranges live in a typed
+   * array, so keeping an entry stores one pointer, and an ack is an index move over slots the
+   * session keeps using.
    */
-  private slots: (WireData[] | undefined)[] = emptySlots();
-  private meta = new Int32Array(3 * INITIAL_SLOTS);
+  private slots: (WireData[] | Uint8Array | undefined)[] = emptySlots();
+  private meta = new Int32Array(META * INITIAL_SLOTS);
   private start = 0;
   private entries = 0;
   private count = 0;
@@ -130,10 +135,11 @@ export class Session implements Keeper {
    * passed (the client most likely has them: a resume that still needs one is refused with
    * `overflow`); a frame alone is kept whatever its size.
    */
-  written(frames: WireData[], from: number, to: number, bytes: number): void {
+  written(frames: WireData[], from: number, to: number, bytes: number, own: boolean): void {
     const n = to - from;
     if (n === 0) return;
-    this.push(frames, from, to, bytes);
+    // One frame copied would be one object alive for another: kept as it is.
+    if (!own || n === 1 || !this.copy(frames, from, to, bytes)) this.push(frames, from, to, bytes, -1);
     this.count += n;
     this.bytes += bytes;
     this.total += n;
@@ -148,7 +154,7 @@ export class Session implements Keeper {
   record(data: WireData): boolean {
     const size = data.length;
     if (!this.makeRoom(size)) return false;
-    this.push([data], 0, 1, size);
+    this.push([data], 0, 1, size, -1);
     this.count += 1;
     this.bytes += size;
     this.total += 1;
@@ -170,15 +176,38 @@ export class Session implements Keeper {
     while (this.count > 1 && this.bytes > this.maxBytes) this.drop(1);
   }
 
-  /** Put an entry in the next slot. */
-  private push(frames: WireData[], from: number, to: number, bytes: number): void {
+  /**
+   * Keep binary `frames[from … to - 1]` (`bytes` in all) as one entry of copies, each after its
+   * length; false, with nothing kept, when one of them is text.
+   */
+  private copy(frames: WireData[], from: number, to: number, bytes: number): boolean {
+    const buffer = Buffer.allocUnsafe(bytes + 4 * (to - from));
+    let at = 0;
+    for (let i = from; i < to; i++) {
+      const frame = frames[i]!;
+      if (typeof frame === 'string') return false;
+      const size = frame.length;
+      buffer[at] = size & 0xff;
+      buffer[at + 1] = (size >>> 8) & 0xff;
+      buffer[at + 2] = (size >>> 16) & 0xff;
+      buffer[at + 3] = size >>> 24;
+      buffer.set(frame, at + 4);
+      at += 4 + size;
+    }
+    this.push(buffer, 0, to - from, bytes, 0);
+    return true;
+  }
+
+  /** Put an entry in the next slot (`offset`: -1 for an array of frames, see `slots`). */
+  private push(frames: WireData[] | Uint8Array, from: number, to: number, bytes: number, offset: number): void {
     if (this.entries === this.slots.length) this.grow();
     const at = (this.start + this.entries) & (this.slots.length - 1);
     this.slots[at] = frames;
     const { meta } = this;
-    meta[3 * at] = from;
-    meta[3 * at + 1] = to;
-    meta[3 * at + 2] = bytes;
+    meta[META * at] = from;
+    meta[META * at + 1] = to;
+    meta[META * at + 2] = bytes;
+    meta[META * at + 3] = offset;
     this.entries += 1;
   }
 
@@ -202,8 +231,20 @@ export class Session implements Keeper {
     const kept: WireData[] = [];
     for (let i = 0; i < this.entries; i++) {
       const at = (this.start + i) & mask;
-      const frames = slots[at]!;
-      for (let n = meta[3 * at]!, to = meta[3 * at + 1]!; n < to; n++) kept.push(frames[n]!);
+      const from = meta[META * at]!;
+      const to = meta[META * at + 1]!;
+      let offset = meta[META * at + 3]!;
+      if (offset < 0) {
+        const frames = slots[at] as WireData[];
+        for (let n = from; n < to; n++) kept.push(frames[n]!);
+        continue;
+      }
+      const buffer = slots[at] as Uint8Array;
+      for (let n = from; n < to; n++) {
+        const size = lengthAt(buffer, offset);
+        kept.push(buffer.subarray(offset + 4, offset + 4 + size));
+        offset += 4 + size;
+      }
     }
     this.queue?.unwritten(kept);
     return seq === this.base ? kept : kept.slice(seq - this.base);
@@ -217,23 +258,35 @@ export class Session implements Keeper {
     let bytes = this.bytes;
     let left = n;
     while (left > 0) {
-      const from = meta[3 * at]!;
-      const to = meta[3 * at + 1]!;
+      const from = meta[META * at]!;
+      const to = meta[META * at + 1]!;
       if (to - from > left) {
-        // Partly dropped: the rest of the entry stays the oldest. Its dropped frames are let go
-        // of here (no other reader is below `from`: the queue reads only what it has not written).
-        const frames = slots[at]!;
+        // Partly dropped: the rest of the entry stays the oldest.
         let size = 0;
-        for (let i = from; i < from + left; i++) {
-          size += frames[i]!.length;
-          frames[i] = '';
+        let offset = meta[META * at + 3]!;
+        if (offset < 0) {
+          // The dropped frames are let go of here (no other reader is below `from`: the queue
+          // reads only what it has not written).
+          const frames = slots[at] as WireData[];
+          for (let i = from; i < from + left; i++) {
+            size += frames[i]!.length;
+            frames[i] = '';
+          }
+        } else {
+          const buffer = slots[at] as Uint8Array;
+          for (let i = from; i < from + left; i++) {
+            const length = lengthAt(buffer, offset);
+            size += length;
+            offset += 4 + length;
+          }
+          meta[META * at + 3] = offset;
         }
-        meta[3 * at] = from + left;
-        meta[3 * at + 2] = meta[3 * at + 2]! - size;
+        meta[META * at] = from + left;
+        meta[META * at + 2] = meta[META * at + 2]! - size;
         bytes -= size;
         break;
       }
-      bytes -= meta[3 * at + 2]!;
+      bytes -= meta[META * at + 2]!;
       left -= to - from;
       slots[at] = undefined;
       at = (at + 1) & mask;
@@ -254,7 +307,7 @@ export class Session implements Keeper {
   private clear(): void {
     if (this.slots.length > INITIAL_SLOTS) {
       this.slots = emptySlots();
-      this.meta = new Int32Array(3 * INITIAL_SLOTS);
+      this.meta = new Int32Array(META * INITIAL_SLOTS);
     } else {
       this.slots.fill(undefined);
     }
@@ -265,12 +318,12 @@ export class Session implements Keeper {
   private grow(): void {
     const { slots, meta, start, entries } = this;
     const mask = slots.length - 1;
-    const grown = new Array<WireData[] | undefined>(slots.length * 2).fill(undefined);
+    const grown = new Array<WireData[] | Uint8Array | undefined>(slots.length * 2).fill(undefined);
     const grownMeta = new Int32Array(meta.length * 2);
     for (let i = 0; i < entries; i++) {
       const at = (start + i) & mask;
       grown[i] = slots[at];
-      grownMeta.set(meta.subarray(3 * at, 3 * at + 3), 3 * i);
+      grownMeta.set(meta.subarray(META * at, META * at + META), META * i);
     }
     this.slots = grown;
     this.meta = grownMeta;
@@ -280,7 +333,14 @@ export class Session implements Keeper {
 
 /** Slots of a new session's ring: a power of two. */
 const INITIAL_SLOTS = 16;
+/** Numbers kept per slot in `Session.meta`. */
+const META = 4;
 
-function emptySlots(): (WireData[] | undefined)[] {
-  return new Array<WireData[] | undefined>(INITIAL_SLOTS).fill(undefined);
+function emptySlots(): (WireData[] | Uint8Array | undefined)[] {
+  return new Array<WireData[] | Uint8Array | undefined>(INITIAL_SLOTS).fill(undefined);
+}
+
+/** The length written before a copied frame at `offset` (see `Session.slots`). */
+function lengthAt(buffer: Uint8Array, offset: number): number {
+  return buffer[offset]! | (buffer[offset + 1]! << 8) | (buffer[offset + 2]! << 16) | (buffer[offset + 3]! << 24);
 }
