@@ -109,6 +109,10 @@ describe('Session replay buffer', () => {
 
   it('lets go of the frames it freed, and of a grown ring once emptied', () => {
     const s = session();
+    const ringOf = (x: Session) => (x as unknown as { slots: unknown[] }).slots;
+    // A session that has kept nothing holds no ring of its own.
+    expect(ringOf(s)).toHaveLength(0);
+    expect(ringOf(s)).toBe(ringOf(session()));
     record(s, 1, 1000);
     s.ack(1000);
     const slots = () => (s as unknown as { slots: (string[] | undefined)[] }).slots;
@@ -116,6 +120,8 @@ describe('Session replay buffer', () => {
     record(s, 1001, 1010);
     s.ack(1005);
     expect(slots().filter((x) => x !== undefined)).toEqual([1006, 1007, 1008, 1009, 1010].map((n) => [frame(n)]));
+    // The ring the fresh sessions share was never written to.
+    expect(ringOf(session())).toHaveLength(0);
   });
 });
 

@@ -59,8 +59,8 @@ export class Session implements Keeper {
    * array, so keeping an entry stores one pointer, and an ack is an index move over slots the
    * session keeps using.
    */
-  private slots: (WireData[] | Uint8Array | undefined)[] = emptySlots();
-  private meta = new Int32Array(META * INITIAL_SLOTS);
+  private slots: (WireData[] | Uint8Array | undefined)[] = NO_SLOTS;
+  private meta = NO_META;
   private start = 0;
   private entries = 0;
   private count = 0;
@@ -306,20 +306,22 @@ export class Session implements Keeper {
   /** Forget every frame kept (the counts are the caller's to set). */
   private clear(): void {
     if (this.slots.length > INITIAL_SLOTS) {
-      this.slots = emptySlots();
-      this.meta = new Int32Array(META * INITIAL_SLOTS);
+      // Allocated again by the next entry: an idle session holds no ring at all.
+      this.slots = NO_SLOTS;
+      this.meta = NO_META;
     } else {
       this.slots.fill(undefined);
     }
     this.start = this.entries = this.count = this.bytes = 0;
   }
 
-  /** Twice the slots, the kept entries first in order. */
+  /** Twice the slots (`INITIAL_SLOTS` for the first entry), the kept entries first in order. */
   private grow(): void {
     const { slots, meta, start, entries } = this;
     const mask = slots.length - 1;
-    const grown = new Array<WireData[] | Uint8Array | undefined>(slots.length * 2).fill(undefined);
-    const grownMeta = new Int32Array(meta.length * 2);
+    const length = Math.max(INITIAL_SLOTS, slots.length * 2);
+    const grown = new Array<WireData[] | Uint8Array | undefined>(length).fill(undefined);
+    const grownMeta = new Int32Array(META * length);
     for (let i = 0; i < entries; i++) {
       const at = (start + i) & mask;
       grown[i] = slots[at];
@@ -336,9 +338,9 @@ const INITIAL_SLOTS = 16;
 /** Numbers kept per slot in `Session.meta`. */
 const META = 4;
 
-function emptySlots(): (WireData[] | Uint8Array | undefined)[] {
-  return new Array<WireData[] | Uint8Array | undefined>(INITIAL_SLOTS).fill(undefined);
-}
+/** The ring of a session that has kept nothing yet, shared: `push` grows it before writing. */
+const NO_SLOTS: (WireData[] | Uint8Array | undefined)[] = [];
+const NO_META = new Int32Array(0);
 
 /** The length written before a copied frame at `offset` (see `Session.slots`). */
 function lengthAt(buffer: Uint8Array, offset: number): number {
