@@ -25,7 +25,11 @@ export class Heartbeat {
       // completes the close handshake, and the hub drops its socket after a grace period. A
       // resumable session outlives it and waits for its client to come back.
       if (peer.lastSeen < deadline) this.hub.drop(peer, CloseCode.HeartbeatTimeout, 'heartbeat timeout');
-      else peer.socket.ping();
+      else {
+        peer.socket.ping();
+        // An idle session lets go of the ring its frames were written into (`Session.rest`).
+        peer.session?.rest();
+      }
     }
   }
 

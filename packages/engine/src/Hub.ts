@@ -264,6 +264,7 @@ export class Hub {
       },
       this.queueStats,
     );
+    peer.queue.textBytes = !peer.binary;
     // A resume's new socket: its queue keeps what it writes for the session.
     peer.session?.carry(peer.queue);
   }
@@ -646,11 +647,8 @@ export class Hub {
     this.sendEncoded(peer, this.codec.encode(frame), frame.type);
   }
 
-  /**
-   * Queue already-encoded data (one encode for a fan-out, which says so with `shared`); `type`
-   * labels the metrics.
-   */
-  sendEncoded(peer: Peer, data: WireData, type: ServerFrame['type'], shared = false): void {
+  /** Queue already-encoded data (one encode for a fan-out); `type` labels the metrics. */
+  sendEncoded(peer: Peer, data: WireData, type: ServerFrame['type']): void {
     if (peer.closed) return;
     if (peer.remote !== undefined) {
       // A ghost: the frame travels to the node the peer is on, which counts it.
@@ -661,16 +659,16 @@ export class Hub {
     if (this.mirror !== undefined && peer.session && this.cluster!.throughLog(peer, data, type)) return;
     // A byte array's `length` is its size, and unlike `byteLength` V8 reads it inline.
     this.metrics.countOut(type, data.length);
-    this.deliver(peer, data, shared);
+    this.deliver(peer, data);
   }
 
   /**
    * Queue `data` for `peer`, a peer of this node that is not closed, as `sendEncoded` does once
    * it has counted the frame. A fan-out on one node calls this for each of its peers and counts
-   * them all at once (`PackFanOut`), `shared`: the same data goes to other peers. A session's
-   * frame is kept by the queue that writes it, so only an away session keeps it here.
+   * them all at once (`PackFanOut`). A session's frame is kept by the queue that writes it, so
+   * only an away session keeps it here.
    */
-  deliver(peer: Peer, data: WireData, shared = false): void {
+  deliver(peer: Peer, data: WireData): void {
     const { session } = peer;
     // Compared rather than tested for truth: V8 tests the truth of a value it has no type for
     // (an object, or a call's result) in a dozen instructions, and this runs for every member of
@@ -683,8 +681,6 @@ export class Hub {
         this.sessions.end(peer, 'overflow');
         return;
       }
-    } else if (shared) {
-      peer.queue.pushShared(data);
     } else {
       peer.queue.push(data);
     }
@@ -733,7 +729,13 @@ export class Hub {
   /** Queue a tunnel frame from `sender` to `target` in the target's codec. */
   sendTunnel(target: Peer, frame: TunnelFrame, raw: RawPayload | undefined, sender: Peer): void {
     if (target.closed) return;
-    this.sendEncoded(target, encodeTunnel(frame, raw, target.binary, this.codec, sender.idBytes), frame.type);
+    const { session } = target;
+    // A session on this node with its socket: the frame is written into its ring, where it
+    // stays until acked, a binary frame as it is encoded (`Session.allocate`), a JSON one as
+    // UTF-8 (`Session.text`). A cluster takeover's log holds its frames first.
+    const into = session !== undefined && session.away === false && this.mirror === undefined && target.remote === undefined ? session : undefined;
+    const data = encodeTunnel(frame, raw, target.binary, this.codec, sender.idBytes, into);
+    this.sendEncoded(target, into !== undefined && target.binary === false ? into.text(data as string) : data, frame.type);
   }
 
   private answer(peer: Peer, frame: ClientFrame, data: unknown): void {

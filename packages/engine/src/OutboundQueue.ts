@@ -26,12 +26,8 @@ export interface QueueStats {
  * (`session/Session.ts`). Frames queued with `pushControl` are not its.
  */
 export interface Keeper {
-  /**
-   * `frames[from … to - 1]`, `bytes` in all, were written (the array is the keeper's to keep).
-   * `own`: no other queue was given any of them (they are not a fan-out's), so the keeper may
-   * copy them rather than hold on to each.
-   */
-  written(frames: WireData[], from: number, to: number, bytes: number, own: boolean): void;
+  /** `frames[from … to - 1]`, `bytes` in all, were written (the array is the keeper's to keep). */
+  written(frames: WireData[], from: number, to: number, bytes: number): void;
   /** The queue closed, after it handed over what it held unwritten. */
   closed(queue: OutboundQueue): void;
 }
@@ -63,8 +59,11 @@ export class OutboundQueue {
   keeper: Keeper | undefined;
   /** With a keeper: where in `items` the frames not written yet that are not its are, ascending. */
   private controls: number[] = [];
-  /** Frames queued with `pushShared` since `items` was last a new array. */
-  private shared = 0;
+  /**
+   * Its client reads JSON only: a byte array queued is UTF-8 text (`Session.text`), sent as a
+   * text frame.
+   */
+  textBytes = false;
   /** Most messages and bytes this queue has held at once. */
   highWater = 0;
   highWaterBytes = 0;
@@ -89,12 +88,6 @@ export class OutboundQueue {
   /** Queue a frame. */
   push(data: WireData): void {
     this.add(data, false);
-  }
-
-  /** Queue a frame that other queues are given too (one encode for a fan-out). */
-  pushShared(data: WireData): void {
-    this.add(data, false);
-    this.shared += 1;
   }
 
   /** Queue a frame that a keeper does not keep (hello, acks: never replayed). */
@@ -158,24 +151,23 @@ export class OutboundQueue {
     const from = this.head;
     const bytes = this.bytes;
     this.socket.cork(() => {
-      const { items, socket } = this;
+      const { items, socket, textBytes } = this;
       while (this.head < items.length) {
         const data = items[this.head]!;
         // Without a keeper, a written slot is let go of at once (the rest may wait for a drain).
         if (keeper === undefined) items[this.head] = '';
         this.head++;
         this.bytes -= data.length;
-        if (!socket.send(data) && socket.bufferedAmount() >= HIGH_WATER_MARK) {
+        if (!socket.send(data, textBytes) && socket.bufferedAmount() >= HIGH_WATER_MARK) {
           this.blocked = true;
           break;
         }
       }
     });
-    if (keeper !== undefined) this.hand(keeper, from, this.head, bytes - this.bytes, this.shared === 0);
+    if (keeper !== undefined) this.hand(keeper, from, this.head, bytes - this.bytes);
     if (this.head === this.items.length) {
       this.items = [];
       this.head = 0;
-      this.shared = 0;
     } else if (this.head > 1024 && this.head * 2 > this.items.length) {
       const { head } = this;
       this.items = this.items.slice(head);
@@ -188,7 +180,7 @@ export class OutboundQueue {
    * Give `keeper` `items[from … to - 1]` (`bytes` in all), the frames that are not its left out:
    * a control frame splits the range in two, so nothing is copied.
    */
-  private hand(keeper: Keeper, from: number, to: number, bytes: number, own: boolean): void {
+  private hand(keeper: Keeper, from: number, to: number, bytes: number): void {
     const { items, controls } = this;
     let at = from;
     let left = bytes;
@@ -196,11 +188,11 @@ export class OutboundQueue {
       const control = controls.shift()!;
       let size = 0;
       for (let i = at; i < control; i++) size += items[i]!.length;
-      keeper.written(items, at, control, size, own);
+      keeper.written(items, at, control, size);
       left -= size + items[control]!.length;
       at = control + 1;
     }
-    keeper.written(items, at, to, left, own);
+    keeper.written(items, at, to, left);
   }
 
   /** Drop what is queued and refuse what comes: the connection is going away. */
@@ -209,7 +201,7 @@ export class OutboundQueue {
     if (keeper !== undefined) {
       // Counted as sent already: the keeper keeps them for a resume to replay.
       this.keeper = undefined;
-      this.hand(keeper, this.head, this.items.length, this.bytes, false);
+      this.hand(keeper, this.head, this.items.length, this.bytes);
       keeper.closed(this);
     }
     this.controls = [];

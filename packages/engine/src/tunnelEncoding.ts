@@ -3,6 +3,7 @@ import {
   RESPONSE_ERROR_FLAG,
   encodeServerBinary,
   fitsBinaryId,
+  type FrameAllocator,
 } from '@mwse/protocol/binary';
 import type { Codec, ServerFrameOf, WireData } from '@mwse/protocol';
 import { ServiceError } from './ServiceError.js';
@@ -71,10 +72,17 @@ function jsonTail(frame: TunnelFrame): string {
 }
 
 /** The binary form of `frame`; a header field that does not fit is refused, never wrapped. */
-function encodeBinary(frame: TunnelFrame, id: number, bytes: Uint8Array, flags: number, fromBytes?: Uint8Array): Uint8Array {
+function encodeBinary(
+  frame: TunnelFrame,
+  id: number,
+  bytes: Uint8Array,
+  flags: number,
+  fromBytes: Uint8Array | undefined,
+  into: FrameAllocator | undefined,
+): Uint8Array {
   const room = frame.type === 'room/pack' ? frame.room : undefined;
   try {
-    return encodeServerBinary(KIND[frame.type], fromBytes ?? frame.from, bytes, id, flags, room);
+    return encodeServerBinary(KIND[frame.type], fromBytes ?? frame.from, bytes, id, flags, room, into);
   } catch (error) {
     // The schemas keep names within the header's limits, so this is a guard, not a path: it
     // turns what would be a misrouted frame into an error for the sender.
@@ -88,7 +96,8 @@ function encodeBinary(frame: TunnelFrame, id: number, bytes: Uint8Array, flags: 
  * and is copied as is: into a binary frame as bytes, into a JSON frame as the text of its
  * payload field. The payload goes FIRST in the JSON object, so a crafted payload cannot override
  * `type` or `from` (JSON.parse keeps the last duplicate key). `fromBytes` is the sender's id
- * already UTF-8 encoded, when the caller has it.
+ * already UTF-8 encoded, when the caller has it; a binary frame is written into what `into`
+ * allocates for it, when given (a session's ring).
  *
  * A request or response whose id is past 32 bits (a JSON peer may use any safe integer) goes to
  * a binary target as JSON, which every client reads: cut to 32 bits it would answer the wrong
@@ -100,13 +109,14 @@ export function encodeTunnel(
   binary: boolean,
   codec: Codec,
   fromBytes?: Uint8Array,
+  into?: FrameAllocator,
 ): WireData {
   const { key, value, error } = payloadOf(frame);
   const isError = raw ? raw.error : error;
   const id = frame.type === 'request' || frame.type === 'response' ? frame.id : 0;
   if (binary && fitsBinaryId(id)) {
     const bytes = raw ? (raw.bytes ?? encoder.encode(raw.text)) : encoder.encode(JSON.stringify(value) ?? '');
-    return encodeBinary(frame, id, bytes, isError ? RESPONSE_ERROR_FLAG : 0, fromBytes);
+    return encodeBinary(frame, id, bytes, isError ? RESPONSE_ERROR_FLAG : 0, fromBytes, into);
   }
   if (!raw) return codec.encode(frame);
   const text = raw.text ?? decoder.decode(raw.bytes);

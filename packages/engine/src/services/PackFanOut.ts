@@ -50,10 +50,10 @@ export class PackFanOut {
     const copy = peer.binary === true ? this.binary : this.json;
     const data = (copy.data ??= this.encode(copy));
     if (this.cluster !== undefined) {
-      this.hub.sendEncoded(peer, data, 'room/pack', true);
+      this.hub.sendEncoded(peer, data, 'room/pack');
     } else if (!peer.closed) {
       copy.peers += 1;
-      this.hub.deliver(peer, data, true);
+      this.hub.deliver(peer, data);
     }
   }
 

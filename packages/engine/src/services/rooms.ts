@@ -309,8 +309,8 @@ export function createRoomService(hub: Hub): Service<RoomFrames> {
   function broadcast(room: Room, frame: Parameters<Hub['encode']>[0], except?: Peer, withAudience = false): void {
     presence.flush(room);
     const data = hub.encode(frame);
-    for (const member of room.members) if (member !== except) hub.sendEncoded(member, data, frame.type, true);
-    if (withAudience) for (const viewer of room.audience) hub.sendEncoded(viewer, data, frame.type, true);
+    for (const member of room.members) if (member !== except) hub.sendEncoded(member, data, frame.type);
+    if (withAudience) for (const viewer of room.audience) hub.sendEncoded(viewer, data, frame.type);
   }
 
   /** Fan a room message out to the stage and the audience, encoded once per codec in use. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FlushScheduler, OutboundQueue } from '../OutboundQueue.js';
 import { FakeSocket } from '../testing/FakeSocket.js';
 import { Session } from './Session.js';
+import type { WireData } from '@mwse/protocol';
 
 const session = (frames = 1024, bytes = 8 * 1024 * 1024) => new Session(Buffer.alloc(32), { frames, bytes });
 const frame = (n: number) => `frame ${n}`;
@@ -275,52 +276,170 @@ describe('Session replay buffer, frames kept as their queue writes them', () => 
     expect(s.keptBytes).toBe(frames.slice(5).reduce((sum, f) => sum + f.length, 0));
   });
 
-  it("copies a flush of a pair's binary frames into one buffer, and replays and trims them as they were", () => {
-    const { s, queue } = carried(1024, 1 << 20);
-    const frames = Array.from({ length: 40 }, (_, i) => Buffer.from(Array.from({ length: 1 + ((i * 37) % 300) }, (_, j) => (i + j) & 0xff)));
+  /** A binary frame of `size` bytes written into the session's ring, each byte from `seed`. */
+  function ringFrame(s: Session, size: number, seed: number): Uint8Array {
+    const view = s.allocate(size)!;
+    for (let i = 0; i < size; i++) view[i] = (seed + i) & 0xff;
+    return view;
+  }
+  const bytesOf = (list: WireData[]) => list.map((f) => (typeof f === 'string' ? f : [...f]));
+  const ringsOf = (s: Session) => (s as unknown as { slots: unknown[] }).slots.filter((x) => x !== undefined);
+
+  it("keeps a flush of frames written into its ring as one range of it, and replays and trims them as they were", () => {
+    const { s, queue, socket } = carried(1024, 1 << 20);
+    const sizes = Array.from({ length: 40 }, (_, i) => 1 + ((i * 37) % 300));
+    const copies: number[][] = [];
     for (let turn = 0; turn < 4; turn++) {
-      for (const data of frames.slice(turn * 10, turn * 10 + 10)) queue.push(data);
+      for (let i = turn * 10; i < turn * 10 + 10; i++) {
+        const view = ringFrame(s, sizes[i]!, i);
+        copies.push([...view]);
+        queue.push(view);
+      }
       queue.flush();
     }
-    const slots = (s as unknown as { slots: unknown[] }).slots.filter((x) => x !== undefined);
-    // One buffer per flush, not the frames themselves.
+    expect(socket.sent).toHaveLength(40);
+    // One range per flush, all of one ring: no object per frame.
+    const slots = ringsOf(s);
     expect(slots).toHaveLength(4);
-    expect(slots.every((x) => x instanceof Uint8Array)).toBe(true);
-    const size = (list: Uint8Array[]) => list.reduce((sum, f) => sum + f.length, 0);
-    expect(s).toMatchObject({ sent: 40, kept: 40, keptBytes: size(frames) });
-    expect(s.missed(0)).toEqual(frames);
+    expect(new Set(slots).size).toBe(1);
+    const size = (from: number) => sizes.slice(from).reduce((sum, n) => sum + n, 0);
+    expect(s).toMatchObject({ sent: 40, kept: 40, keptBytes: size(0) });
+    expect(bytesOf(s.missed(0)!)).toEqual(copies);
     // Acks that end inside a flush, then on its boundary.
     for (const seq of [3, 17, 20, 33]) {
       s.ack(seq);
-      expect(s.missed(seq)).toEqual(frames.slice(seq));
-      expect(s.keptBytes).toBe(size(frames.slice(seq)));
+      expect(bytesOf(s.missed(seq)!)).toEqual(copies.slice(seq));
+      expect(s.keptBytes).toBe(size(seq));
     }
     expect(s.missed(32)).toBeUndefined();
   });
 
-  it("keeps a fan-out's frames, and any flush with text in it, by reference", () => {
+  it('keeps order across many wraps and growths of its ring, with text and shared frames between, acked in uneven steps', () => {
+    const { s, queue } = carried(1 << 20, 1 << 30);
+    const expected: (string | number[])[] = [];
+    const shared = Uint8Array.of(9, 9, 9);
+    let acked = 0;
+    const lengths = new Set<number>();
+    const rings = new Set<Uint8Array>();
+    let wrapped = 0;
+    for (let round = 0; round < 300; round++) {
+      const n = 1 + ((round * 7) % 23);
+      for (let k = 0; k < n; k++) {
+        const at = expected.length;
+        if (at % 11 === 5) {
+          queue.push(`text ${at}`);
+          expected.push(`text ${at}`);
+        } else if (at % 13 === 7) {
+          queue.push(shared);
+          expected.push([9, 9, 9]);
+        } else {
+          // Sizes that never divide the ring: it wraps at every offset, and now and then
+          // a frame larger than what is free makes a new ring while the old one is in use.
+          const size = at % 97 === 0 ? 9000 : 1 + ((at * 53) % 700);
+          const view = ringFrame(s, size, at);
+          queue.push(view);
+          expected.push([...view]);
+        }
+      }
+      queue.flush();
+      const inside = s as unknown as { ring: Uint8Array; ringTop: number };
+      lengths.add(inside.ring.length);
+      rings.add(inside.ring);
+      if (inside.ringTop >= 0) wrapped += 1;
+      expect(bytesOf(s.missed(acked)!)).toEqual(expected.slice(acked));
+      // For fifty rounds nothing is acked: the ring fills and a larger one takes over.
+      if (round < 100 || round >= 150) acked = Math.max(acked, expected.length - ((round * 13) % 40));
+      s.ack(acked);
+      expect(s.kept).toBe(expected.length - acked);
+    }
+    expect(wrapped).toBeGreaterThan(20);
+    expect(rings.size).toBeGreaterThan(1);
+    // It grew to hold what was not acked (~200 KB), no further.
+    expect(Math.max(...lengths)).toBeLessThanOrEqual(512 * 1024);
+  });
+
+  it("writes a JSON client's frames into its ring as UTF-8, which the queue sends as text and a resume replays", () => {
+    const { s, queue, socket } = carried();
+    queue.textBytes = true;
+    const texts = ['{"pack":1,"type":"pack","from":"a"}', '{"pack":"héllo ✓ 🎉","type":"pack","from":"b"}', ''];
+    for (const text of texts) queue.push(s.text(text));
+    queue.push('{"type":"result","id":1}');
+    queue.flush();
+    const utf8 = new TextDecoder();
+    expect(socket.sent.map((f) => (typeof f === 'string' ? f : utf8.decode(f)))).toEqual([...texts, '{"type":"result","id":1}']);
+    expect(socket.asText).toEqual([true, true, true, true]);
+    expect(ringsOf(s).map((x) => x instanceof Uint8Array)).toEqual([true, false]);
+    const missed = s.missed(1)!;
+    expect(missed.map((f) => (typeof f === 'string' ? f : utf8.decode(f)))).toEqual([...texts.slice(1), '{"type":"result","id":1}']);
+  });
+
+  it('keeps by reference what is not in its ring: a fan-out\'s frames, text, frames too large for it', () => {
     const [a, b] = [carried(), carried()];
     const shared = Uint8Array.of(1, 2, 3);
     for (const { queue } of [a, b]) {
-      queue.pushShared(shared);
-      queue.push(Uint8Array.of(4));
+      queue.push(shared);
       queue.flush();
     }
     expect(a.s.missed(0)![0]).toBe(shared);
     expect(b.s.missed(0)![0]).toBe(shared);
-    // Own frames again, now in a new array: copied; with a text frame among them: not.
-    a.queue.push(Uint8Array.of(5));
-    a.queue.push(Uint8Array.of(6));
-    a.queue.flush();
-    const text = 'seven';
-    const own = Uint8Array.of(8);
+    expect(a.s.allocate(64 * 1024)).toBeUndefined();
+    const own = ringFrame(a.s, 2, 5);
     a.queue.push(own);
-    a.queue.push(text);
+    a.queue.push('seven');
+    a.queue.push(Uint8Array.of(8));
     a.queue.flush();
-    const slots = (a.s as unknown as { slots: unknown[] }).slots.filter((x) => x !== undefined);
-    expect(slots.map((x) => x instanceof Uint8Array)).toEqual([false, true, false]);
     const missed = a.s.missed(0)!;
-    expect(missed.map((f) => (typeof f === 'string' ? f : [...f]))).toEqual([[1, 2, 3], [4], [5], [6], [8], 'seven']);
-    expect(missed[4]).toBe(own);
+    expect(bytesOf(missed)).toEqual([[1, 2, 3], [5, 6], 'seven', [8]]);
+    expect(ringsOf(a.s).map((x) => x instanceof Uint8Array)).toEqual([false, true, false]);
+  });
+
+  it('a resume lets go of the ring the replayed frames are in; a new one starts after them', () => {
+    const { s, queue } = carried();
+    const first = [ringFrame(s, 10, 1), ringFrame(s, 20, 2), ringFrame(s, 30, 3)];
+    for (const view of first) queue.push(view);
+    queue.flush();
+    s.away = true;
+    queue.close();
+    const missed = s.missed(1)!;
+    s.away = false;
+    s.rewind(1);
+    const socket = new FakeSocket();
+    const next = new OutboundQueue(socket, { messages: 100, bytes: Infinity }, new FlushScheduler(), () => {});
+    s.carry(next);
+    for (const data of missed) next.push(data);
+    const fresh = ringFrame(s, 25, 4);
+    next.push(fresh);
+    next.flush();
+    expect(bytesOf(socket.sent)).toEqual(bytesOf([...first.slice(1), fresh]));
+    expect(bytesOf(s.missed(1)!)).toEqual(bytesOf([...first.slice(1), fresh]));
+    // The replayed frames are kept by reference (their old ring alive through them), the new one in a new ring.
+    expect(fresh.buffer).not.toBe(first[0]!.buffer);
+    expect(ringsOf(s).map((x) => x instanceof Uint8Array)).toEqual([false, true]);
+  });
+
+  it('lets go of an empty ring on the heartbeat after one that saw it unused', () => {
+    const { s, queue } = carried();
+    const ringOf = () => (s as unknown as { ring: Uint8Array | undefined }).ring;
+    queue.push(ringFrame(s, 100, 0));
+    queue.flush();
+    // Used since the last heartbeat, then not yet acked: kept.
+    s.rest();
+    expect(ringOf()).toBeDefined();
+    s.rest();
+    expect(ringOf()).toBeDefined();
+    s.ack(1);
+    s.rest();
+    expect(ringOf()).toBeUndefined();
+    // The next frame makes a new one, which a busy session keeps between heartbeats.
+    queue.push(ringFrame(s, 100, 1));
+    queue.flush();
+    s.ack(2);
+    s.rest();
+    expect(ringOf()).toBeDefined();
+    queue.push(ringFrame(s, 5, 2));
+    queue.flush();
+    s.rest();
+    expect(ringOf()).toBeDefined();
+    expect(bytesOf(s.missed(2)!)).toEqual([[2, 3, 4, 5, 6]]);
   });
 });

@@ -1,4 +1,5 @@
 import type { WireData } from '@mwse/protocol';
+import type { FrameAllocator } from '@mwse/protocol/binary';
 import type { Keeper, OutboundQueue } from '../OutboundQueue.js';
 
 /** What one session keeps for its client at most (`replayFrames`, `replayBytes`). */
@@ -20,13 +21,16 @@ export type EndReason = 'expired' | 'overflow' | 'ended' | 'state-lost';
  * queue hands the session the array of frames it wrote at each flush (`written`), and the
  * session keeps that array, with the range written, as one entry until the client acks it. So
  * a frame costs the session nothing as it is queued, a room message sent to 149 members is 149
- * queue stores as without sessions, and the session stores one entry per flush. Binary frames
- * no other queue was given (a pair's, not a room's) are copied into one buffer per flush: one
- * object alive until the ack instead of one per frame, for the garbage collector to copy at
- * each young-generation collection (docs/performance.md). Frames for a session with no socket
- * (away, or rebuilt in a takeover) are kept one by one (`record`).
+ * queue stores as without sessions, and the session stores one entry per flush.
+ *
+ * A pair's frames (tunnel frames to this one client) are written straight into a byte ring of
+ * the session's, each after its length: binary frames as they are encoded (`allocate`), JSON
+ * ones as UTF-8 (`text`), which the queue then sends as text. A flush of them is kept as one
+ * range of the ring, with no object alive until the ack for the garbage collector to copy at
+ * each young-generation collection (docs/performance.md). Frames for a session
+ * with no socket (away, or rebuilt in a takeover) are kept one by one (`record`).
  */
-export class Session implements Keeper {
+export class Session implements Keeper, FrameAllocator {
   /** Counted server frames queued for this client so far: frame n is the n-th after the hello. */
   get sent(): number {
     const { queue } = this;
@@ -54,8 +58,9 @@ export class Session implements Keeper {
    * Frames numbered `base + 1` … `total`, oldest first: a ring of `entries` slots from `start`
    * (its length a power of two), `count` frames in all. Slot `i` holds frames `meta[4i]` to
    * `meta[4i + 1]` (exclusive) of `meta[4i + 2]` bytes, of an array of frames when
-   * `meta[4i + 3]` is -1, else of a buffer of copied frames (each after its length in 4 bytes,
-   * little-endian), frame `meta[4i]` starting at byte `meta[4i + 3]`. The ranges live in a typed
+   * `meta[4i + 3]` is -1, else of a byte buffer (the byte ring, or one it replaced) holding the
+   * frames one after the other, each after its length in 4 bytes, little-endian, frame
+   * `meta[4i]` starting at byte `meta[4i + 3]`. The ranges live in a typed
    * array, so keeping an entry stores one pointer, and an ack is an index move over slots the
    * session keeps using.
    */
@@ -70,6 +75,20 @@ export class Session implements Keeper {
   private total = 0;
   /** The queue of the socket carrying the session; what it holds unwritten counts as sent. */
   private queue: OutboundQueue | undefined;
+  /**
+   * The byte ring a pair's frames are written into (`allocate`, `text`), made by the first. Bytes
+   * `ringTail` … `ringHead` are in use (frames kept, queued, or given out and never queued),
+   * or, once it wrapped, `ringTail` … `ringTop` and 0 … `ringHead`; `ringTop` is -1 until then.
+   * A ring too small for a frame is replaced by one twice its size, the frames in the old one
+   * keeping it alive until they are acked.
+   */
+  private ring: Buffer | undefined;
+  private ringBytes: ArrayBufferLike | undefined;
+  private ringHead = 0;
+  private ringTail = 0;
+  private ringTop = -1;
+  /** A frame went into the ring since the last `rest`. */
+  private ringUsed = false;
   /** `limits`, read on every entry. */
   private readonly maxFrames: number;
   private readonly maxBytes: number;
@@ -94,7 +113,7 @@ export class Session implements Keeper {
    * counted frames and of whose frames `applied` were handled there. Nothing before is kept.
    */
   continueFrom(sent: number, applied: number): void {
-    this.clear();
+    this.clear(false);
     this.total = this.base = this.acked = sent;
     this.applied = this.appliedTold = this.confirmed = applied;
   }
@@ -104,7 +123,8 @@ export class Session implements Keeper {
    * socket, numbered as they were. Nothing is kept from here on but what that queue writes.
    */
   rewind(seq: number): void {
-    this.clear();
+    // The ring is let go of: `missed` gave out views of it, which are queued again.
+    this.clear(false);
     this.total = this.base = this.acked = seq;
   }
 
@@ -131,19 +151,142 @@ export class Session implements Keeper {
 
   /**
    * The queue wrote `frames[from … to - 1]` (`bytes` in all), counted frames in the order they
-   * were queued: they are kept as one entry. The oldest frames make room when the bounds are
-   * passed (the client most likely has them: a resume that still needs one is refused with
-   * `overflow`); a frame alone is kept whatever its size.
+   * were queued: they are kept as one entry, or one per run of frames in the ring and per run
+   * of others. The oldest frames make room when the bounds are passed (the client most likely
+   * has them: a resume that still needs one is refused with `overflow`); a frame alone is kept
+   * whatever its size.
    */
-  written(frames: WireData[], from: number, to: number, bytes: number, own: boolean): void {
+  written(frames: WireData[], from: number, to: number, bytes: number): void {
     const n = to - from;
     if (n === 0) return;
-    // One frame copied would be one object alive for another: kept as it is.
-    if (!own || n === 1 || !this.copy(frames, from, to, bytes)) this.push(frames, from, to, bytes, -1);
+    if (this.ringBytes === undefined) this.push(frames, from, to, bytes, -1);
+    else this.split(frames, from, to, this.ringBytes);
     this.count += n;
     this.bytes += bytes;
     this.total += n;
     if (this.count > this.maxFrames || this.bytes > this.maxBytes) this.trim();
+  }
+
+  /**
+   * Keep `frames[from … to - 1]` as entries: each run of frames one after the other in the
+   * ring as a range of it, each run of other frames by reference.
+   */
+  private split(frames: WireData[], from: number, to: number, ring: ArrayBufferLike): void {
+    let i = from;
+    while (i < to) {
+      let size = 0;
+      let j = i;
+      for (; j < to; j++) {
+        const frame = frames[j]!;
+        if (typeof frame !== 'string' && frame.buffer === ring) break;
+        size += frame.length;
+      }
+      if (j > i) this.push(frames, i, j, size, -1);
+      if (j === to) return;
+      const offset = (frames[j] as Uint8Array).byteOffset - 4;
+      let end = offset;
+      size = 0;
+      let k = j;
+      for (; k < to; k++) {
+        const frame = frames[k]!;
+        if (typeof frame === 'string' || frame.buffer !== ring || frame.byteOffset !== end + 4) break;
+        size += frame.length;
+        end += 4 + frame.length;
+      }
+      this.push(this.ring!, 0, k - j, size, offset);
+      i = k;
+    }
+  }
+
+  /**
+   * Room for a binary frame of `size` bytes in the ring, its length written before it: the
+   * frame is encoded there, queued, and kept where it is once written. Undefined for a frame
+   * over `MAX_RING_FRAME`, or when the ring is `MAX_RING` and full: it is allocated elsewhere
+   * and kept by reference.
+   */
+  allocate(size: number): Uint8Array | undefined {
+    const at = this.reserve(size);
+    return at < 0 ? undefined : this.commit(at, size);
+  }
+
+  /**
+   * `data`, a JSON frame for this client, written into the ring as UTF-8 to be queued in its
+   * place (the queue sends it as text): kept as bytes, it is no object alive until the ack.
+   * `data` itself when it does not fit.
+   */
+  text(data: string): WireData {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    const most = 3 * data.length;
+    const at = this.reserve(most);
+    return at < 0 ? data : this.commit(at, this.ring!.write(data, at + 4, most, 'utf8'));
+  }
+
+  /** Where in the ring `size` bytes and their length fit (a new ring if need be); -1 if nowhere. */
+  private reserve(size: number): number {
+    const need = size + 4;
+    if (need > MAX_RING_FRAME) return -1;
+    const { ring } = this;
+    if (ring !== undefined) {
+      const head = this.ringHead;
+      if (this.ringTop < 0) {
+        if (head + need <= ring.length) return head;
+        if (need <= this.ringTail) {
+          // Wrapped: the bytes below the oldest in use are free.
+          this.ringTop = head;
+          return 0;
+        }
+      } else if (head + need <= this.ringTail) {
+        return head;
+      }
+    }
+    let length = ring === undefined ? INITIAL_RING : ring.length * 2;
+    while (length < 2 * need) length *= 2;
+    if (length > MAX_RING) return -1;
+    // What the old ring holds stays where it is, kept alive by its entries until acked.
+    this.ring = Buffer.allocUnsafeSlow(length);
+    this.ringBytes = this.ring.buffer;
+    this.ringHead = this.ringTail = 0;
+    this.ringTop = -1;
+    return 0;
+  }
+
+  /** The `size` bytes at `at + 4` of the ring hold a frame: its length goes before it. */
+  private commit(at: number, size: number): Uint8Array {
+    const ring = this.ring!;
+    ring[at] = size & 0xff;
+    ring[at + 1] = (size >>> 8) & 0xff;
+    ring[at + 2] = (size >>> 16) & 0xff;
+    ring[at + 3] = size >>> 24;
+    this.ringHead = at + 4 + size;
+    this.ringUsed = true;
+    return new Uint8Array(this.ringBytes!, at + 4, size);
+  }
+
+  /** An entry of the ring from byte `start` was dropped up to byte `end`: those are free. */
+  private freed(start: number, end: number): void {
+    // A range below the oldest in use is past the wrap: everything above it was dropped.
+    if (this.ringTop >= 0 && start < this.ringTail) this.ringTop = -1;
+    this.ringTail = end;
+    if (this.ringTop >= 0 && end === this.ringTop) {
+      this.ringTop = -1;
+      this.ringTail = 0;
+    }
+    if (this.ringTop < 0 && this.ringTail === this.ringHead) this.ringTail = this.ringHead = 0;
+  }
+
+  /**
+   * Called every heartbeat: a ring with nothing in it that no frame used since the last call is
+   * let go of, so an idle session holds no more than a new one.
+   */
+  rest(): void {
+    if (this.ring !== undefined && !this.ringUsed && this.ringTop < 0 && this.ringTail === this.ringHead) this.dropRing();
+    this.ringUsed = false;
+  }
+
+  private dropRing(): void {
+    this.ring = this.ringBytes = undefined;
+    this.ringHead = this.ringTail = 0;
+    this.ringTop = -1;
   }
 
   /**
@@ -174,28 +317,6 @@ export class Session implements Keeper {
   private trim(): void {
     if (this.count > this.maxFrames) this.drop(this.count - this.maxFrames);
     while (this.count > 1 && this.bytes > this.maxBytes) this.drop(1);
-  }
-
-  /**
-   * Keep binary `frames[from … to - 1]` (`bytes` in all) as one entry of copies, each after its
-   * length; false, with nothing kept, when one of them is text.
-   */
-  private copy(frames: WireData[], from: number, to: number, bytes: number): boolean {
-    const buffer = Buffer.allocUnsafe(bytes + 4 * (to - from));
-    let at = 0;
-    for (let i = from; i < to; i++) {
-      const frame = frames[i]!;
-      if (typeof frame === 'string') return false;
-      const size = frame.length;
-      buffer[at] = size & 0xff;
-      buffer[at + 1] = (size >>> 8) & 0xff;
-      buffer[at + 2] = (size >>> 16) & 0xff;
-      buffer[at + 3] = size >>> 24;
-      buffer.set(frame, at + 4);
-      at += 4 + size;
-    }
-    this.push(buffer, 0, to - from, bytes, 0);
-    return true;
   }
 
   /** Put an entry in the next slot (`offset`: -1 for an array of frames, see `slots`). */
@@ -274,19 +395,26 @@ export class Session implements Keeper {
           }
         } else {
           const buffer = slots[at] as Uint8Array;
+          const start = offset;
           for (let i = from; i < from + left; i++) {
             const length = lengthAt(buffer, offset);
             size += length;
             offset += 4 + length;
           }
           meta[META * at + 3] = offset;
+          if (buffer === this.ring) this.freed(start, offset);
         }
         meta[META * at] = from + left;
         meta[META * at + 2] = meta[META * at + 2]! - size;
         bytes -= size;
         break;
       }
-      bytes -= meta[META * at + 2]!;
+      const size = meta[META * at + 2]!;
+      if (slots[at] === this.ring && this.ring !== undefined) {
+        const offset = meta[META * at + 3]!;
+        this.freed(offset, offset + size + 4 * (to - from));
+      }
+      bytes -= size;
       left -= to - from;
       slots[at] = undefined;
       at = (at + 1) & mask;
@@ -296,15 +424,17 @@ export class Session implements Keeper {
     this.count -= n;
     this.base += n;
     if (this.count === 0 && slots.length > INITIAL_SLOTS) {
-      // Emptied: an idle or away session holds no more than a fresh one.
-      this.clear();
+      // Emptied: an idle or away session holds no more than a fresh one (the ring may hold
+      // frames still queued).
+      this.clear(true);
     } else {
       this.start = at;
     }
   }
 
-  /** Forget every frame kept (the counts are the caller's to set). */
-  private clear(): void {
+  /** Forget every frame kept (the counts are the caller's to set), and the ring unless `keepRing`. */
+  private clear(keepRing: boolean): void {
+    if (!keepRing) this.dropRing();
     if (this.slots.length > INITIAL_SLOTS) {
       // Allocated again by the next entry: an idle session holds no ring at all.
       this.slots = NO_SLOTS;
@@ -335,6 +465,12 @@ export class Session implements Keeper {
 
 /** Slots of a new session's ring: a power of two. */
 const INITIAL_SLOTS = 16;
+/** Bytes of a session's first byte ring. */
+const INITIAL_RING = 16 * 1024;
+/** The largest frame encoded into the ring, with its length (larger ones are kept by reference). */
+const MAX_RING_FRAME = 64 * 1024;
+/** The ring grows no larger; past it, frames are kept by reference. */
+const MAX_RING = 4 * 1024 * 1024;
 /** Numbers kept per slot in `Session.meta`. */
 const META = 4;
 

@@ -8,12 +8,15 @@ import type { TransportSocket } from '../transports/Transport.js';
 export class FakeSocket implements TransportSocket {
   readonly remoteAddress = '127.0.0.1';
   sent: WireData[] = [];
+  /** For each of `sent`: it was to go as a text frame (strings, and bytes sent as text). */
+  asText: boolean[] = [];
   corks = 0;
   buffered = 0;
   /** A reader that keeps up: the kernel takes every byte at once. */
   drains = false;
-  send(data: WireData) {
+  send(data: WireData, text = false) {
     this.sent.push(data);
+    this.asText.push(typeof data === 'string' || text);
     if (!this.drains) this.buffered += data.length;
     return false;
   }

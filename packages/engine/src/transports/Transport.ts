@@ -9,11 +9,13 @@ import type { HttpHandler } from '../http/HttpTypes.js';
 export interface TransportSocket {
   readonly remoteAddress: string;
   /**
-   * Hand one message to the library. Never drops: the engine stops calling it over
-   * `bufferedAmount`. Returns true when the message went out without buffering, so the caller
-   * can skip asking for `bufferedAmount` (a native call on uWS).
+   * Hand one message to the library: a string as a text frame, bytes as a binary frame, or as a
+   * text frame when `text` (UTF-8 the engine wrote: a session keeps a JSON client's frames as
+   * bytes). Never drops: the engine stops calling it over `bufferedAmount`. Returns true when
+   * the message went out without buffering, so the caller can skip asking for
+   * `bufferedAmount` (a native call on uWS).
    */
-  send(data: WireData): boolean;
+  send(data: WireData, text?: boolean): boolean;
   /** Run `fn` with writes batched into as few syscalls as the library allows (uWS cork). */
   cork(fn: () => void): void;
   /** Bytes the library has accepted but not yet written to the kernel. */

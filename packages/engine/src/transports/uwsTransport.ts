@@ -90,8 +90,8 @@ class UwsSocket<C> implements TransportSocket {
     private readonly ws: UwsWebSocket<UserData<C>>,
     readonly remoteAddress: string,
   ) {}
-  send(data: WireData): boolean {
-    return this.ws.send(data, typeof data !== 'string') === 1;
+  send(data: WireData, text = false): boolean {
+    return this.ws.send(data, typeof data !== 'string' && !text) === 1;
   }
   cork(fn: () => void): void {
     this.ws.cork(fn);

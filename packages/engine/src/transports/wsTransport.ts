@@ -88,8 +88,8 @@ class WsSocket implements TransportSocket {
   ) {
     this.remoteAddress = remoteAddress;
   }
-  send(data: WireData): boolean {
-    this.ws.send(data, { binary: typeof data !== 'string' });
+  send(data: WireData, text = false): boolean {
+    this.ws.send(data, { binary: typeof data !== 'string' && !text });
     return false; // ws buffers in JS; its bufferedAmount is a cheap property read
   }
   cork(fn: () => void): void {

@@ -21,10 +21,16 @@ const encoder = new TextEncoder();
 const NodeBuffer = (globalThis as { Buffer?: { allocUnsafe(size: number): Uint8Array } }).Buffer;
 const allocate = NodeBuffer ? (size: number) => NodeBuffer.allocUnsafe(size) : (size: number) => new Uint8Array(size);
 
+/** Gives the bytes a frame is written into; undefined to let the encoder allocate them. */
+export interface FrameAllocator {
+  allocate(size: number): Uint8Array | undefined;
+}
+
 /**
  * Build a server frame around `payload` bytes that were never decoded. `from` may be given
  * already UTF-8 encoded (a relay encodes each sender's id once, not per message). `room` is
- * required for `room/pack` and refused for every other kind.
+ * required for `room/pack` and refused for every other kind. `into`, when given, allocates the
+ * bytes the frame is written into (a server writes a frame where it will be kept).
  *
  * Throws a RangeError, and writes nothing, when a header field does not fit its slot: a room
  * name over 128 UTF-8 bytes, a sender id over 64, an id outside u32, flags outside a byte. A
@@ -37,6 +43,7 @@ export function encodeServerBinary(
   id = 0,
   flags = 0,
   room?: string,
+  into?: FrameAllocator,
 ): Uint8Array {
   checkHeader(kind, id, flags);
   if ((room !== undefined) !== (kind === BinaryKind.RoomPack)) {
@@ -52,7 +59,8 @@ export function encodeServerBinary(
   const idBytes = hasId(kind) ? 4 : 0;
   const flagBytes = kind === BinaryKind.Response ? 1 : 0;
   const headerLength = 1 + flagBytes + idBytes + (roomBytes ? 1 + roomBytes.length : 0) + 1 + fromBytes.length;
-  const out = allocate(headerLength + payload.length);
+  const size = headerLength + payload.length;
+  const out = into?.allocate(size) ?? allocate(size);
   let at = 0;
   out[at++] = kind;
   if (flagBytes) out[at++] = flags;
