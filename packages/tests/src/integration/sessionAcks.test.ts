@@ -105,4 +105,22 @@ describe.each(TRANSPORTS)('session acks over %s', (transport) => {
     await settle(50);
     expect(peer.session!.acked).toBe(total);
   });
+  it('a direct message to a JSON client is kept as UTF-8 bytes and still goes out as a text frame, replayed alike', async () => {
+    const [from, to] = [await raw(), await raw()];
+    to.send({ type: 'session/set', id: 1, flags: { pairauth: false } });
+    await to.next('result');
+    const kinds: boolean[] = [];
+    to.ws.on('message', (_data, isBinary) => kinds.push(isBinary));
+    const packs = [{ n: 1 }, { text: 'héllo ✓ 🎉' }, { n: 3 }];
+    for (const pack of packs) from.send({ type: 'pack/to', to: to.socketId, pack });
+    for (const pack of packs) expect(await to.next('pack')).toEqual({ type: 'pack', from: from.socketId, pack });
+    expect(kinds).toEqual([false, false, false]);
+    // Kept until acked, as bytes in the session's ring; what a resume replays is the same text.
+    const session = state.engine.hub.peer(to.socketId)!.session!;
+    const missed = session.missed(session.sent - 3)!;
+    expect(missed.every((frame) => frame instanceof Uint8Array)).toBe(true);
+    expect(missed.map((frame) => JSON.parse(Buffer.from(frame as Uint8Array).toString('utf8')) as unknown)).toEqual(
+      packs.map((pack) => ({ pack, type: 'pack', from: from.socketId })),
+    );
+  });
 });
