@@ -417,6 +417,30 @@ describe('Session replay buffer, frames kept as their queue writes them', () => 
     expect(ringsOf(s).map((x) => x instanceof Uint8Array)).toEqual([false, true]);
   });
 
+  it('moves what its ring keeps to a buffer of that size when its socket closes: an away session holds no ring', () => {
+    const { s, queue } = carried();
+    const views = [ringFrame(s, 100, 0), ringFrame(s, 7, 1)];
+    for (const view of views) queue.push(view);
+    queue.push('text');
+    queue.flush();
+    const queued = ringFrame(s, 50, 2);
+    queue.push(queued);
+    const expected = bytesOf([...views, 'text', queued]);
+    s.ack(1);
+    s.away = true;
+    queue.close();
+    expect((s as unknown as { ring: unknown }).ring).toBeUndefined();
+    const buffers = ringsOf(s).filter((x) => x instanceof Uint8Array) as Uint8Array[];
+    expect(buffers).toHaveLength(2);
+    expect(buffers[0]).toBe(buffers[1]);
+    // Frames 2 and 4 with their lengths, nothing of the ring around them.
+    expect(buffers[0]!.length).toBe(7 + 4 + 50 + 4);
+    expect(bytesOf(s.missed(1)!)).toEqual(expected.slice(1));
+    expect(s.record('away')).toBe(true);
+    s.ack(2);
+    expect(bytesOf(s.missed(2)!)).toEqual([...expected.slice(2), 'away']);
+  });
+
   it('lets go of an empty ring on the heartbeat after one that saw it unused', () => {
     const { s, queue } = carried();
     const ringOf = () => (s as unknown as { ring: Uint8Array | undefined }).ring;

@@ -134,9 +134,36 @@ export class Session implements Keeper, FrameAllocator {
     queue.keeper = this;
   }
 
-  /** Called by `queue` as it closes, after it handed over what it held unwritten. */
+  /**
+   * Called by `queue` as it closes, after it handed over what it held unwritten: nothing more is
+   * written into the ring, and what it keeps moves to a buffer of its size, so an away session
+   * holds the frames its client missed and not a ring around them.
+   */
   closed(queue: OutboundQueue): void {
     if (this.queue === queue) this.queue = undefined;
+    const { ring } = this;
+    if (ring === undefined) return;
+    this.dropRing();
+    const { slots, meta } = this;
+    const mask = slots.length - 1;
+    let size = 0;
+    for (let i = 0; i < this.entries; i++) {
+      const at = (this.start + i) & mask;
+      if (slots[at] === ring) size += meta[META * at + 2]! + 4 * (meta[META * at + 1]! - meta[META * at]!);
+    }
+    if (size === 0) return;
+    const kept = Buffer.allocUnsafeSlow(size);
+    let offset = 0;
+    for (let i = 0; i < this.entries; i++) {
+      const at = (this.start + i) & mask;
+      if (slots[at] !== ring) continue;
+      const from = meta[META * at + 3]!;
+      const length = meta[META * at + 2]! + 4 * (meta[META * at + 1]! - meta[META * at]!);
+      kept.set(ring.subarray(from, from + length), offset);
+      slots[at] = kept;
+      meta[META * at + 3] = offset;
+      offset += length;
+    }
   }
 
   /** Frames kept for replay that left the queue (written, or kept while away). */
