@@ -430,6 +430,9 @@ describe('Session replay buffer, frames kept as their queue writes them', () => 
     s.away = true;
     queue.close();
     expect((s as unknown as { ring: unknown }).ring).toBeUndefined();
+    // No queue carries it: what is sent now is not written into a ring.
+    expect(s.allocate(10)).toBeUndefined();
+    expect(s.text('x')).toBe('x');
     const buffers = ringsOf(s).filter((x) => x instanceof Uint8Array) as Uint8Array[];
     expect(buffers).toHaveLength(2);
     expect(buffers[0]).toBe(buffers[1]);

@@ -140,7 +140,8 @@ export class Session implements Keeper, FrameAllocator {
    * holds the frames its client missed and not a ring around them.
    */
   closed(queue: OutboundQueue): void {
-    if (this.queue === queue) this.queue = undefined;
+    if (this.queue !== queue) return;
+    this.queue = undefined;
     const { ring } = this;
     if (ring === undefined) return;
     this.dropRing();
@@ -251,7 +252,8 @@ export class Session implements Keeper, FrameAllocator {
   /** Where in the ring `size` bytes and their length fit (a new ring if need be); -1 if nowhere. */
   private reserve(size: number): number {
     const need = size + 4;
-    if (need > MAX_RING_FRAME) return -1;
+    // No queue carries the session (away, or closing): what is sent now is not queued.
+    if (need > MAX_RING_FRAME || this.queue === undefined) return -1;
     const { ring } = this;
     if (ring !== undefined) {
       const head = this.ringHead;
