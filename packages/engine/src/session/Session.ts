@@ -89,6 +89,18 @@ export class Session implements Keeper, FrameAllocator {
   private ringTop = -1;
   /** A frame went into the ring since the last `rest`. */
   private ringUsed = false;
+  /**
+   * Frames of the ring given out (`commit`) and not kept yet: `givenPending` of them, the last
+   * `lastGiven`, the oldest at byte `givenFrom`, all one after the other when `givenInOrder`.
+   * They are queued as they are given and written in that order, so a flush whose last frame is
+   * `lastGiven` and whose length is `givenPending` holds exactly those (`written`), and is kept
+   * without reading where each frame is: V8 reads a typed array's `buffer` and `byteOffset`
+   * through a call into its runtime.
+   */
+  private lastGiven: Uint8Array | undefined;
+  private givenPending = 0;
+  private givenFrom = 0;
+  private givenInOrder = true;
   /** `limits`, read on every entry. */
   private readonly maxFrames: number;
   private readonly maxBytes: number;
@@ -187,8 +199,15 @@ export class Session implements Keeper, FrameAllocator {
   written(frames: WireData[], from: number, to: number, bytes: number): void {
     const n = to - from;
     if (n === 0) return;
-    if (this.ringBytes === undefined) this.push(frames, from, to, bytes, -1);
-    else this.split(frames, from, to, this.ringBytes);
+    if (this.ringBytes === undefined) {
+      this.push(frames, from, to, bytes, -1);
+    } else if (n === this.givenPending && this.givenInOrder && frames[to - 1] === this.lastGiven) {
+      this.push(this.ring!, 0, n, bytes, this.givenFrom);
+      this.givenPending = 0;
+      this.lastGiven = undefined;
+    } else {
+      this.split(frames, from, to, this.ringBytes);
+    }
     this.count += n;
     this.bytes += bytes;
     this.total += n;
@@ -222,6 +241,10 @@ export class Session implements Keeper, FrameAllocator {
         end += 4 + frame.length;
       }
       this.push(this.ring!, 0, k - j, size, offset);
+      // The oldest frames given out are kept now.
+      this.givenPending -= k - j;
+      this.givenFrom = end;
+      if (this.givenPending === 0) this.lastGiven = undefined;
       i = k;
     }
   }
@@ -271,11 +294,11 @@ export class Session implements Keeper, FrameAllocator {
     let length = ring === undefined ? INITIAL_RING : ring.length * 2;
     while (length < 2 * need) length *= 2;
     if (length > MAX_RING) return -1;
-    // What the old ring holds stays where it is, kept alive by its entries until acked.
+    // What the old ring holds stays where it is, kept alive by its entries until acked, and
+    // its frames still queued are kept by reference.
+    this.dropRing();
     this.ring = Buffer.allocUnsafeSlow(length);
     this.ringBytes = this.ring.buffer;
-    this.ringHead = this.ringTail = 0;
-    this.ringTop = -1;
     return 0;
   }
 
@@ -286,9 +309,18 @@ export class Session implements Keeper, FrameAllocator {
     ring[at + 1] = (size >>> 8) & 0xff;
     ring[at + 2] = (size >>> 16) & 0xff;
     ring[at + 3] = size >>> 24;
+    if (this.givenPending === 0) {
+      this.givenFrom = at;
+      this.givenInOrder = true;
+    } else if (at !== this.ringHead) {
+      this.givenInOrder = false;
+    }
     this.ringHead = at + 4 + size;
     this.ringUsed = true;
-    return new Uint8Array(this.ringBytes!, at + 4, size);
+    this.givenPending += 1;
+    const view = new Uint8Array(this.ringBytes!, at + 4, size);
+    this.lastGiven = view;
+    return view;
   }
 
   /** An entry of the ring from byte `start` was dropped up to byte `end`: those are free. */
@@ -316,6 +348,8 @@ export class Session implements Keeper, FrameAllocator {
     this.ring = this.ringBytes = undefined;
     this.ringHead = this.ringTail = 0;
     this.ringTop = -1;
+    this.lastGiven = undefined;
+    this.givenPending = 0;
   }
 
   /**
