@@ -730,10 +730,10 @@ export class Hub {
   sendTunnel(target: Peer, frame: TunnelFrame, raw: RawPayload | undefined, sender: Peer): void {
     if (target.closed) return;
     const { session } = target;
-    // A session on this node with its socket: the frame is written into its ring, where it
-    // stays until acked, a binary frame as it is encoded (`Session.allocate`), a JSON one as
-    // UTF-8 (`Session.text`). A cluster takeover's log holds its frames first.
-    const into = session !== undefined && session.away === false && this.mirror === undefined && target.remote === undefined ? session : undefined;
+    // A session on this node: the frame is written into its ring while a socket carries it,
+    // where it stays until acked, a binary frame as it is encoded (`Session.allocate`), a JSON
+    // one as UTF-8 (`Session.text`). A cluster takeover's log holds its frames first.
+    const into = session !== undefined && this.mirror === undefined && target.remote === undefined ? session : undefined;
     const data = encodeTunnel(frame, raw, target.binary, this.codec, sender.idBytes, into);
     this.sendEncoded(target, into !== undefined && target.binary === false ? into.text(data as string) : data, frame.type);
   }

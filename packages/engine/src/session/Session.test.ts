@@ -136,6 +136,23 @@ describe('Session replay buffer, frames kept as their queue writes them', () => 
     return { s, queue, socket };
   }
 
+  /**
+   * The socket of `queue` drops and its client resumes having received `seq` frames: the
+   * missed frames are queued again on a new queue, not flushed yet.
+   */
+  function resumed(s: Session, queue: OutboundQueue, seq: number) {
+    s.away = true;
+    queue.close();
+    const missed = s.missed(seq)!;
+    s.away = false;
+    s.rewind(seq);
+    const socket = new FakeSocket();
+    const next = new OutboundQueue(socket, { messages: 100, bytes: Infinity }, new FlushScheduler(), () => {});
+    s.carry(next);
+    for (const data of missed) next.push(data);
+    return { socket, next };
+  }
+
   it('keeps what a flush wrote, counts what is still queued as sent, and replays that last', () => {
     const { s, queue, socket } = carried();
     for (let n = 1; n <= 10; n++) queue.push(frame(n));
@@ -232,15 +249,7 @@ describe('Session replay buffer, frames kept as their queue writes them', () => 
     for (let n = 1; n <= 6; n++) queue.push(frame(n));
     queue.flush();
     s.ack(2);
-    s.away = true;
-    queue.close();
-    const missed = s.missed(4)!;
-    s.away = false;
-    s.rewind(4);
-    const socket = new FakeSocket();
-    const next = new OutboundQueue(socket, { messages: 100, bytes: Infinity }, new FlushScheduler(), () => {});
-    s.carry(next);
-    for (const data of missed) next.push(data);
+    const { socket, next } = resumed(s, queue, 4);
     next.push(frame(7));
     next.flush();
     expect(socket.sent).toEqual([5, 6, 7].map(frame));
@@ -405,15 +414,7 @@ describe('Session replay buffer, frames kept as their queue writes them', () => 
     const first = [ringFrame(s, 10, 1), ringFrame(s, 20, 2), ringFrame(s, 30, 3)];
     for (const view of first) queue.push(view);
     queue.flush();
-    s.away = true;
-    queue.close();
-    const missed = s.missed(1)!;
-    s.away = false;
-    s.rewind(1);
-    const socket = new FakeSocket();
-    const next = new OutboundQueue(socket, { messages: 100, bytes: Infinity }, new FlushScheduler(), () => {});
-    s.carry(next);
-    for (const data of missed) next.push(data);
+    const { socket, next } = resumed(s, queue, 1);
     const fresh = ringFrame(s, 25, 4);
     next.push(fresh);
     next.flush();

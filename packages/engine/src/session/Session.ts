@@ -162,7 +162,7 @@ export class Session implements Keeper, FrameAllocator {
     let size = 0;
     for (let i = 0; i < this.entries; i++) {
       const at = (this.start + i) & mask;
-      if (slots[at] === ring) size += meta[META * at + 2]! + 4 * (meta[META * at + 1]! - meta[META * at]!);
+      if (slots[at] === ring) size += this.span(at);
     }
     if (size === 0) return;
     const kept = Buffer.allocUnsafeSlow(size);
@@ -171,7 +171,7 @@ export class Session implements Keeper, FrameAllocator {
       const at = (this.start + i) & mask;
       if (slots[at] !== ring) continue;
       const from = meta[META * at + 3]!;
-      const length = meta[META * at + 2]! + 4 * (meta[META * at + 1]! - meta[META * at]!);
+      const length = this.span(at);
       kept.set(ring.subarray(from, from + length), offset);
       slots[at] = kept;
       meta[META * at + 3] = offset;
@@ -382,6 +382,12 @@ export class Session implements Keeper, FrameAllocator {
     while (this.count > 1 && this.bytes > this.maxBytes) this.drop(1);
   }
 
+  /** Bytes a buffer entry in slot `at` takes: its frames, each after its length. */
+  private span(at: number): number {
+    const { meta } = this;
+    return meta[META * at + 2]! + 4 * (meta[META * at + 1]! - meta[META * at]!);
+  }
+
   /** Put an entry in the next slot (`offset`: -1 for an array of frames, see `slots`). */
   private push(frames: WireData[] | Uint8Array, from: number, to: number, bytes: number, offset: number): void {
     if (this.entries === this.slots.length) this.grow();
@@ -472,12 +478,11 @@ export class Session implements Keeper, FrameAllocator {
         bytes -= size;
         break;
       }
-      const size = meta[META * at + 2]!;
-      if (slots[at] === this.ring && this.ring !== undefined) {
+      if (slots[at] === this.ring) {
         const offset = meta[META * at + 3]!;
-        this.freed(offset, offset + size + 4 * (to - from));
+        this.freed(offset, offset + this.span(at));
       }
-      bytes -= size;
+      bytes -= meta[META * at + 2]!;
       left -= to - from;
       slots[at] = undefined;
       at = (at + 1) & mask;
