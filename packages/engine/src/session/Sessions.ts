@@ -6,12 +6,18 @@ import { Session, type EndReason, type ReplayLimits } from './Session.js';
 
 /**
  * A server `session/ack` goes out after `ACK_EVERY` applied frames or `ACK_BYTES` of them,
- * whichever first, and at most `ACK_DELAY` ms after the first one not yet acked: the SDK's
- * cadence (its `ResumableSession.ts`), well inside what it keeps to resend (1024 frames, 8 MiB).
+ * whichever first, and at most `ACK_DELAY` ms after the first one not yet acked. The counts are
+ * the SDK's (its `ResumableSession.ts`), well inside what it keeps to resend (1024 frames,
+ * 8 MiB). The delay is ten times the SDK's: the client keeps its frames whether or not they are
+ * acked, so a later ack costs it nothing but a few more frames held, and a resume resends only
+ * what the resumed hello says was not applied. A frame the server keeps until it is acked costs
+ * the server memory and collector work, which is why the SDK acks within 25 ms; the server's own
+ * acks only cost frames to write, and at 25 ms a member of a busy room that sends a frame now
+ * and then got one ack for every two of its frames (docs/performance.md, "Sessions").
  */
 export const ACK_EVERY = 256;
 export const ACK_BYTES = 1024 * 1024;
-export const ACK_DELAY = 25;
+export const ACK_DELAY = 250;
 /** Ended sessions remembered (so a late resume hears why): at most this many, for one grace window. */
 const MAX_TOMBSTONES = 10_000;
 
