@@ -35,6 +35,9 @@ function describe(m: Measurement): string {
     lat +
     (m.kernel ? `  ${kernelLine(m)}` : '') +
     (m.instructions !== undefined && m.delivered > 0 ? `  instructions/msg ${(m.instructions / m.delivered).toFixed(0)}` : '') +
+    (m.acks && m.delivered > 0
+      ? `  acks/1k msg ${((m.acks.sent * 1000) / m.delivered).toFixed(2)} sent, ${((m.acks.received * 1000) / m.delivered).toFixed(2)} from the server`
+      : '') +
     (m.valid ? '' : `  INVALID: ${m.note}`)
   );
 }

@@ -13,6 +13,13 @@ export const ACK_EVERY = 256;
 export const ACK_BYTES = 1024 * 1024;
 export const ACK_DELAY = 25;
 
+/**
+ * `session/ack` frames of every resumable connection of this process so far: those the
+ * connections sent, and those the server sent them. A workload reads the change over its
+ * window (`measure.ts`): a count, which the load on the machine does not move as it moves times.
+ */
+export const sessionAcks = { sent: 0, received: 0 };
+
 /** A decoded inbound message: text frames as strings, binary frames as bytes. */
 export type Inbound = string | Buffer;
 /** An outbound message: strings go as text frames, bytes as binary frames. */
@@ -82,7 +89,10 @@ export class Connection {
     this.session = { received: 0, acked: 0, ackedBytes: this.reader.countedBytes, timer: undefined };
     const previous = this.intercept;
     this.intercept = (msg) => {
-      if (typeof msg === 'string' && msg.startsWith('{"type":"session/ack"')) return true;
+      if (typeof msg === 'string' && msg.startsWith('{"type":"session/ack"')) {
+        sessionAcks.received += 1;
+        return true;
+      }
       if (previous(msg)) return true;
       this.countForAck(1);
       return false;
@@ -107,6 +117,7 @@ export class Connection {
     if (session.received === session.acked || this.closed) return;
     session.acked = session.received;
     session.ackedBytes = this.reader.countedBytes;
+    sessionAcks.sent += 1;
     this.socket.write(maskedFrame(`{"type":"session/ack","seq":${session.received}}`));
   };
 

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { cpuUsage } from 'node:process';
 import { kernelCountsSince, machineBusySeconds, processKernelCounts, type KernelCounts } from '../procStats.js';
 import type { NodeMemory, ServerProcess } from '../ServerProcess.js';
+import { sessionAcks } from '../generator/Connection.js';
 import type { IdleMemory } from './idle.js';
 
 /** Counters a workload bumps as frames arrive. */
@@ -43,6 +44,11 @@ export interface Measurement {
    * under `valgrind --tool=callgrind` (`--callgrind`): repeatable on a loaded machine.
    */
   instructions?: number;
+  /**
+   * Resumable sessions: `session/ack` frames in the window, those the clients sent and those
+   * the server sent them (neither counted in `delivered`).
+   */
+  acks?: { sent: number; received: number };
   /** Latency workload only. */
   latency?: { p50: number; p99: number; samples: number };
   /** Idle workload only. */
@@ -68,6 +74,7 @@ export async function measure(
 ): Promise<Measurement> {
   await sleep(warmupS * 1000);
   const delivered0 = meter.delivered;
+  const acks0 = { ...sessionAcks };
   const window = startCpuWindow(server);
   const kernel0 = processKernelCounts(server.pid);
   const callgrind = process.env.BENCH_CALLGRIND_DIR;
@@ -77,6 +84,7 @@ export async function measure(
   const instructions = callgrind ? callgrindDump(server.pid, callgrind) : undefined;
   const { seconds, serverCpuSec, generatorCpuSec, otherCpuSec } = window();
   const delivered = meter.delivered - delivered0;
+  const acks = { sent: sessionAcks.sent - acks0.sent, received: sessionAcks.received - acks0.received };
   const memory = server.memoryMB();
   // Asked after the window, so answering cannot slow the count; still under load.
   const node = await server.nodeMemory(5000).catch(() => undefined);
@@ -101,6 +109,7 @@ export async function measure(
     node,
     kernel,
     instructions,
+    ...(acks.sent + acks.received > 0 ? { acks } : {}),
     valid: note === undefined,
     note,
   };
