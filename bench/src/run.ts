@@ -149,7 +149,7 @@ for (const workload of options.workloads) {
 }
 
 const summaries = summarize(runs);
-const targets = checkTargets(summaries);
+const targets = checkTargets(summaries, runs);
 const tables = markdownTables(summaries);
 console.log(`\n${tables}\n\n${targetTable(targets)}\n`);
 const out = options.out ? resolve(options.out) : join(resultsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
