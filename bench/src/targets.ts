@@ -85,7 +85,7 @@ function idleKb(summaries: Summary[], system: string, baseline: string, checked:
 }
 
 /** The targets the lead set for this benchmark, checked against the medians. */
-export function checkTargets(summaries: Summary[], runs: RunRecord[] = []): TargetCheck[] {
+export function checkTargets(summaries: Summary[], runs: RunRecord[]): TargetCheck[] {
   return [
     ratio(summaries, runs, 'pairs', 'mwse-uws', 'uws-json', 0.8, 'pairs: mwse-uws ≥ 0.8× uws-json (bare uWS JSON batched)'),
     ratio(summaries, runs, 'pairs', 'mwse-uws-bin', 'uws-prefix', 0.8, 'pairs: mwse-uws-bin ≥ 0.8× uws-prefix (bare uWS header-routed batched)'),
