@@ -74,13 +74,15 @@ window.framesDecoded = async () => {
   (await watching.pc.getStats()).forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded ?? 0; });
   return frames;
 };
+// The kind of local candidate media flows through: the transport's selected pair (a pair can be
+// between consent checks, or not flagged nominated on this side, while media flows on it).
 window.relayed = async () => {
-  let kind;
   const stats = await watching.pc.getStats();
+  let pair;
   stats.forEach((s) => {
-    if (s.type === 'candidate-pair' && s.state === 'succeeded' && s.nominated) kind = stats.get(s.localCandidateId)?.candidateType;
+    if (s.type === 'transport' && s.selectedCandidatePairId) pair = stats.get(s.selectedCandidatePairId);
   });
-  return kind;
+  return pair ? stats.get(pair.localCandidateId)?.candidateType : undefined;
 };
 window.failure = async (fn) => { try { await fn(); return null; } catch (e) { return { name: e.name, code: e.code, message: e.message }; } };
 `;
