@@ -247,6 +247,10 @@ export class Connection {
 
   #scheduleAck(session: ResumableSession): void {
     if (session.received - session.acked >= ACK_EVERY || session.receivedBytes >= ACK_BYTES) {
+      // Nothing is left unacked: the next frame waits its own delay. A timer left running would
+      // ack the frames after this one early, one more ack for the server to read per delay.
+      clearTimeout(this.#ackTimer);
+      this.#ackTimer = undefined;
       this.#ack(session);
       return;
     }

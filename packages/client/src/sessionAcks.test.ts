@@ -57,6 +57,30 @@ describe('session acks', () => {
     mwse.close();
   });
 
+  it('an ack by count stops the timer: frames after it wait the whole delay, and dense traffic is acked by count alone', async () => {
+    const { mwse, pack, acks } = resumable();
+    pack(10);
+    await vi.advanceTimersByTimeAsync(ACK_DELAY / 2);
+    pack(ACK_EVERY - 10);
+    expect(acks()).toEqual([ACK_EVERY]);
+    // One more frame just before the first frame's delay is over: it waits its own delay.
+    await vi.advanceTimersByTimeAsync(ACK_DELAY / 2 - 2);
+    pack(1);
+    await vi.advanceTimersByTimeAsync(2);
+    expect(acks()).toEqual([ACK_EVERY]);
+    await vi.advanceTimersByTimeAsync(ACK_DELAY - 3);
+    expect(acks()).toEqual([ACK_EVERY]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(acks()).toEqual([ACK_EVERY, ACK_EVERY + 1]);
+    // ACK_EVERY frames every ACK_DELAY / 2 ms: one ack per ACK_EVERY, none from the timer.
+    for (let i = 0; i < 8; i++) {
+      pack(ACK_EVERY);
+      await vi.advanceTimersByTimeAsync(ACK_DELAY / 2);
+    }
+    expect(acks()).toHaveLength(10);
+    mwse.close();
+  });
+
   it(`go out once ${ACK_BYTES} bytes of frames came, however few frames that is`, () => {
     const { mwse, pack, acks } = resumable();
     const big = 'x'.repeat(ACK_BYTES / 4);
