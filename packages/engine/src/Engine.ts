@@ -146,8 +146,8 @@ export class Engine {
         }
         return link;
       },
-      message: guarded('message', (link, data) => {
-        if (link.peer) hub.message(link.peer, data);
+      message: guarded('message', (link, data, utf8) => {
+        if (link.peer) hub.message(link.peer, data, utf8);
         else if (link.deadline && link.open) {
           clearTimeout(link.deadline);
           link.deadline = undefined;

@@ -464,8 +464,11 @@ export class Hub {
     };
   }
 
-  /** One inbound frame: decode once, route, answer. */
-  message(peer: Peer, data: WireData): void {
+  /**
+   * One inbound frame: decode once, route, answer. `utf8`: a text frame's bytes, when the
+   * transport has them (valid only during the call): a JSON pack is relayed as a copy of them.
+   */
+  message(peer: Peer, data: WireData, utf8?: Uint8Array): void {
     if (peer.closed || peer.closing) return;
     const now = Date.now();
     peer.lastSeen = now;
@@ -502,10 +505,10 @@ export class Hub {
       return;
     }
     // The fast path leaves deep packs to the decoder below, which refuses them.
-    const tunnel = typeof data === 'string' ? readJsonTunnel(data) : undefined;
+    const tunnel = typeof data === 'string' ? readJsonTunnel(data, utf8) : undefined;
     if (tunnel) {
       this.metrics.countIn(BINARY_TYPE[tunnel.header.kind], data.length);
-      this.routeTunnel(peer, tunnel.header, { text: tunnel.packText, error: false });
+      this.routeTunnel(peer, tunnel.header, { text: tunnel.packText, textBytes: tunnel.packBytes, error: false });
       return;
     }
     const decoded = this.codec.decodeClient(data);
@@ -731,11 +734,12 @@ export class Hub {
     if (target.closed) return;
     const { session } = target;
     // A session on this node: the frame is written into its ring while a socket carries it,
-    // where it stays until acked, a binary frame as it is encoded (`Session.allocate`), a JSON
-    // one as UTF-8 (`Session.text`). A cluster takeover's log holds its frames first.
+    // where it stays until acked: a binary frame, or a JSON pack copied from its sender's bytes,
+    // as it is encoded (`Session.allocate`), another JSON one as UTF-8 (`Session.text`). A
+    // cluster takeover's log holds its frames first.
     const into = session !== undefined && this.mirror === undefined && target.remote === undefined ? session : undefined;
     const data = encodeTunnel(frame, raw, target.binary, this.codec, sender.idBytes, into);
-    this.sendEncoded(target, into !== undefined && target.binary === false ? into.text(data as string) : data, frame.type);
+    this.sendEncoded(target, into !== undefined && target.binary === false && typeof data === 'string' ? into.text(data) : data, frame.type);
   }
 
   private answer(peer: Peer, frame: ClientFrame, data: unknown): void {

@@ -63,4 +63,27 @@ describe('readJsonTunnel', () => {
       else if (readJsonTunnel(text)) expect(Object.keys(JSON.parse(text)), text).toEqual(['type', 'to', 'pack']);
     }
   });
+
+  it("finds the pack's bytes in the frame's UTF-8, whatever the target and the pack hold", () => {
+    const encode = (text: string) => new TextEncoder().encode(text);
+    const frames = [
+      JSON.stringify({ type: 'pack/to', to: id, pack: { text: 'hi' } }),
+      JSON.stringify({ type: 'pack/to', to: 'hedef-ğ😀', pack: 'dünya 😀 \u2028' }),
+      JSON.stringify({ type: 'pack/room', room: '😀 oda', pack: { 'ключ': ['значение', 1.5e300, null] } }),
+    ];
+    for (const text of frames) {
+      const utf8 = encode(text);
+      const tunnel = readJsonTunnel(text, utf8)!;
+      expect(new TextDecoder().decode(tunnel.packBytes), text).toBe(tunnel.packText);
+      // A view of the frame, not a copy.
+      expect(tunnel.packBytes!.buffer).toBe(utf8.buffer);
+      expect(readJsonTunnel(text)!.packBytes).toBeUndefined();
+    }
+    // A byte-order mark the decoder dropped: the bytes and the text no longer line up.
+    const text = frames[1]!;
+    const marked = new Uint8Array([0xef, 0xbb, 0xbf, ...encode(text)]);
+    expect(new TextDecoder().decode(marked)).toBe(text);
+    expect(readJsonTunnel(text, marked)).toMatchObject({ packText: '"dünya 😀 \u2028"', packBytes: undefined });
+  });
 });
+

@@ -28,4 +28,32 @@ describe('encodeTunnel', () => {
       expect(error).toMatchObject({ code: 'too-large' });
     }
   });
+
+  it("writes a direct pack for a JSON peer from its sender's bytes, the same text byte for byte", () => {
+    const encode = (text: string) => new TextEncoder().encode(text);
+    const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+    const pack = '{"t":"merhaba ğ😀","n":[1,null]}';
+    const frame = { type: 'pack', from, pack: undefined } as const;
+    const text = encodeTunnel(frame, { text: pack, error: false }, false, jsonCodec);
+    expect(text).toBe(`{"pack":${pack},"type":"pack","from":"${from}"}`);
+    const raw = { text: pack, textBytes: encode(pack), error: false };
+    // Written into what the allocator gives (a session's ring).
+    const given: Uint8Array[] = [];
+    const into = { allocate: (size: number) => (given.push(new Uint8Array(size)), given.at(-1)) };
+    const kept = encodeTunnel(frame, raw, false, jsonCodec, encode(from), into);
+    expect(kept).toBe(given[0]);
+    expect(decode(kept as Uint8Array)).toBe(text);
+    // A frame the ring does not take gets a buffer of its own; with no ring, the text is sent.
+    const own = encodeTunnel(frame, raw, false, jsonCodec, encode(from), { allocate: () => undefined });
+    expect(own).toBeInstanceOf(Uint8Array);
+    expect(decode(own as Uint8Array)).toBe(text);
+    expect(encodeTunnel(frame, raw, false, jsonCodec, encode(from))).toBe(text);
+    // A binary target takes the text's bytes as its payload.
+    const binary = encodeTunnel(frame, raw, true, jsonCodec, encode(from));
+    expect(decodeServerBinary(binary as Uint8Array)).toMatchObject({ kind: BinaryKind.Pack, from, payload: pack });
+    // A binary frame's payload was never checked as UTF-8: a JSON peer gets it decoded, as text.
+    const unchecked = encodeTunnel(frame, { bytes: new Uint8Array([0x22, 0xff, 0x22]), error: false }, false, jsonCodec, encode(from), into);
+    expect(unchecked).toBe(`{"pack":"\uFFFD","type":"pack","from":"${from}"}`);
+  });
 });
+

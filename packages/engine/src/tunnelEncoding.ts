@@ -18,6 +18,13 @@ export type TunnelFrame = ServerFrameOf<'pack' | 'room/pack' | 'request' | 'resp
 export interface RawPayload {
   bytes?: Uint8Array;
   text?: string;
+  /**
+   * With `text`, its UTF-8 as the sender's text frame carried it (checked by the transport, so
+   * valid), valid only while the frame is handled: copied into what is sent instead of encoding
+   * `text` again. A binary frame's `bytes` never take this role for a JSON peer: nothing checked
+   * them, and bytes that are not UTF-8 in a text frame would make its client drop the connection.
+   */
+  textBytes?: Uint8Array;
   /** The bytes are an error `{code, message}` of a response, not its body. */
   error: boolean;
 }
@@ -32,6 +39,10 @@ const KIND: Record<TunnelFrame['type'], BinaryKind> = {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+/** A direct pack to a JSON peer, around its raw payload and its sender's id (see `jsonTail`). */
+const PACK_HEAD = encoder.encode('{"pack":');
+const PACK_TAIL = encoder.encode(',"type":"pack","from":"');
+const PACK_END = encoder.encode('"}');
 
 /** The frame's payload field and its value. */
 function payloadOf(frame: TunnelFrame): { key: string; value: unknown; error: boolean } {
@@ -97,7 +108,11 @@ function encodeBinary(
  * payload field. The payload goes FIRST in the JSON object, so a crafted payload cannot override
  * `type` or `from` (JSON.parse keeps the last duplicate key). `fromBytes` is the sender's id
  * already UTF-8 encoded, when the caller has it; a binary frame is written into what `into`
- * allocates for it, when given (a session's ring).
+ * allocates for it, when given (a session's ring). So is a direct pack for a JSON target whose
+ * payload came with its UTF-8 (`textBytes`): copied there, it skips the string the ring would
+ * otherwise have to encode (`Session.text`), and its queue sends a JSON peer's bytes as a text
+ * frame (`OutboundQueue.textBytes`). Without `into` the string is what costs least: the
+ * transport encodes it as it sends it, and a cluster's log keeps it as text.
  *
  * A request or response whose id is past 32 bits (a JSON peer may use any safe integer) goes to
  * a binary target as JSON, which every client reads: cut to 32 bits it would answer the wrong
@@ -115,11 +130,34 @@ export function encodeTunnel(
   const isError = raw ? raw.error : error;
   const id = frame.type === 'request' || frame.type === 'response' ? frame.id : 0;
   if (binary && fitsBinaryId(id)) {
-    const bytes = raw ? (raw.bytes ?? encoder.encode(raw.text)) : encoder.encode(JSON.stringify(value) ?? '');
+    const bytes = raw ? (raw.bytes ?? raw.textBytes ?? encoder.encode(raw.text)) : encoder.encode(JSON.stringify(value) ?? '');
     return encodeBinary(frame, id, bytes, isError ? RESPONSE_ERROR_FLAG : 0, fromBytes, into);
   }
   if (!raw) return codec.encode(frame);
+  const { textBytes } = raw;
+  if (into !== undefined && textBytes !== undefined && textBytes.length > 0 && fromBytes !== undefined && frame.type === 'pack') {
+    return jsonPack(textBytes, fromBytes, into);
+  }
   const text = raw.text ?? decoder.decode(raw.bytes);
   if (text.length === 0) return `{${jsonTail(frame)}`;
   return `{"${raw.error ? 'error' : key}":${text},${jsonTail(frame)}`;
+}
+
+/**
+ * The JSON text of a direct pack as bytes, its sender's pack and id copied in (the JSON path's
+ * `{"pack":…,"type":"pack","from":"…"}`, byte for byte), in what `into` gives (a session's
+ * ring), or a buffer of its own for a frame the ring does not take.
+ */
+function jsonPack(pack: Uint8Array, from: Uint8Array, into: FrameAllocator): Uint8Array {
+  const size = PACK_HEAD.length + pack.length + PACK_TAIL.length + from.length + PACK_END.length;
+  const out = into.allocate(size) ?? Buffer.allocUnsafe(size);
+  let at = PACK_HEAD.length;
+  out.set(PACK_HEAD, 0);
+  out.set(pack, at);
+  at += pack.length;
+  out.set(PACK_TAIL, at);
+  at += PACK_TAIL.length;
+  out.set(from, at);
+  out.set(PACK_END, at + from.length);
+  return out;
 }

@@ -46,8 +46,12 @@ export interface TransportHandlers<C> {
   /** Decide on a handshake; may be async (a bridge approval), the socket waits. */
   upgrade(request: UpgradeRequest): UpgradeDecision | Promise<UpgradeDecision>;
   open(socket: TransportSocket, context: unknown): C;
-  /** Text frames arrive as strings, binary frames as bytes valid only during the call. */
-  message(conn: C, data: WireData): void;
+  /**
+   * Text frames arrive as strings, binary frames as bytes valid only during the call. A text
+   * frame may come with its bytes too (`utf8`, checked UTF-8, valid only during the call), so
+   * the engine can relay a JSON pack by copying them.
+   */
+  message(conn: C, data: WireData, utf8?: Uint8Array): void;
   /** The library's buffer went down: the engine may send again. */
   drain(conn: C): void;
   pong(conn: C): void;

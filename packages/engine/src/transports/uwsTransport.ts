@@ -261,7 +261,8 @@ export function createUwsTransport(uws: UwsModule, options: TransportOptions): T
             ws.end(CloseCode.MessageTooBig, 'message too big');
             return;
           }
-          handlers.message(conn, isBinary ? new Uint8Array(message) : text(message));
+          if (isBinary) handlers.message(conn, new Uint8Array(message));
+          else handlers.message(conn, text(message), new Uint8Array(message));
         },
         drain: (ws: UwsWebSocket<UserData<C>>) => {
           const { conn } = ws.getUserData();
