@@ -466,9 +466,9 @@ export class Hub {
 
   /**
    * One inbound frame: decode once, route, answer. `utf8`: a text frame's bytes, when the
-   * transport has them (valid only during the call): a JSON pack is relayed as a copy of them.
+   * transport has them (valid only during the call): a JSON pack may be relayed as a copy of them.
    */
-  message(peer: Peer, data: WireData, utf8?: Uint8Array): void {
+  message(peer: Peer, data: WireData, utf8?: ArrayBuffer): void {
     if (peer.closed || peer.closing) return;
     const now = Date.now();
     peer.lastSeen = now;
@@ -505,10 +505,10 @@ export class Hub {
       return;
     }
     // The fast path leaves deep packs to the decoder below, which refuses them.
-    const tunnel = typeof data === 'string' ? readJsonTunnel(data, utf8) : undefined;
+    const tunnel = typeof data === 'string' ? readJsonTunnel(data) : undefined;
     if (tunnel) {
       this.metrics.countIn(BINARY_TYPE[tunnel.header.kind], data.length);
-      this.routeTunnel(peer, tunnel.header, { text: tunnel.packText, textBytes: tunnel.packBytes, error: false });
+      this.routeTunnel(peer, tunnel.header, { text: tunnel.packText, frame: utf8, textAt: tunnel.packAt, error: false });
       return;
     }
     const decoded = this.codec.decodeClient(data);

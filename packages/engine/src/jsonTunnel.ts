@@ -10,10 +10,11 @@ export interface JsonTunnel {
   header: ClientHeader;
   packText: string;
   /**
-   * The pack's UTF-8, a view of the frame's bytes when the caller had them (`utf8`): what the
-   * server forwards to a JSON peer, copied rather than encoded again. Undefined without them.
+   * Where the pack starts in the frame's UTF-8: its bytes run from there to the last one, the
+   * closing brace. Everything before it is ASCII but the target, whose UTF-8 length is counted
+   * anyway, so this takes no search.
    */
-  packBytes: Uint8Array | undefined;
+  packAt: number;
 }
 
 /**
@@ -27,14 +28,8 @@ export interface JsonTunnel {
  * Anything else (other key orders, escapes or control characters in the target, extra keys,
  * invalid JSON, packs nested too deeply) returns undefined and takes the full decoder, which answers bad input with its
  * error frames.
- *
- * `utf8`, when given, is the frame as it came (valid UTF-8, checked by the transport; `text` is
- * its decoding). Everything before the pack is ASCII but the target, whose UTF-8 length is
- * counted anyway, so the pack's bytes are found without searching: from there to the closing
- * brace. A frame whose bytes do not start with the brace (a byte-order mark the decoder dropped)
- * gets no `packBytes`.
  */
-export function readJsonTunnel(text: string, utf8?: Uint8Array): JsonTunnel | undefined {
+export function readJsonTunnel(text: string): JsonTunnel | undefined {
   let kind: BinaryKind;
   let start: number;
   let limit: number;
@@ -68,14 +63,9 @@ export function readJsonTunnel(text: string, utf8?: Uint8Array): JsonTunnel | un
   } catch {
     return undefined;
   }
-  let packBytes: Uint8Array | undefined;
-  if (utf8 !== undefined && utf8[0] === 0x7b /* { */) {
-    const from = start + bytes + PACK_FIELD.length;
-    packBytes = utf8.subarray(from, utf8.length - 1);
-  }
   return {
     header: { kind, target: text.slice(start, end), id: 0, flags: 0, payloadOffset: 0 },
     packText,
-    packBytes,
+    packAt: start + bytes + PACK_FIELD.length,
   };
 }

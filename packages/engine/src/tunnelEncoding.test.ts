@@ -36,7 +36,9 @@ describe('encodeTunnel', () => {
     const frame = { type: 'pack', from, pack: undefined } as const;
     const text = encodeTunnel(frame, { text: pack, error: false }, false, jsonCodec);
     expect(text).toBe(`{"pack":${pack},"type":"pack","from":"${from}"}`);
-    const raw = { text: pack, textBytes: encode(pack), error: false };
+    // The sender's frame, as the uWS transport hands it over, and where the pack starts in it.
+    const sent = encode(`{"type":"pack/to","to":"x","pack":${pack}}`);
+    const raw = { text: pack, frame: sent.buffer as ArrayBuffer, textAt: sent.length - 1 - encode(pack).length, error: false };
     // Written into what the allocator gives (a session's ring).
     const given: Uint8Array[] = [];
     const into = { allocate: (size: number) => (given.push(new Uint8Array(size)), given.at(-1)) };

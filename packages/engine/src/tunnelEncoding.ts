@@ -19,12 +19,14 @@ export interface RawPayload {
   bytes?: Uint8Array;
   text?: string;
   /**
-   * With `text`, its UTF-8 as the sender's text frame carried it (checked by the transport, so
-   * valid), valid only while the frame is handled: copied into what is sent instead of encoding
-   * `text` again. A binary frame's `bytes` never take this role for a JSON peer: nothing checked
-   * them, and bytes that are not UTF-8 in a text frame would make its client drop the connection.
+   * With `text`: the sender's text frame as the transport had it (UTF-8 it checked, valid only
+   * while the frame is handled), `text`'s UTF-8 being its bytes from `textAt` to the last one
+   * (see {@link textBytesOf}). Copied into what is sent instead of encoding `text` again. A binary
+   * frame's `bytes` never take this role for a JSON peer: nothing checked them, and bytes that
+   * are not UTF-8 in a text frame would make its client drop the connection.
    */
-  textBytes?: Uint8Array;
+  frame?: ArrayBuffer | undefined;
+  textAt?: number;
   /** The bytes are an error `{code, message}` of a response, not its body. */
   error: boolean;
 }
@@ -109,7 +111,7 @@ function encodeBinary(
  * `type` or `from` (JSON.parse keeps the last duplicate key). `fromBytes` is the sender's id
  * already UTF-8 encoded, when the caller has it; a binary frame is written into what `into`
  * allocates for it, when given (a session's ring). So is a direct pack for a JSON target whose
- * payload came with its UTF-8 (`textBytes`): copied there, it skips the string the ring would
+ * payload came with its sender's frame (`frame`): copied there, it skips the string the ring would
  * otherwise have to encode (`Session.text`), and its queue sends a JSON peer's bytes as a text
  * frame (`OutboundQueue.textBytes`). Without `into` the string is what costs least: the
  * transport encodes it as it sends it, and a cluster's log keeps it as text.
@@ -130,17 +132,27 @@ export function encodeTunnel(
   const isError = raw ? raw.error : error;
   const id = frame.type === 'request' || frame.type === 'response' ? frame.id : 0;
   if (binary && fitsBinaryId(id)) {
-    const bytes = raw ? (raw.bytes ?? raw.textBytes ?? encoder.encode(raw.text)) : encoder.encode(JSON.stringify(value) ?? '');
+    const bytes = raw ? (raw.bytes ?? textBytesOf(raw) ?? encoder.encode(raw.text)) : encoder.encode(JSON.stringify(value) ?? '');
     return encodeBinary(frame, id, bytes, isError ? RESPONSE_ERROR_FLAG : 0, fromBytes, into);
   }
   if (!raw) return codec.encode(frame);
-  const { textBytes } = raw;
-  if (into !== undefined && textBytes !== undefined && textBytes.length > 0 && fromBytes !== undefined && frame.type === 'pack') {
-    return jsonPack(textBytes, fromBytes, into);
+  if (into !== undefined && raw.frame !== undefined && fromBytes !== undefined && frame.type === 'pack') {
+    const bytes = textBytesOf(raw);
+    if (bytes !== undefined && bytes.length > 0) return jsonPack(bytes, fromBytes, into);
   }
   const text = raw.text ?? decoder.decode(raw.bytes);
   if (text.length === 0) return `{${jsonTail(frame)}`;
   return `{"${raw.error ? 'error' : key}":${text},${jsonTail(frame)}`;
+}
+
+/**
+ * `raw.text`'s UTF-8, a view of the sender's frame, when the transport gave the frame; made only
+ * where it is copied, so a relay that sends the text allocates nothing for it.
+ */
+function textBytesOf(raw: RawPayload): Uint8Array | undefined {
+  const { frame, textAt } = raw;
+  if (frame === undefined || textAt === undefined) return undefined;
+  return new Uint8Array(frame, textAt, frame.byteLength - 1 - textAt);
 }
 
 /**

@@ -48,10 +48,11 @@ export interface TransportHandlers<C> {
   open(socket: TransportSocket, context: unknown): C;
   /**
    * Text frames arrive as strings, binary frames as bytes valid only during the call. A text
-   * frame may come with its bytes too (`utf8`, checked UTF-8, valid only during the call), so
-   * the engine can relay a JSON pack by copying them.
+   * frame may come with the bytes it was decoded from too (`utf8`: UTF-8 the library checked,
+   * decoded with any byte-order mark kept, valid only during the call), so the engine can relay
+   * a JSON pack by copying them.
    */
-  message(conn: C, data: WireData, utf8?: Uint8Array): void;
+  message(conn: C, data: WireData, utf8?: ArrayBuffer): void;
   /** The library's buffer went down: the engine may send again. */
   drain(conn: C): void;
   pong(conn: C): void;

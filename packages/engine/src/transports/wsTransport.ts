@@ -135,10 +135,7 @@ function statusCodeOf(error: Error): number {
 
 function bind<C>(ws: WebSocket, remoteAddress: string, context: unknown, handlers: TransportHandlers<C>): void {
   const conn = handlers.open(new WsSocket(ws, remoteAddress), context);
-  ws.on('message', (data: Buffer, isBinary: boolean) => {
-    if (isBinary) handlers.message(conn, data);
-    else handlers.message(conn, data.toString('utf8'), data);
-  });
+  ws.on('message', (data: Buffer, isBinary: boolean) => handlers.message(conn, isBinary ? data : data.toString('utf8')));
   ws.on('pong', () => handlers.pong(conn));
   // The close code the server sent after a protocol error, if any: ws reports the code it
   // received, so a client that does not answer the close frame (it never does after 1009) would
