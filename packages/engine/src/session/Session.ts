@@ -92,13 +92,18 @@ export class Session implements Keeper, FrameAllocator {
   private ringUsed = false;
   /**
    * Frames of the ring given out (`commit`) and not kept yet: `givenPending` of them, the last
-   * `lastGiven`, the oldest at byte `givenFrom`, all one after the other when `givenInOrder`.
+   * `given.last`, the oldest at byte `givenFrom`, all one after the other when `givenInOrder`.
    * They are queued as they are given and written in that order, so a flush whose last frame is
-   * `lastGiven` and whose length is `givenPending` holds exactly those (`written`), and is kept
+   * `given.last` and whose length is `givenPending` holds exactly those (`written`), and is kept
    * without reading where each frame is: V8 reads a typed array's `buffer` and `byteOffset`
    * through a call into its runtime.
+   *
+   * The last frame is held by a small object made afresh at each such flush, not by the session:
+   * a session lives long and is in V8's old generation, so storing each new (young) frame in it
+   * took the write barrier's slow path and left one more old-to-new slot for the next scavenge
+   * to visit; stored in a young object it is a plain store (docs/performance.md).
    */
-  private lastGiven: Uint8Array | undefined;
+  private given: { last: Uint8Array | undefined } = { last: undefined };
   private givenPending = 0;
   private givenFrom = 0;
   private givenInOrder = true;
@@ -202,10 +207,10 @@ export class Session implements Keeper, FrameAllocator {
     if (n === 0) return;
     if (this.ringBytes === undefined) {
       this.push(frames, from, to, bytes, -1);
-    } else if (n === this.givenPending && this.givenInOrder && frames[to - 1] === this.lastGiven) {
+    } else if (n === this.givenPending && this.givenInOrder && frames[to - 1] === this.given.last) {
       this.push(this.ring!, 0, n, bytes, this.givenFrom);
       this.givenPending = 0;
-      this.lastGiven = undefined;
+      this.given = { last: undefined };
     } else {
       this.split(frames, from, to, this.ringBytes);
     }
@@ -245,7 +250,7 @@ export class Session implements Keeper, FrameAllocator {
       // The oldest frames given out are kept now.
       this.givenPending -= k - j;
       this.givenFrom = end;
-      if (this.givenPending === 0) this.lastGiven = undefined;
+      if (this.givenPending === 0) this.given.last = undefined;
       i = k;
     }
   }
@@ -320,7 +325,7 @@ export class Session implements Keeper, FrameAllocator {
     this.ringUsed = true;
     this.givenPending += 1;
     const view = new Uint8Array(this.ringBytes!, at + 4, size);
-    this.lastGiven = view;
+    this.given.last = view;
     return view;
   }
 
@@ -349,7 +354,7 @@ export class Session implements Keeper, FrameAllocator {
     this.ring = this.ringBytes = undefined;
     this.ringHead = this.ringTail = 0;
     this.ringTop = -1;
-    this.lastGiven = undefined;
+    this.given.last = undefined;
     this.givenPending = 0;
   }
 
