@@ -58,4 +58,3 @@ describe('encodeTunnel', () => {
     expect(unchecked).toBe(`{"pack":"\uFFFD","type":"pack","from":"${from}"}`);
   });
 });
-

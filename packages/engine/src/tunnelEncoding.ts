@@ -41,10 +41,14 @@ const KIND: Record<TunnelFrame['type'], BinaryKind> = {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-/** A direct pack to a JSON peer, around its raw payload and its sender's id (see `jsonTail`). */
+/**
+ * A direct pack to a JSON peer as bytes (`jsonPack`): what goes before its payload, and the
+ * text the string path writes after it (`jsonTail`), split where the sender's id goes.
+ */
 const PACK_HEAD = encoder.encode('{"pack":');
-const PACK_TAIL = encoder.encode(',"type":"pack","from":"');
-const PACK_END = encoder.encode('"}');
+const [PACK_TAIL, PACK_END] = `,${jsonTail({ type: 'pack', from: '\u0000', pack: undefined })}`
+  .split('\u0000')
+  .map((part) => encoder.encode(part)) as [Uint8Array, Uint8Array];
 
 /** The frame's payload field and its value. */
 function payloadOf(frame: TunnelFrame): { key: string; value: unknown; error: boolean } {

@@ -26,9 +26,9 @@ export type EndReason = 'expired' | 'overflow' | 'ended' | 'state-lost';
  * A pair's frames (tunnel frames to this one client) are written straight into a byte ring of
  * the session's, each after its length: binary frames as they are encoded (`allocate`), and so
  * is a JSON direct message copied from its sender's bytes (`jsonPack` in tunnelEncoding.ts);
- * other JSON ones as UTF-8 (`text`). The queue sends a JSON client's bytes as text. A flush of them is kept as one
- * range of the ring, with no object alive until the ack for the garbage collector to copy at
- * each young-generation collection (docs/performance.md). Frames for a session
+ * other JSON ones as UTF-8 (`text`). The queue sends a JSON client's bytes as text. A flush of
+ * them is kept as one range of the ring, with no object alive until the ack for the garbage
+ * collector to copy at each young-generation collection (docs/performance.md). Frames for a session
  * with no socket (away, or rebuilt in a takeover) are kept one by one (`record`).
  */
 export class Session implements Keeper, FrameAllocator {
