@@ -142,7 +142,8 @@ export function encodeTunnel(
   if (!raw) return codec.encode(frame);
   if (into !== undefined && raw.frame !== undefined && fromBytes !== undefined && frame.type === 'pack') {
     const bytes = textBytesOf(raw);
-    if (bytes !== undefined && bytes.length > 0) return jsonPack(bytes, fromBytes, into);
+    const copied = bytes !== undefined && bytes.length > 0 ? jsonPack(bytes, fromBytes, into) : undefined;
+    if (copied !== undefined) return copied;
   }
   const text = raw.text ?? decoder.decode(raw.bytes);
   if (text.length === 0) return `{${jsonTail(frame)}`;
@@ -162,11 +163,13 @@ function textBytesOf(raw: RawPayload): Uint8Array | undefined {
 /**
  * The JSON text of a direct pack as bytes, its sender's pack and id copied in (the JSON path's
  * `{"pack":…,"type":"pack","from":"…"}`, byte for byte), in what `into` gives (a session's
- * ring), or a buffer of its own for a frame the ring does not take.
+ * ring). Undefined when the ring does not take it (too large, or the session is away): the
+ * string is sent and kept then, as without a ring.
  */
-function jsonPack(pack: Uint8Array, from: Uint8Array, into: FrameAllocator): Uint8Array {
+function jsonPack(pack: Uint8Array, from: Uint8Array, into: FrameAllocator): Uint8Array | undefined {
   const size = PACK_HEAD.length + pack.length + PACK_TAIL.length + from.length + PACK_END.length;
-  const out = into.allocate(size) ?? Buffer.allocUnsafe(size);
+  const out = into.allocate(size);
+  if (out === undefined) return undefined;
   let at = PACK_HEAD.length;
   out.set(PACK_HEAD, 0);
   out.set(pack, at);
