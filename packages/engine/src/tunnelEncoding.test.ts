@@ -54,5 +54,10 @@ describe('encodeTunnel', () => {
     // A binary frame's payload was never checked as UTF-8: a JSON peer gets it decoded, as text.
     const unchecked = encodeTunnel(frame, { bytes: new Uint8Array([0x22, 0xff, 0x22]), error: false }, false, jsonCodec, encode(from), into);
     expect(unchecked).toBe(`{"pack":"\uFFFD","type":"pack","from":"${from}"}`);
+    // A frame whose bytes are gone (uWS detaches them once the handler returns): the text.
+    structuredClone(sent.buffer, { transfer: [sent.buffer] });
+    expect(sent.buffer.byteLength).toBe(0);
+    expect(encodeTunnel(frame, raw, false, jsonCodec, encode(from), into)).toBe(text);
+    expect(decodeServerBinary(encodeTunnel(frame, raw, true, jsonCodec, encode(from)) as Uint8Array)).toMatchObject({ payload: pack });
   });
 });

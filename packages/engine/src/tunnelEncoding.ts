@@ -152,11 +152,12 @@ export function encodeTunnel(
 
 /**
  * `raw.text`'s UTF-8, a view of the sender's frame, when the transport gave the frame; made only
- * where it is copied, so a relay that sends the text allocates nothing for it.
+ * where it is copied, so a relay that sends the text allocates nothing for it. A frame read after
+ * its handler returned (uWS has detached it: no bytes) gives none, and the text is used.
  */
 function textBytesOf(raw: RawPayload): Uint8Array | undefined {
   const { frame, textAt } = raw;
-  if (frame === undefined || textAt === undefined) return undefined;
+  if (frame === undefined || textAt === undefined || frame.byteLength <= textAt + 1) return undefined;
   return new Uint8Array(frame, textAt, frame.byteLength - 1 - textAt);
 }
 
