@@ -31,11 +31,19 @@ describe('data channels and files between two pages', () => {
       const opensBefore = await closer.page.evaluate((id) => logs[id].channel.filter((e: string) => e === 'open').length, other.socketId);
       await closer.page.evaluate((id) => T.rtcOf(id).channel.close(), other.socketId);
       for (const [self, peer] of [[closer, other], [other, closer]] as const) {
-        await self.page.evaluate(
-          ([id, opens]) =>
-            T.until(() => logs[id].channel.filter((e: string) => e === 'open').length > opens && T.rtcOf(id).channel?.readyState === 'open', 10000, 'reopened'),
-          [peer.socketId, opensBefore] as const,
-        );
+        await self.page
+          .evaluate(
+            ([id, opens]) =>
+              T.until(() => logs[id].channel.filter((e: string) => e === 'open').length > opens && T.rtcOf(id).channel?.readyState === 'open', 10000, 'reopened'),
+            [peer.socketId, opensBefore] as const,
+          )
+          .catch(async (error: unknown) => {
+            // Say where each side stands, so a failure here can be read without a rerun.
+            const sides = await Promise.all(
+              [[a, b], [b, a]].map(([side, remote]) => side!.page.evaluate((id) => T.channelState(id), remote!.socketId).catch(String)),
+            );
+            throw new Error(`${String(error)} (${self === a ? 'a' : 'b'}, after ${closer === a ? 'a' : 'b'} closed); a: ${JSON.stringify(sides[0])}; b: ${JSON.stringify(sides[1])}`);
+          });
       }
       const text = `after ${closer === a ? 'a' : 'b'} closed`;
       await other.page.evaluate(([id, text]) => T.rtcOf(id).send({ text }), [closer.socketId, text] as const);

@@ -164,6 +164,20 @@ export function gateSignals(id) {
   };
 }
 
+/** Where the primary channel toward `id` and the connection under it stand, for failure messages. */
+export function channelState(id) {
+  const rtc = rtcOf(id);
+  const { channel, connection } = rtc;
+  return {
+    events: window.logs?.[id]?.channel,
+    channel: channel && { id: channel.id, state: channel.readyState, buffered: channel.bufferedAmount },
+    pc: connection?.connectionState,
+    ice: connection?.iceConnectionState,
+    sctp: connection?.sctp?.state,
+    rtc: rtc.state,
+  };
+}
+
 /** Resolves when `check()` is truthy (polled), or rejects after `timeout` ms. */
 export function until(check, timeout = 15000, what = 'condition') {
   return new Promise((resolve, reject) => {
