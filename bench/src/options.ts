@@ -8,6 +8,8 @@ export interface BenchOptions {
   rounds: number;
   /** Times a run disturbed by other processes is run again. */
   retries: number;
+  /** Every system of a round at once, the servers sharing the server CPU (`runTogether`). */
+  together: boolean;
   /** Systems to run (names from systems.ts). */
   only: string[];
   workloads: WorkloadName[];
@@ -53,6 +55,10 @@ export const USAGE = `pnpm bench [options]
   --rounds <n>       rounds; each round runs every system once, order rotated (default 3)
   --retries <n>      re-runs of a run during which other processes used > 15% of a core;
                      the least disturbed attempt counts (default 1; 0 on a quiet machine costs nothing)
+  --together         run every system of a round at the same time, their servers sharing the
+                     server's CPU and measured over one window: a machine that speeds up or slows
+                     down does so for all of them, so their ratio holds where runs one after the
+                     other swing (no retries; the generator drives them all, so best for pairs)
   --only <list>      systems, comma-separated: ${SYSTEMS.map((s) => s.name).join(',')}
   --workloads <list> ${WORKLOADS.join(',')} (default: all)
   --connections <n>  connections (default 150)
@@ -116,6 +122,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       warmup: { type: 'string' },
       rounds: { type: 'string' },
       retries: { type: 'string' },
+      together: { type: 'boolean', default: false },
       only: { type: 'string' },
       workloads: { type: 'string' },
       connections: { type: 'string' },
@@ -148,6 +155,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     warmup: positive(values.warmup, 1, 'warmup'),
     rounds: Math.round(positive(values.rounds, 3, 'rounds')),
     retries: values.retries === '0' ? 0 : Math.round(positive(values.retries, 1, 'retries')),
+    together: values.together,
     only: list(values.only, SYSTEMS.map((s) => s.name), 'system') ?? SYSTEMS.map((s) => s.name),
     workloads: (list(values.workloads, WORKLOADS, 'workload') as WorkloadName[] | undefined) ?? WORKLOADS,
     connections,

@@ -13,7 +13,7 @@ import { checkFileLimit } from './generator/connectionLimits.js';
 import { WORKLOADS, parseOptions } from './options.js';
 import { profileSystem } from './profile/profileSystem.js';
 import { markdownTables, summarize, type RunRecord } from './report.js';
-import { runOnce, type RunSetup } from './runOnce.js';
+import { runOnce, runTogether, type RunSetup } from './runOnce.js';
 import { SYSTEMS, type System } from './systems.js';
 import { checkTargets, targetTable } from './targets.js';
 import { CONTENDED } from './workloads/measure.js';
@@ -124,8 +124,16 @@ const runs: RunRecord[] = [];
 const started = Date.now();
 for (const workload of options.workloads) {
   const systems = systemsUnderTest.filter((s) => s.workloads.includes(workload));
+  // Only the closed-loop workloads measure one window each; the others run one after the other.
+  const together = options.together && (workload === 'pairs' || workload.startsWith('room')) && systems.length > 1;
   for (let round = 0; round < options.rounds; round++) {
     const order = systems.map((_, i) => systems[(i + round) % systems.length]!);
+    if (together) {
+      const records = await runTogether(setup, workload, order, round);
+      attempts.push(...records);
+      runs.push(...records);
+      continue;
+    }
     for (const system of order) {
       // Other work on the machine (a test suite) steals the server's or the generator's core:
       // run again, a bounded number of times, and keep the least disturbed attempt. Idle memory

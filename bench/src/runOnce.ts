@@ -2,7 +2,7 @@ import type { BenchOptions } from './options.js';
 import type { RunRecord } from './report.js';
 import { ServerProcess } from './ServerProcess.js';
 import type { System, WorkloadName } from './systems.js';
-import type { Measurement } from './workloads/measure.js';
+import { measureGate, type Measurement } from './workloads/measure.js';
 import { SERVER_NEEDS, WORKLOADS } from './workloads/index.js';
 
 export interface RunSetup {
@@ -64,18 +64,10 @@ export async function runOnce(
   attempt: number,
 ): Promise<RunRecord> {
   const record: RunRecord = { workload, system: system.name, round, attempt };
-  const label = `${workload.padEnd(8)} round ${round + 1}${attempt ? ` retry ${attempt}` : ''}  ${system.name.padEnd(10)}`;
+  const label = labelOf(workload, system, round, attempt);
   let server: ServerProcess | undefined;
   try {
-    const needs = SERVER_NEEDS[workload];
-    server = await ServerProcess.start({
-      file: setup.serverFile(system),
-      args: system.args,
-      nodeFlags: [...setup.options.serverFlags, ...(needs?.nodeFlags ?? [])],
-      cpu: setup.serverCpu,
-      maxLifetimeMs: Math.max(setup.maxLifetimeMs, needs?.maxLifetimeMs ?? 0),
-      ...(system.env ? { env: system.env } : {}),
-    });
+    server = await startServer(setup, workload, system);
     record.result = await WORKLOADS[workload]({ server, dialect: system.dialect, options: setup.options });
     console.log(`${label} ${describe(record.result)}`);
   } catch (error) {
@@ -85,4 +77,89 @@ export async function runOnce(
     await server?.stop();
   }
   return record;
+}
+
+function labelOf(workload: WorkloadName, system: System, round: number, attempt: number): string {
+  return `${workload.padEnd(8)} round ${round + 1}${attempt ? ` retry ${attempt}` : ''}  ${system.name.padEnd(10)}`;
+}
+
+function startServer(setup: RunSetup, workload: WorkloadName, system: System): Promise<ServerProcess> {
+  const needs = SERVER_NEEDS[workload];
+  return ServerProcess.start({
+    file: setup.serverFile(system),
+    args: system.args,
+    nodeFlags: [...setup.options.serverFlags, ...(needs?.nodeFlags ?? [])],
+    cpu: setup.serverCpu,
+    maxLifetimeMs: Math.max(setup.maxLifetimeMs, needs?.maxLifetimeMs ?? 0),
+    ...(system.env ? { env: system.env } : {}),
+  });
+}
+
+/**
+ * One run of every system in `systems` at the same time (`--together`): a server each, all on
+ * the server's CPU, one workload each from this process, their warm-ups and windows started
+ * together. Whatever the machine does during the window, it does to all of them, so the ratio
+ * of their messages per server CPU-second is taken under the same conditions. Per system, the
+ * other servers' CPU is left out of "other load", and the generator (which serves them all) is
+ * checked against the servers' CPU together. Session acks are counted for the process, not per
+ * system, so they are left out. Never throws.
+ */
+export async function runTogether(
+  setup: RunSetup,
+  workload: WorkloadName,
+  systems: System[],
+  round: number,
+): Promise<RunRecord[]> {
+  const records: RunRecord[] = systems.map((system) => ({ workload, system: system.name, round, attempt: 0 }));
+  const servers: ServerProcess[] = [];
+  let arrived = 0;
+  let open: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  measureGate.wait = () => {
+    if (++arrived === systems.length) open();
+    return gate;
+  };
+  try {
+    for (const system of systems) servers.push(await startServer(setup, workload, system));
+    const results = await Promise.allSettled(
+      systems.map((system, i) =>
+        WORKLOADS[workload]({ server: servers[i]!, dialect: system.dialect, options: setup.options }).catch((error: unknown) => {
+          // Failed before its window, it would hold the others at the gate for ever.
+          open();
+          throw error;
+        }),
+      ),
+    );
+    const measured = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const serversCpu = measured.reduce((sum, m) => sum + m.serverCpu, 0);
+    results.forEach((result, i) => {
+      const record = records[i]!;
+      const label = labelOf(workload, systems[i]!, round, 0);
+      if (result.status === 'rejected') {
+        record.error = result.reason instanceof Error ? result.reason.message : String(result.reason);
+        console.log(`${label} FAILED: ${record.error}`);
+        return;
+      }
+      const m = result.value;
+      m.otherCpu = Math.max(0, m.otherCpu - (serversCpu - m.serverCpu));
+      delete m.acks;
+      m.note =
+        m.generatorCpu >= 0.9
+          ? `generator at ${(m.generatorCpu * 100).toFixed(0)}% of a core`
+          : m.generatorCpu >= serversCpu
+            ? 'generator used more CPU than the servers'
+            : undefined;
+      m.valid = m.note === undefined;
+      record.result = m;
+      console.log(`${label} ${describe(m)}  (together)`);
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    for (const record of records) record.error ??= message;
+    console.log(`${workload.padEnd(8)} round ${round + 1}  FAILED together: ${message}`);
+  } finally {
+    measureGate.wait = undefined;
+    await Promise.all(servers.map((server) => server.stop()));
+  }
+  return records;
 }

@@ -57,6 +57,12 @@ export interface Measurement {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Set while workloads run together (`runTogether`): resolves once every one of them has its
+ * load going, so their warm-ups and measuring windows line up.
+ */
+export const measureGate: { wait?: () => Promise<void> } = {};
+
 /** Other processes using more than this share of a core make a run "contended". */
 export const CONTENDED = 0.15;
 
@@ -72,6 +78,8 @@ export async function measure(
   warmupS: number,
   durationS: number,
 ): Promise<Measurement> {
+  // Workloads run together (`--together`) start their warm-ups, and so their windows, at once.
+  await measureGate.wait?.();
   await sleep(warmupS * 1000);
   const delivered0 = meter.delivered;
   const acks0 = { ...sessionAcks };
