@@ -2,7 +2,7 @@ import type { BenchOptions } from './options.js';
 import type { RunRecord } from './report.js';
 import { ServerProcess } from './ServerProcess.js';
 import type { System, WorkloadName } from './systems.js';
-import { measureGate, type Measurement } from './workloads/measure.js';
+import { generatorNote, measureGate, type Measurement } from './workloads/measure.js';
 import { SERVER_NEEDS, WORKLOADS } from './workloads/index.js';
 
 export interface RunSetup {
@@ -143,12 +143,7 @@ export async function runTogether(
       const m = result.value;
       m.otherCpu = Math.max(0, m.otherCpu - (serversCpu - m.serverCpu));
       delete m.acks;
-      m.note =
-        m.generatorCpu >= 0.9
-          ? `generator at ${(m.generatorCpu * 100).toFixed(0)}% of a core`
-          : m.generatorCpu >= serversCpu
-            ? 'generator used more CPU than the servers'
-            : undefined;
+      m.note = generatorNote(m.generatorCpu, serversCpu, 'the servers');
       m.valid = m.note === undefined;
       record.result = m;
       console.log(`${label} ${describe(m)}  (together)`);

@@ -98,9 +98,7 @@ export async function measure(
   const node = await server.nodeMemory(5000).catch(() => undefined);
   const serverCpu = serverCpuSec / seconds;
   const generatorCpu = generatorCpuSec / seconds;
-  let note: string | undefined;
-  if (generatorCpu >= 0.9) note = `generator at ${(generatorCpu * 100).toFixed(0)}% of a core`;
-  else if (generatorCpu >= serverCpu) note = 'generator used more CPU than the server';
+  const note = generatorNote(generatorCpu, serverCpu, 'the server');
   return {
     seconds,
     delivered,
@@ -121,6 +119,16 @@ export async function measure(
     valid: note === undefined,
     note,
   };
+}
+
+/**
+ * Why a run measured the generator rather than `servers` (its CPU `serverCpu`, in cores), if it
+ * did: the generator at 90% of a core or more, or using at least as much CPU as they did.
+ */
+export function generatorNote(generatorCpu: number, serverCpu: number, servers: string): string | undefined {
+  if (generatorCpu >= 0.9) return `generator at ${(generatorCpu * 100).toFixed(0)}% of a core`;
+  if (generatorCpu >= serverCpu) return `generator used more CPU than ${servers}`;
+  return undefined;
 }
 
 /** Wall time and CPU seconds of the server, the generator and everything else over a window. */
