@@ -124,7 +124,8 @@ const runs: RunRecord[] = [];
 const started = Date.now();
 for (const workload of options.workloads) {
   const systems = systemsUnderTest.filter((s) => s.workloads.includes(workload));
-  // Only the closed-loop workloads measure one window each; the others run one after the other.
+  // Closed-loop workloads only: idle never reaches measure()'s gate, and the requests workload's
+  // latencies would include the time the other servers hold the core. Those run one after the other.
   const together = options.together && (workload === 'pairs' || workload.startsWith('room')) && systems.length > 1;
   for (let round = 0; round < options.rounds; round++) {
     const order = systems.map((_, i) => systems[(i + round) % systems.length]!);
